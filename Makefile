@@ -1,0 +1,41 @@
+# Two commands on a fresh machine with python3 (3.11+) and make:
+#   make forecast   run scenarios/baseline.toml -> results/baseline/
+#   make test       the whole test suite (what .ci/run calls)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: forecast test lint bench clean lock
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+forecast: $(STAMP)
+	$(BIN)/capaciteit run scenarios/baseline.toml --force
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+	$(BIN)/ruff check capaciteit tests benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check capaciteit tests benchmarks
+	$(BIN)/ruff format --check capaciteit tests benchmarks
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_engine.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+# Regenerate requirements.lock from pyproject.toml in a throwaway venv.
+lock:
+	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
+	.lockenv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	(echo "# Locked dependencies: pip freeze --all of a clean venv with '.[dev]' (regenerate: make lock)"; \
+	 .lockenv/bin/pip freeze --all | grep -v -E "^(-e|pip==|capaciteit)") > requirements.lock
+	rm -rf .lockenv

@@ -1,0 +1,29 @@
+"""capaciteit: capacity forecasting and simulation of the Dutch prison system.
+
+Public API::
+
+    import capaciteit as cap
+    sc = cap.load_scenario("scenarios/baseline.toml")
+    ds = cap.simulate(sc, replications=100, seed=1)
+    cap.conditional_release_day(sentence_days=1095, rules="senb2021")  # 730
+"""
+
+__version__ = "0.1.0"
+
+from .errors import DataError, InputError, ScenarioError  # noqa: E402
+from .release import conditional_release_day  # noqa: E402
+from .results import monthly_summary  # noqa: E402
+from .runner import simulate  # noqa: E402
+from .scenario import Scenario, load_scenario  # noqa: E402
+
+__all__ = [
+    "DataError",
+    "InputError",
+    "Scenario",
+    "ScenarioError",
+    "__version__",
+    "conditional_release_day",
+    "load_scenario",
+    "monthly_summary",
+    "simulate",
+]

@@ -1,0 +1,168 @@
+"""The ``capaciteit`` command line.
+
+Exit codes: 0 success, 2 bad input (usage, scenario, data), 1 internal error.
+Bad input prints one line per problem on stderr, never a traceback, and never
+leaves a partial results folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, ScenarioError
+
+NOT_YET = {
+    "compare": "paired scenario comparisons (issue #4)",
+    "calibrate": "calibration on the shipped history (issue #3)",
+    "backtest": "out-of-sample back-tests (issue #3)",
+    "need": "capacity needed for a risk (issue #4)",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors are bad input: exit 2, one line
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="capaciteit", description="Dutch prison capacity model.")
+    p.add_argument("--version", action="version", version=f"capaciteit {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    r = sub.add_parser("run", help="run a scenario and write its results folder")
+    r.add_argument("scenario", type=Path)
+    r.add_argument("-n", "--replications", type=int, default=None)
+    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/")
+    r.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
+    g = r.add_mutually_exclusive_group()
+    g.add_argument("--dask", action="store_true", help="run on a local Dask cluster (issue #6)")
+    g.add_argument("--scheduler", default=None, help="Dask scheduler address (issue #6)")
+    r.add_argument("--resume", action="store_true", help="continue an interrupted run (issue #6)")
+    r.add_argument("--force", action="store_true", help="replace an existing results folder")
+    r.add_argument("--quiet", action="store_true", help="no progress or summary output")
+    v = sub.add_parser("validate", help="check scenario files")
+    v.add_argument("scenarios", type=Path, nargs="+")
+    for name, what in NOT_YET.items():
+        q = sub.add_parser(name, help=f"{what}: not in this version yet")
+        q.add_argument("args", nargs="*")
+    return p
+
+
+def _fail(lines: list[str], code: int = 2) -> int:
+    for line in lines:
+        print(line, file=sys.stderr)
+    return code
+
+
+class _Progress:
+    """Replications done and time left, on a terminal only."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.t0 = time.monotonic()
+
+    def __call__(self, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        el = time.monotonic() - self.t0
+        left = el / done * (total - done) if done else 0
+        bar = "#" * int(30 * done / total)
+        sys.stderr.write(f"\r[{bar:<30}] {done}/{total} replications, {left:5.0f} s left ")
+        if done == total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _run(a: argparse.Namespace) -> int:
+    from .history import observed_stock_near  # noqa: F401  (fail early on broken data)
+    from .outputs import write_results
+    from .runner import default_workers, simulate, start_stock
+    from .scenario import load_scenario
+
+    if a.dask or a.scheduler or a.resume:
+        flag = "--dask" if a.dask else "--scheduler" if a.scheduler else "--resume"
+        return _fail([f"capaciteit run: {flag} is not available in this version yet (issue #6)"])
+    if a.replications is not None and a.replications < 1:
+        return _fail(["capaciteit run: --replications must be >= 1"])
+    if a.workers is not None and a.workers < 1:
+        return _fail(["capaciteit run: --workers must be >= 1"])
+    if a.seed is not None and a.seed < 0:
+        return _fail(["capaciteit run: --seed must be >= 0"])
+    sc = load_scenario(a.scenario)
+    out = a.out if a.out is not None else Path("results") / sc.name
+    if out.exists() and not a.force:
+        return _fail([f"{out}: results folder exists; add --force to replace it"])
+    if out.exists() and not out.is_dir():
+        return _fail([f"{out}: exists and is not a folder"])
+    start_stock(sc)  # bad start-stock settings are input errors: before any work
+    workers = a.workers or default_workers()
+    t0 = time.monotonic()
+    progress = _Progress(sys.stderr.isatty() and not a.quiet)
+    ds = simulate(sc, replications=a.replications, seed=a.seed, workers=workers,
+                  progress=progress)
+    wall = time.monotonic() - t0
+    files = write_results(
+        ds, out, sc.to_dict(),
+        {"scenario_file": str(a.scenario), "wall_time_s": round(wall, 3), "workers": workers},
+    )
+    if not a.quiet:
+        tot = ds["occupancy"].sel(unit="total")
+        print(f"{sc.name}: {ds.sizes['replication']} replications in {wall:.1f} s -> {out}/")
+        for when in _checkpoints(ds):
+            q = tot.sel(time=when).quantile([0.1, 0.5, 0.9]).values
+            cap = float(ds["capacity"].sel(unit="total", time=when))
+            print(f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
+                  f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}")
+        del files
+    return 0
+
+
+def _checkpoints(ds) -> list:
+    times = ds["time"].values
+    picks = [t for t in times if str(t)[5:10] == "09-30"]
+    return (picks or [times[0], times[-1]])[:12]
+
+
+def _validate(a: argparse.Namespace) -> int:
+    from .runner import start_stock
+    from .scenario import load_scenario
+
+    lines: list[str] = []
+    for path in a.scenarios:
+        try:
+            sc = load_scenario(path)
+            start_stock(sc)
+            print(f"{path}: ok")
+        except InputError as e:
+            lines += e.lines()
+    return _fail(lines) if lines else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    a = _parser().parse_args(argv)
+    try:
+        if a.command == "run":
+            return _run(a)
+        if a.command == "validate":
+            return _validate(a)
+        return _fail([f"capaciteit {a.command}: {NOT_YET[a.command]} is not in this version yet"])
+    except ScenarioError as e:
+        return _fail(e.lines())
+    except InputError as e:
+        return _fail(e.lines())
+    except KeyboardInterrupt:
+        return _fail(["capaciteit: interrupted; nothing was written"], 130)
+    except Exception:  # an internal error: say so, with the traceback for the report
+        traceback.print_exc()
+        return _fail(["capaciteit: internal error (a bug); please report it with the lines above"],
+                     1)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

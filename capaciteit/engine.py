@@ -1,0 +1,495 @@
+"""One replication: streams -> people -> units -> daily counts.
+
+The engine reads no files and prints nothing. :func:`compile_model` turns a
+validated scenario into day-indexed arrays once; :func:`run_replication` runs
+one replication from its seed sequence and returns plain numpy arrays, which
+the runner assembles into an ``xarray.Dataset``.
+
+Layers (see ``docs/model.md``):
+
+1. everything exogenous is drawn as arrays, each decision from its own named
+   random stream: arrivals (:mod:`inflow`), stays, sentences, v.i. decisions
+   and end phases (:mod:`sentencing`), with the law's dates (:mod:`release`);
+2. finite units (:mod:`wings`) decide who is admitted when, who waits, who
+   overflows or gives up, in the order of the overflow graph;
+3. every stretch a person spends in a unit, or waiting for one, becomes a
+   segment; daily counts are bincounts and cumulative sums of segments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from .inflow import arrival_times, cumulative_intensity, rate_pieces
+from .rng import Streams
+from .scenario import Scenario
+from .sentencing import People, concat_people as _concat_people, draw, timeline
+from .wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
+
+FAR_PAST = -1e12
+POOL = 5000
+"""Candidates drawn per stream to sample the start stock from."""
+PROBE = 1000
+"""Dated candidates drawn per stream to share the start stock among streams."""
+
+
+@dataclass(frozen=True)
+class Model:
+    """A scenario compiled to day-indexed arrays (days from ``origin``)."""
+
+    scenario: Scenario
+    origin: dt.date
+    warmup: int
+    n_days: int
+    unit_names: list[str]
+    cell: np.ndarray
+    cap_knots: list[np.ndarray | None]
+    cap_values: list[np.ndarray | None]
+    capacity: np.ndarray  # (n_days, n_units + 1): places per output day; last column total
+    wing_order: list[int]
+    rates: list[tuple[np.ndarray, np.ndarray]]
+    senb_start: float
+    statuses: list[str]
+    start_stock: int
+
+    @property
+    def horizon(self) -> int:
+        return self.warmup + self.n_days
+
+    def day_of(self, date: dt.date) -> float:
+        return float((date - self.origin).days)
+
+    def output_dates(self) -> np.ndarray:
+        start = np.datetime64(self.scenario.scenario.start, "D")
+        return start + np.arange(self.n_days)
+
+
+def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
+    """Day-indexed arrays of a scenario; ``start_stock`` people present at the origin."""
+    meta = sc.scenario
+    origin = meta.start - dt.timedelta(days=meta.warmup_days)
+    n_days = (meta.end - meta.start).days + 1
+    names = sc.unit_names()
+    index = {n: i for i, n in enumerate(names)}
+    cell = np.array([u.occupies_cell for u in sc.unit])
+    knots, values = [], []
+    out_days = meta.warmup_days + np.arange(n_days)
+    capacity = np.full((n_days, len(names) + 1), np.nan)
+    for i, u in enumerate(sc.unit):
+        if u.capacity is None:
+            knots.append(None)
+            values.append(None)
+            continue
+        k = np.array([FAR_PAST] + [float((d - origin).days) for d, _ in u.capacity[1:]])
+        v = np.array([x for _, x in u.capacity], dtype=float)
+        knots.append(k)
+        values.append(v)
+        capacity[:, i] = v[np.searchsorted(k, out_days, side="right") - 1]
+    capacity[:, -1] = capacity[:, :-1][:, cell].sum(axis=1) if cell.any() else np.nan
+    # wings in an order where a unit comes before the unit it overflows to
+    wings = [i for i, u in enumerate(sc.unit) if u.when_full is not None]
+    order: list[int] = []
+    pending = list(wings)
+    while pending:
+        for i in pending:
+            feeders = [j for j in pending if sc.unit[j].overflow_to == names[i] and j != i]
+            if not feeders:
+                order.append(i)
+                pending.remove(i)
+                break
+        else:  # pragma: no cover - validation rejects overflow loops
+            raise ValueError("overflow loop")
+    horizon = meta.warmup_days + n_days
+    rates = [rate_pieces(s.rate_per_year, origin, horizon) for s in sc.stream]
+    statuses = ["pre_trial", "sentenced"]
+    for s in sc.stream:
+        if s.path == "stay":
+            st = s.status or "other"
+            if st not in statuses:
+                statuses.append(st)
+    del index
+    return Model(
+        scenario=sc,
+        origin=origin,
+        warmup=meta.warmup_days,
+        n_days=n_days,
+        unit_names=names,
+        cell=cell,
+        cap_knots=knots,
+        cap_values=values,
+        capacity=capacity,
+        wing_order=order,
+        rates=rates,
+        senb_start=float((sc.release.senb_start - origin).days),
+        statuses=statuses,
+        start_stock=int(start_stock),
+    )
+
+
+# --------------------------------------------------------------------------- people
+
+
+def _placements(model: Model, stream) -> list:
+    if stream.path == "stay":
+        return []
+    return [p for p in model.scenario.placement if p.streams is None or stream.name in p.streams]
+
+
+def _people(model: Model, si: int, t_event: np.ndarray, streams: Streams, prefix: str) -> People:
+    s = model.scenario.stream[si]
+    pl = _placements(model, s)
+    d = draw(s, len(t_event), streams, prefix, model.scenario.release, pl)
+    return timeline(s, t_event, d, model.scenario.release, model.senb_start, pl, model.day_of)
+
+
+def _cell_window(model: Model, p: People, stream_unit: int) -> tuple[np.ndarray, np.ndarray]:
+    """Planned start and end of each person's time in cells (before any wing decides)."""
+    start = p.t_adm if model.cell[stream_unit] else np.full(len(p), np.inf)
+    end = p.t_end.copy()
+    for pl, who, a, _b in p.phases:
+        if not model.cell[model.unit_names.index(pl.unit)]:
+            end[who] = np.fmin(end[who], a)
+    return start, end
+
+
+def _resample(r: np.random.Generator, life: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """``k`` draws length-biased by ``life``, each with an age uniform within it."""
+    idx = r.choice(life.size, size=k, p=life / life.sum())
+    return idx, r.random(k) * life[idx]
+
+
+def _residents(model: Model, streams: Streams) -> list[People | None]:
+    """People present at the origin, matching ``model.start_stock`` in cells exactly.
+
+    A stationary M/G/inf start: people who arrived at the origin's rate at some
+    time in the past and are still inside. Candidates are drawn length-biased
+    (probability proportional to their time in the system) with an age uniform
+    within it, then dated: whether the 2008 or the SenB rules apply depends on
+    their real dates, so candidates are drawn with the longer of the two times
+    and kept only when still inside under the rules that apply to them
+    (rejection sampling, exact). The total in cells is set to the start stock;
+    streams share it in proportion to their expected residents in cells. Rates
+    before the origin are taken as the rate at the origin.
+    """
+    sc = model.scenario
+    pools: list[tuple | None] = []
+    weights = np.zeros(len(sc.stream))
+    for si, s in enumerate(sc.stream):
+        lam = model.rates[si][1][0]  # per day, at the origin
+        if lam <= 0:
+            pools.append(None)
+            continue
+        pl = _placements(model, s)
+        unit = model.unit_names.index(s.unit)
+        d = draw(s, POOL, streams, "start_stock", sc.release, pl)
+        zero = np.zeros(POOL)
+        life = np.maximum.reduce([
+            timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end - zero
+            for f in (False, True)
+        ])
+        r = streams("start_stock", s.name, "resample")
+
+        def dated(k: int, d=d, life=life, r=r, s=s, pl=pl, unit=unit):
+            idx, age = _resample(r, life, k)
+            p = timeline(s, -age, d.take(idx), sc.release, model.senb_start, pl, model.day_of)
+            c_start, c_end = _cell_window(model, p, unit)
+            return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
+
+        probe = dated(PROBE)
+        pools.append((dated, probe))
+        weights[si] = lam * life.mean() * probe[2].mean()
+    if weights.sum() <= 0:
+        raise ValueError("no stream brings anyone into a cell at the start: no start stock")
+    counts = streams("start_stock", "allocation").multinomial(
+        model.start_stock, weights / weights.sum())
+    out: list[People | None] = []
+    for si in range(len(sc.stream)):
+        if pools[si] is None or counts[si] == 0:
+            out.append(None)
+            continue
+        dated, (p, present, in_cell) = pools[si]
+        parts = [(p, present, in_cell)]
+        found = int(in_cell.sum())
+        while found < counts[si]:
+            rate = max(in_cell.mean(), 0.01)
+            more = dated(int(1.2 * (counts[si] - found) / rate) + 100)
+            parts.append(more)
+            found += int(more[2].sum())
+        people = [q for q, _, _ in parts]
+        present = np.concatenate([x for _, x, _ in parts])
+        in_cell = np.concatenate([x for _, _, x in parts])
+        cut = int(np.searchsorted(np.cumsum(in_cell), counts[si])) + 1
+        keep = np.flatnonzero(present[:cut])
+        out.append(_concat_people(people).take(keep))
+    return out
+
+
+class Census:
+    """Daily counts of stretches of time, accumulated with bincounts.
+
+    A stretch ``[t_in, t_out)`` in row ``r`` (a unit, a status) is present at the
+    end of day ``d`` when ``floor(t_in) <= d < floor(t_out)``, entered on day
+    ``floor(t_in)`` and left on day ``floor(t_out)``. Bins are days shifted by one,
+    with bin 0 for "before the first reported day" and the last for "after the
+    last", so that counting never needs to filter.
+    """
+
+    def __init__(self, rows: int, model: Model):
+        self.rows, self.days, self.shift = rows, model.n_days, model.warmup - 1
+        self.width = self.days + 2
+        self.enter = np.zeros(rows * self.width, np.int64)
+        self.leave = np.zeros(rows * self.width, np.int64)
+
+    def bins(self, t: np.ndarray) -> np.ndarray:
+        """Bin of each time: 0 before the first reported day, then one per day."""
+        lo, hi = self.shift - 1.0, float(self.shift + self.width)
+        b = np.floor(np.minimum(np.maximum(t, lo), hi)).astype(np.int64) - self.shift
+        return np.minimum(np.maximum(b, 0), self.width - 1)
+
+    def add(self, row, t_in: np.ndarray, t_out: np.ndarray) -> None:
+        """Count stretches (zero-length ones cancel out)."""
+        self.add_bins(row, self.bins(t_in), self.bins(t_out))
+
+    def add_bins(self, row, b_in: np.ndarray, b_out: np.ndarray) -> None:
+        base = np.asarray(row, np.int64) * self.width
+        n = self.enter.size
+        self.enter += np.bincount(base + b_in, minlength=n)
+        self.leave += np.bincount(base + b_out, minlength=n)
+
+    def counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Present at the end of each day, entries and exits per day: (days, rows) each."""
+        enter = self.enter.reshape(self.rows, self.width)
+        leave = self.leave.reshape(self.rows, self.width)
+        present = np.cumsum(enter - leave, axis=1)[:, 1 : self.days + 1]
+        return present.T, enter[:, 1 : self.days + 1].T, leave[:, 1 : self.days + 1].T
+
+
+def _everyone(model: Model, streams: Streams) -> tuple[list[People], np.ndarray]:
+    """Residents at the origin and arrivals over the horizon, stream by stream."""
+    sc = model.scenario
+    groups: list[People] = []
+    of_stream: list[int] = []
+    residents = _residents(model, streams) if model.start_stock else [None] * len(sc.stream)
+    for si, s in enumerate(sc.stream):
+        if residents[si] is not None:
+            groups.append(residents[si])
+            of_stream.append(si)
+        knots, rates = model.rates[si]
+        t = arrival_times(knots, rates, streams("inflow", s.name, "arrivals"))
+        groups.append(_people(model, si, t, streams, "inflow"))
+        of_stream.append(si)
+    return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64)
+
+
+def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.ndarray]:
+    """Simulate one replication; return daily counts per unit (last column: total)."""
+    sc = model.scenario
+    n_units = len(model.unit_names)
+    groups, stream_of = _everyone(model, Streams(seq))
+    units, waits = Census(n_units, model), Census(n_units, model)
+    people = Census(1, model)  # `total` flows: first entry into a cell, last exit
+    status = Census(len(model.statuses), model)
+    wings = {u for u in model.wing_order}
+    parts, part_stream = [], []
+    first = np.cumsum([0] + [len(g) for g in groups])[:-1]
+    for g, si in zip(groups, stream_of[first].tolist(), strict=True):
+        s = sc.stream[si]
+        u = model.unit_names.index(s.unit)
+        listed = g.t_adm > g.t_event  # self-reporters on the call-up list, waiting at home
+        waits.add(u, g.t_event[listed], g.t_adm[listed])
+        routed = np.zeros(len(g), bool)
+        if u in wings:
+            routed[:] = True
+        for _pl, who, _a, _b in g.phases:
+            routed[who] = True
+        # where no capacity binds and no end phase moves anyone, stocks are counts
+        free = np.flatnonzero(~routed) if routed.any() else None
+        f = g if free is None else g.take(free)
+        b_in, b_out = units.bins(f.t_adm), units.bins(f.t_end)
+        units.add_bins(u, b_in, b_out)
+        if model.cell[u]:
+            people.add_bins(0, b_in, b_out)
+            _add_status(status, model, s, b_in, units.bins(f.t_trial), b_out)
+        if routed.any():
+            parts.append(g.take(np.flatnonzero(routed)))
+            part_stream.append(si)
+    if parts:
+        _route(model, parts, np.asarray(part_stream), units, waits, people, status)
+    occupancy, admissions, releases = (_with_total(x) for x in units.counts())
+    waiting = _with_total(waits.counts()[0])
+    occupancy[:, n_units] = occupancy[:, :n_units][:, model.cell].sum(axis=1)
+    waiting[:, n_units] = waiting[:, :n_units].sum(axis=1)
+    _, admissions[:, n_units], releases[:, n_units] = (x[:, 0] for x in people.counts())
+    return {
+        "occupancy": occupancy,
+        "waiting": waiting,
+        "admissions": admissions,
+        "releases": releases,
+        "stock_by_status": status.counts()[0].astype(np.int32),
+    }
+
+
+def _add_status(status: Census, model: Model, stream, b_in, b_trial, b_out) -> None:
+    """People in cells by legal status: pre-trial until the trial, then sentenced,
+    or the status of a stay-path stream (substitute detention, ISD, ...)."""
+    if stream.path == "stay":
+        status.add_bins(model.statuses.index(stream.status or "other"), b_in, b_out)
+        return
+    trial = np.minimum(np.maximum(b_trial, b_in), b_out)
+    status.add_bins(0, b_in, trial)
+    status.add_bins(1, trial, b_out)
+
+
+def _route(model: Model, groups: list[People], group_stream: np.ndarray, units: Census,
+           waits: Census, people: Census, status: Census) -> None:
+    """People who meet a finite unit or an end phase: wings decide, then count."""
+    sc = model.scenario
+    names = model.unit_names
+    n_units = len(names)
+    stream_of = np.repeat(group_stream, [len(g) for g in groups])
+    n = len(stream_of)
+    starts = np.cumsum([0] + [len(g) for g in groups])
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(g, name) for g in groups])
+
+    t_event, t_adm, t_trial, t_end = cat("t_event"), cat("t_adm"), cat("t_trial"), cat("t_end")
+    entry_unit = np.array([names.index(s.unit) for s in sc.stream], np.int64)[stream_of]
+    # end phases, sparse: per placement, who has one (global index), start, end
+    ph_unit = [names.index(p.unit) for p in sc.placement]
+    ph_who, ph_start, ph_end = ([[] for _ in sc.placement] for _ in range(3))
+    for g, off in zip(groups, starts, strict=False):
+        for pl, who, a, b in g.phases:
+            k = sc.placement.index(pl)
+            ph_who[k].append(who + off)
+            ph_start[k].append(a)
+            ph_end[k].append(b)
+    ph_who, ph_start, ph_end = ([np.concatenate(x) if x else np.zeros(0) for x in y]
+                                for y in (ph_who, ph_start, ph_end))
+    ph_who = [w.astype(np.int64) for w in ph_who]
+    entry_end = t_end.copy()
+    for who, a in zip(ph_who, ph_start, strict=True):
+        entry_end[who] = np.fmin(entry_end[who], a)
+    # the entry stretch ends at a date set by law (and for the start stock, whose
+    # stay is already running), or after a stay counted from admission
+    service = np.full(n, np.inf)
+    for g, off in zip(groups, starts, strict=False):
+        if not g.fixed_end:
+            service[off : off + len(g)] = np.where(g.t_event < 0, np.inf, g.stay)
+    deadline = np.where(np.isinf(service), entry_end, np.inf)
+    e_unit = entry_unit.copy()  # unit of the entry stretch; -1 when never admitted
+    e_admit = t_adm.copy()
+    e_leave = np.fmin(t_adm + service, deadline)
+    e_wait_unit = np.full(n, -1, np.int64)  # the wing waited for, if any
+    e_wait_end = np.full(n, np.nan)
+    ph_admit = [a.copy() for a in ph_start]
+    ph_wait = [np.zeros(len(w), bool) for w in ph_who]
+    ph_gave_up = [np.zeros(len(w), bool) for w in ph_who]
+
+    # ---- finite units decide, in overflow order
+    headed: dict[int, list[np.ndarray]] = {u: [] for u in model.wing_order}
+    for g, off, si in zip(groups, starts, [stream_of[o] for o in starts[:-1]], strict=False):
+        u = names.index(sc.stream[si].unit)
+        if u in headed:
+            headed[u].append(np.arange(off, off + len(g)))
+    for u in model.wing_order:
+        unit = sc.unit[u]
+        e_idx = np.concatenate(headed[u]) if headed[u] else np.zeros(0, np.int64)
+        p_ks = [k for k in range(len(ph_who)) if ph_unit[k] == u]
+        t_orig = np.concatenate([t_adm[e_idx], *(ph_start[k] for k in p_ks)])
+        if t_orig.size == 0:
+            continue
+        svc = np.concatenate([service[e_idx], *(np.full(len(ph_who[k]), np.inf) for k in p_ks)])
+        ddl = np.concatenate([deadline[e_idx], *(ph_end[k] for k in p_ks)])
+        t_req = np.maximum(t_orig, 0.0)  # the start stock asks at the origin, in its order
+        order = np.lexsort((t_orig, t_req))
+        res = run_wing(t_req[order], svc[order], ddl[order], model.cap_knots[u],
+                       model.cap_values[u], unit.when_full)
+        admit, leave, outcome = (np.empty_like(x) for x in (res.admit, res.leave, res.outcome))
+        admit[order], leave[order], outcome[order] = res.admit, res.leave, res.outcome
+        admit = np.where(outcome == ADMITTED, t_orig, admit)  # no wait: its original time
+        ne = len(e_idx)
+        eo, ea, el = outcome[:ne], admit[:ne], leave[:ne]
+        over = eo == OVERFLOWED
+        waited = (eo == WAITED) | (eo == RENEGED)
+        if over.any():
+            ov = names.index(unit.overflow_to)
+            e_unit[e_idx[over]] = ov
+            if ov in headed:
+                headed[ov].append(e_idx[over])
+        e_unit[e_idx[eo == RENEGED]] = -1
+        e_admit[e_idx[~over]] = ea[~over]
+        e_leave[e_idx[~over]] = el[~over]
+        e_wait_unit[e_idx[waited]] = u
+        e_wait_end[e_idx[waited]] = np.where(eo[waited] == RENEGED, el[waited], ea[waited])
+        off = ne
+        for k in p_ks:
+            m = len(ph_who[k])
+            po, pa = outcome[off : off + m], admit[off : off + m]
+            ph_admit[k] = np.where(po == RENEGED, np.nan, pa)
+            ph_wait[k] = (po == WAITED) | (po == RENEGED)
+            ph_gave_up[k] = po == RENEGED
+            off += m
+
+    # ---- counts: stretches in a unit, and stretches waiting for one
+    bins = units.bins
+    never = units.width  # a bin after every other one
+    c_in = np.full(n, never)  # first bin in a cell, per person
+    c_out = np.full(n, -1)  # last bin in a cell
+
+    def stay(who: np.ndarray | None, unit, t_in: np.ndarray, t_out: np.ndarray) -> None:
+        """Count stretches in units of people ``who`` (None: everyone)."""
+        b_in, b_out = bins(t_in), bins(t_out)
+        units.add_bins(unit, b_in, b_out)
+        i = slice(None) if who is None else who
+        cell = model.cell[unit] & (t_out > t_in)
+        c_in[i] = np.where(cell, np.minimum(c_in[i], b_in), c_in[i])
+        c_out[i] = np.where(cell, np.maximum(c_out[i], b_out), c_out[i])
+
+    wait_in = np.array([names.index(x.wait_in) if x.wait_in else -1 for x in sc.unit] + [-1])
+    w = np.flatnonzero(e_wait_unit >= 0)
+    held_in = wait_in[e_wait_unit]  # -1 (the extra entry) where nobody waited
+    waits.add(e_wait_unit[w], t_adm[w], e_wait_end[w])
+    w = w[held_in[w] >= 0]
+    stay(w, held_in[w], t_adm[w], e_wait_end[w])
+    inside = e_unit >= 0
+    if inside.all():
+        stay(None, e_unit, e_admit, e_leave)
+    else:
+        w = np.flatnonzero(inside)
+        stay(w, e_unit[w], e_admit[w], e_leave[w])
+    for k, who in enumerate(ph_who):
+        a, b = ph_start[k], ph_end[k]
+        w_end = np.where(ph_gave_up[k], b, ph_admit[k])
+        home = np.where(inside[who], e_unit[who], held_in[who])  # where one waits for it
+        pw = ph_wait[k]
+        waits.add(ph_unit[k], a[pw], w_end[pw])
+        held = pw & (home >= 0)
+        stay(who[held], home[held], a[held], w_end[held])
+        got = ~ph_gave_up[k]
+        stay(who[got], ph_unit[k], ph_admit[k][got], b[got])
+    some = c_out >= 0
+    c_in, c_out = c_in[some], c_out[some]
+    people.add_bins(0, c_in, c_out)
+    b_trial = bins(t_trial[some])
+    for si in np.unique(stream_of[some]):
+        m = stream_of[some] == si
+        _add_status(status, model, sc.stream[si], c_in[m], b_trial[m], c_out[m])
+
+
+def _with_total(counts: np.ndarray) -> np.ndarray:
+    """(days, units) -> (days, units + 1) int32, the last column to fill."""
+    out = np.zeros((counts.shape[0], counts.shape[1] + 1), np.int32)
+    out[:, :-1] = counts
+    return out
+
+
+def expected_flow(model: Model, si: int) -> float:
+    """Expected arrivals of stream ``si`` over the whole simulated horizon."""
+    knots, rates = model.rates[si]
+    return float(cumulative_intensity(knots, rates)[-1])
+
+

@@ -1,0 +1,132 @@
+"""Replications: seeds, executors, and assembly into one dataset.
+
+Replication ``r`` always runs from :func:`~capaciteit.rng.replication_seed`
+``(seed, r)``, whatever the number of replications or workers, and results are
+placed by index, so a run is identical on one process or many.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+
+import numpy as np
+import xarray as xr
+
+from . import history
+from .engine import Model, compile_model, run_replication
+from .errors import ScenarioError
+from .results import VARIABLES, to_dataset
+from .rng import replication_seed
+from .scenario import Scenario
+
+
+def start_stock(sc: Scenario) -> tuple[int, dict]:
+    """Number of people present at the simulation's first day, and where it comes from."""
+    meta = sc.scenario
+    if meta.start_stock == "empty":
+        return 0, {"kind": "empty"}
+    if isinstance(meta.start_stock, int):
+        return meta.start_stock, {"kind": "given"}
+    try:
+        obs = history.observed_stock_near(meta.start, origin=sc.forecast.origin)
+    except ValueError as e:
+        raise ScenarioError([(sc.source_file or "", "scenario.start_stock", str(e))]) from None
+    return int(obs.value), {
+        "kind": "observed",
+        "date": obs.date.isoformat(),
+        "value": obs.value,
+        "source": obs.source,
+        "source_url": obs.source_url,
+    }
+
+
+def _batches(n: int, workers: int) -> list[range]:
+    size = max(1, min(50, n // max(1, 4 * workers)))
+    return [range(i, min(n, i + size)) for i in range(0, n, size)]
+
+
+_WORKER_MODEL: Model | None = None  # one compiled model per worker process
+
+
+def _init_worker(model: Model) -> None:
+    global _WORKER_MODEL
+    _WORKER_MODEL = model
+
+
+def _run_batch(seed: int, reps: Iterable[int]) -> list[tuple[int, dict]]:
+    assert _WORKER_MODEL is not None
+    return [(r, run_replication(_WORKER_MODEL, replication_seed(seed, r))) for r in reps]
+
+
+def run_model(
+    model: Model,
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, np.ndarray]:
+    """Run replications 0..n-1 of a compiled model; arrays stacked by replication."""
+    shape = {k: None for k in VARIABLES}
+    out: dict[str, np.ndarray] = {}
+
+    def store(r: int, res: dict) -> None:
+        for k, v in res.items():
+            if k not in out:
+                out[k] = np.empty((replications, *v.shape), v.dtype)
+            out[k][r] = v
+
+    done = 0
+    if workers <= 1 or replications == 1:
+        for r in range(replications):
+            store(r, run_replication(model, replication_seed(seed, r)))
+            done += 1
+            if progress:
+                progress(done, replications)
+        return out
+    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(model,)) as pool:
+        futures = [pool.submit(_run_batch, seed, b) for b in _batches(replications, workers)]
+        for fut in as_completed(futures):
+            for r, res in fut.result():
+                store(r, res)
+                done += 1
+            if progress:
+                progress(done, replications)
+    del shape
+    return out
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
+        os.cpu_count() or 1))
+
+
+def simulate(
+    scenario: Scenario,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+) -> xr.Dataset:
+    """Run a scenario and return the occupancy dataset (see the contract).
+
+    Parameters
+    ----------
+    scenario : Scenario
+        From :func:`~capaciteit.load_scenario`.
+    replications : int, optional
+        Number of replications (default: the scenario's ``replications``).
+    seed : int, optional
+        Seed of the run (default: the scenario's ``seed``).
+    workers : int
+        Local processes; results do not depend on it.
+    """
+    n = int(replications if replications is not None else scenario.scenario.replications)
+    s = int(seed if seed is not None else scenario.scenario.seed)
+    if n < 1:
+        raise ValueError("replications must be >= 1")
+    count, info = start_stock(scenario)
+    model = compile_model(scenario, count)
+    arrays = run_model(model, n, s, workers=workers, progress=progress)
+    return to_dataset(model, arrays, seed=s, start_stock=info)

@@ -1,0 +1,235 @@
+"""Paths through detention: from arrival to release, for a whole stream at once.
+
+People are a struct of arrays (:class:`People`), never objects. Sampling is
+split in two so the start stock can reuse it: :func:`draw` takes every random
+number a stream's people need, each decision from its own named stream, and
+:func:`timeline` turns those draws and the arrival times into dates with the
+law's rules (:mod:`capaciteit.release`). Times are days from the simulation's
+origin (float); day ``d`` is ``[d, d + 1)``.
+
+Paths
+-----
+``stay``
+    A stay of the drawn length from admission (stylized units, substitute
+    detention, the ISD measure).
+``pre_trial``
+    Pre-trial detention (voorlopige hechtenis) of drawn length; then, for the
+    convicted share, an unconditional sentence with the time served credited,
+    released at the v.i. day (or in full), else released at trial.
+``sentence``
+    A convicted person who joins the call-up list (self-reporters) or is
+    arrested; admitted after the call-up wait; released on the law's day
+    counted from the first day of detention, earlier pre-trial time credited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import distributions as dist
+from .release import release_day
+from .rng import Streams
+from .scenario import Placement, Release, Stream
+
+NO_TIME = np.nan
+
+
+@dataclass
+class Draws:
+    """Every random number one stream's people need, one entry per person."""
+
+    stay: np.ndarray | None = None
+    pre_trial: np.ndarray | None = None
+    convicted_u: np.ndarray | None = None
+    sentence: np.ndarray | None = None
+    credited: np.ndarray | None = None
+    callup: np.ndarray | None = None
+    sentence_lag: np.ndarray | None = None
+    offence_lag: np.ndarray | None = None
+    vi_u: np.ndarray | None = None
+    postponement: dict[str, np.ndarray] = field(default_factory=dict)
+    placement_u: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def take(self, idx: np.ndarray) -> Draws:
+        def sub(v):
+            if v is None:
+                return None
+            if isinstance(v, dict):
+                return {k: x[idx] for k, x in v.items()}
+            return v[idx]
+
+        return Draws(**{k: sub(v) for k, v in self.__dict__.items()})
+
+
+@dataclass
+class People:
+    """One stream's people as arrays (days from origin; NaN where not applicable)."""
+
+    t_event: np.ndarray  # joins the stream: arrest, admission, or call-up list
+    t_adm: np.ndarray  # first day in detention
+    t_trial: np.ndarray  # end of pre-trial detention (= t_adm when none)
+    t_end: np.ndarray  # release (fixed) or planned end of stay
+    sentence: np.ndarray  # imposed sentence, whole days (0: none)
+    senb: np.ndarray  # SenB v.i. rules apply
+    fixed_end: bool  # True: t_end is a date set by law; False: a stay from admission
+    stay: np.ndarray | None  # stay-path length (service from admission)
+    phases: list[tuple[Placement, np.ndarray, np.ndarray, np.ndarray]]  # (placement, who, start, end)
+
+    def __len__(self) -> int:
+        return len(self.t_event)
+
+    def take(self, idx: np.ndarray) -> People:
+        """The people at sorted, distinct positions ``idx``."""
+        phases = []
+        for pl, who, a, b in self.phases:
+            sel = np.isin(who, idx)
+            phases.append((pl, np.searchsorted(idx, who[sel]), a[sel], b[sel]))
+        return People(
+            self.t_event[idx], self.t_adm[idx], self.t_trial[idx], self.t_end[idx],
+            self.sentence[idx], self.senb[idx], self.fixed_end,
+            None if self.stay is None else self.stay[idx], phases,
+        )
+
+
+def draw(stream: Stream, n: int, streams: Streams, prefix: str, release: Release,
+         placements: list[Placement]) -> Draws:
+    """All random numbers for ``n`` people of ``stream``, each decision its own stream."""
+
+    def rng(decision: str) -> np.random.Generator:
+        return streams(prefix, stream.name, decision)
+
+    d = Draws()
+    if stream.path == "stay":
+        d.stay = dist.sample(stream.stay, rng("stay"), n)
+        return d
+    d.sentence = dist.sample(stream.sentence, rng("sentence"), n)
+    if stream.path == "pre_trial":
+        d.pre_trial = dist.sample(stream.pre_trial_days, rng("pre_trial"), n)
+        d.convicted_u = rng("convicted").random(n)
+    else:
+        for key in ("credited_days", "callup_days", "sentence_lag_days"):
+            spec = getattr(stream, key)
+            if spec is not None:
+                setattr(d, key.removesuffix("_days"), dist.sample(spec, rng(key), n))
+    if stream.offence_lag_days is not None:
+        d.offence_lag = dist.sample(stream.offence_lag_days, rng("offence_lag"), n)
+    d.vi_u = rng("vi").random(n)
+    for rules in ("2008", "senb2021"):
+        spec = getattr(release, f"rules_{rules}").postponement_days
+        if spec is not None:
+            d.postponement[rules] = dist.sample(spec, rng(f"vi_postponement_{rules}"), n)
+    for p in placements:
+        d.placement_u[p.name] = streams(prefix, stream.name, "placement", p.name).random(n)
+    return d
+
+
+def timeline(stream: Stream, t_event: np.ndarray, d: Draws, release: Release,
+             senb_start: float, placements: list[Placement], day_of,
+             force_senb: bool | None = None) -> People:
+    """Dates of each person's detention from the draws; ``day_of(date)`` maps dates to days.
+
+    ``force_senb`` overrides the transitional rule (True: SenB rules for all,
+    False: the 2008 rules for all); the start stock uses it to bound stays.
+    """
+    n = len(t_event)
+    if stream.path == "stay":
+        return People(t_event, t_event, t_event, t_event + d.stay, np.zeros(n, np.int64),
+                      np.zeros(n, bool), False, d.stay, [])
+    sentence = np.maximum(1, np.rint(d.sentence)).astype(np.int64)
+    if stream.path == "pre_trial":
+        t_adm = t_event
+        pre = d.pre_trial
+        convicted = d.convicted_u < stream.convicted_share
+        t_sentence = t_adm + pre
+        credited = np.zeros(n)  # pre-trial time is in this detention: the law counts it
+    else:
+        callup = d.callup if d.callup is not None else 0.0
+        lag = d.sentence_lag if d.sentence_lag is not None else 0.0
+        t_adm = t_event + callup
+        t_sentence = t_event - lag
+        convicted = np.ones(n, bool)
+        credited = np.minimum(d.credited, sentence) if d.credited is not None else np.zeros(n)
+        pre = np.zeros(n)
+    basis = {
+        "sentence_date": t_sentence,
+        "offence_date": t_sentence - (d.offence_lag if d.offence_lag is not None else 0.0),
+        "admission_date": t_adm,
+    }[release.transition]
+    senb = basis >= senb_start if force_senb is None else np.full(n, force_senb)
+    r08, rsb = release.rules_2008, release.rules_senb2021
+    refused_share = np.where(senb, rsb.refused_share, r08.refused_share)
+    postponed_share = np.where(senb, rsb.postponed_share, r08.postponed_share)
+    refused = d.vi_u < refused_share
+    postponed = (~refused) & (d.vi_u < refused_share + postponed_share)
+    delay = np.zeros(n)
+    for rules, is_rules in (("2008", ~senb), ("senb2021", senb)):
+        if rules in d.postponement:
+            delay = np.where(is_rules, d.postponement[rules], delay)
+    delay = np.where(postponed, np.rint(delay), 0).astype(np.int64)
+    served = release_day(sentence, senb, refused, delay)  # days from first day of detention
+    if stream.path == "pre_trial":
+        custody = np.where(convicted, np.maximum(pre, served), pre)
+    else:  # earlier pre-trial time, served elsewhere, is credited
+        custody = np.maximum(served - credited, 0.0)
+    t_trial = t_adm + pre
+    t_end = t_adm + custody
+    sentence = np.where(convicted, sentence, 0)
+    phases = _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of)
+    return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases)
+
+
+def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of):
+    """End phases (BBA, penitentiair programma), counted back from release, last first.
+
+    Returned sparse, in scenario order: ``(placement, who, start, end)`` with
+    ``who`` the indices of the people who have that phase (most have none).
+    """
+    if not placements:
+        return []
+    least = min(p.min_sentence_days for p in placements)
+    who = np.flatnonzero((sentence > 0) & (sentence >= least))
+    s, ta, ts = sentence[who], t_adm[who], t_sentence[who]
+    window_end = t_end[who]
+    earliest = np.maximum(ta, t_trial[who])
+    out = []
+    for p in reversed(placements):
+        length = np.minimum(p.max_days, np.maximum(p.min_days, p.share_of_sentence * s))
+        start = np.maximum(window_end - length, earliest)
+        ok = s >= p.min_sentence_days
+        if p.max_sentence_days is not None:
+            ok &= s <= p.max_sentence_days
+        ok &= (window_end - start) >= max(p.min_days, 1e-9)
+        ok &= d.placement_u[p.name][who] < p.share
+        basis = {"admission_date": ta, "sentence_date": ts, "phase_start": start}[p.basis]
+        if p.from_ is not None:
+            ok &= basis >= day_of(p.from_)
+        if p.until is not None:
+            ok &= basis < day_of(p.until) + 1
+        out.append((p, who[ok], start[ok], window_end[ok]))
+        window_end = np.where(ok, start, window_end)
+    return out[::-1]
+
+
+def concat_people(parts: list[People]) -> People:
+    """One People from several of the same stream."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    phases = [
+        (pl,
+         np.concatenate([p.phases[k][1] + off for p, off in zip(parts, offsets, strict=True)]),
+         np.concatenate([p.phases[k][2] for p in parts]),
+         np.concatenate([p.phases[k][3] for p in parts]))
+        for k, (pl, *_rest) in enumerate(first.phases)
+    ]
+    return People(
+        cat("t_event"), cat("t_adm"), cat("t_trial"), cat("t_end"), cat("sentence"), cat("senb"),
+        first.fixed_end, None if first.stay is None else cat("stay"), phases,
+    )
