@@ -10,11 +10,11 @@ Public API::
 
 __version__ = "0.1.0"
 
-from .errors import DataError, InputError, ScenarioError  # noqa: E402
-from .release import conditional_release_day  # noqa: E402
-from .results import monthly_summary  # noqa: E402
-from .runner import simulate  # noqa: E402
-from .scenario import Scenario, load_scenario  # noqa: E402
+from .errors import DataError, InputError, ScenarioError
+from .release import conditional_release_day
+from .results import monthly_summary
+from .runner import simulate
+from .scenario import Scenario, load_scenario
 
 __all__ = [
     "DataError",

@@ -104,11 +104,12 @@ def _run(a: argparse.Namespace) -> int:
     workers = a.workers or default_workers()
     t0 = time.monotonic()
     progress = _Progress(sys.stderr.isatty() and not a.quiet)
-    ds = simulate(sc, replications=a.replications, seed=a.seed, workers=workers,
-                  progress=progress)
+    ds = simulate(sc, replications=a.replications, seed=a.seed, workers=workers, progress=progress)
     wall = time.monotonic() - t0
     files = write_results(
-        ds, out, sc.to_dict(),
+        ds,
+        out,
+        sc.to_dict(),
         {"scenario_file": str(a.scenario), "wall_time_s": round(wall, 3), "workers": workers},
     )
     if not a.quiet:
@@ -117,8 +118,10 @@ def _run(a: argparse.Namespace) -> int:
         for when in _checkpoints(ds):
             q = tot.sel(time=when).quantile([0.1, 0.5, 0.9]).values
             cap = float(ds["capacity"].sel(unit="total", time=when))
-            print(f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
-                  f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}")
+            print(
+                f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
+                f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}"
+            )
         del files
     return 0
 
@@ -145,7 +148,10 @@ def _validate(a: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    a = _parser().parse_args(argv)
+    try:
+        a = _parser().parse_args(argv)
+    except SystemExit as e:  # usage errors (2), --help and --version (0)
+        return int(e.code or 0)
     try:
         if a.command == "run":
             return _run(a)
@@ -160,8 +166,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(["capaciteit: interrupted; nothing was written"], 130)
     except Exception:  # an internal error: say so, with the traceback for the report
         traceback.print_exc()
-        return _fail(["capaciteit: internal error (a bug); please report it with the lines above"],
-                     1)
+        return _fail(
+            ["capaciteit: internal error (a bug); please report it with the lines above"], 1
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

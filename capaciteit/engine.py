@@ -26,7 +26,8 @@ import numpy as np
 from .inflow import arrival_times, cumulative_intensity, rate_pieces
 from .rng import Streams
 from .scenario import Scenario
-from .sentencing import People, concat_people as _concat_people, draw, timeline
+from .sentencing import People, draw, timeline
+from .sentencing import concat_people as _concat_people
 from .wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 
 FAR_PAST = -1e12
@@ -186,10 +187,12 @@ def _residents(model: Model, streams: Streams) -> list[People | None]:
         unit = model.unit_names.index(s.unit)
         d = draw(s, POOL, streams, "start_stock", sc.release, pl)
         zero = np.zeros(POOL)
-        life = np.maximum.reduce([
-            timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end - zero
-            for f in (False, True)
-        ])
+        life = np.maximum.reduce(
+            [
+                timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end - zero
+                for f in (False, True)
+            ]
+        )
         r = streams("start_stock", s.name, "resample")
 
         def dated(k: int, d=d, life=life, r=r, s=s, pl=pl, unit=unit):
@@ -204,7 +207,8 @@ def _residents(model: Model, streams: Streams) -> list[People | None]:
     if weights.sum() <= 0:
         raise ValueError("no stream brings anyone into a cell at the start: no start stock")
     counts = streams("start_stock", "allocation").multinomial(
-        model.start_stock, weights / weights.sum())
+        model.start_stock, weights / weights.sum()
+    )
     out: list[People | None] = []
     for si in range(len(sc.stream)):
         if pools[si] is None or counts[si] == 0:
@@ -343,12 +347,18 @@ def _add_status(status: Census, model: Model, stream, b_in, b_trial, b_out) -> N
     status.add_bins(1, trial, b_out)
 
 
-def _route(model: Model, groups: list[People], group_stream: np.ndarray, units: Census,
-           waits: Census, people: Census, status: Census) -> None:
+def _route(
+    model: Model,
+    groups: list[People],
+    group_stream: np.ndarray,
+    units: Census,
+    waits: Census,
+    people: Census,
+    status: Census,
+) -> None:
     """People who meet a finite unit or an end phase: wings decide, then count."""
     sc = model.scenario
     names = model.unit_names
-    n_units = len(names)
     stream_of = np.repeat(group_stream, [len(g) for g in groups])
     n = len(stream_of)
     starts = np.cumsum([0] + [len(g) for g in groups])
@@ -356,7 +366,7 @@ def _route(model: Model, groups: list[People], group_stream: np.ndarray, units: 
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(g, name) for g in groups])
 
-    t_event, t_adm, t_trial, t_end = cat("t_event"), cat("t_adm"), cat("t_trial"), cat("t_end")
+    t_adm, t_trial, t_end = cat("t_adm"), cat("t_trial"), cat("t_end")
     entry_unit = np.array([names.index(s.unit) for s in sc.stream], np.int64)[stream_of]
     # end phases, sparse: per placement, who has one (global index), start, end
     ph_unit = [names.index(p.unit) for p in sc.placement]
@@ -367,8 +377,9 @@ def _route(model: Model, groups: list[People], group_stream: np.ndarray, units: 
             ph_who[k].append(who + off)
             ph_start[k].append(a)
             ph_end[k].append(b)
-    ph_who, ph_start, ph_end = ([np.concatenate(x) if x else np.zeros(0) for x in y]
-                                for y in (ph_who, ph_start, ph_end))
+    ph_who, ph_start, ph_end = (
+        [np.concatenate(x) if x else np.zeros(0) for x in y] for y in (ph_who, ph_start, ph_end)
+    )
     ph_who = [w.astype(np.int64) for w in ph_who]
     entry_end = t_end.copy()
     for who, a in zip(ph_who, ph_start, strict=True):
@@ -406,8 +417,14 @@ def _route(model: Model, groups: list[People], group_stream: np.ndarray, units: 
         ddl = np.concatenate([deadline[e_idx], *(ph_end[k] for k in p_ks)])
         t_req = np.maximum(t_orig, 0.0)  # the start stock asks at the origin, in its order
         order = np.lexsort((t_orig, t_req))
-        res = run_wing(t_req[order], svc[order], ddl[order], model.cap_knots[u],
-                       model.cap_values[u], unit.when_full)
+        res = run_wing(
+            t_req[order],
+            svc[order],
+            ddl[order],
+            model.cap_knots[u],
+            model.cap_values[u],
+            unit.when_full,
+        )
         admit, leave, outcome = (np.empty_like(x) for x in (res.admit, res.leave, res.outcome))
         admit[order], leave[order], outcome[order] = res.admit, res.leave, res.outcome
         admit = np.where(outcome == ADMITTED, t_orig, admit)  # no wait: its original time
@@ -491,5 +508,3 @@ def expected_flow(model: Model, si: int) -> float:
     """Expected arrivals of stream ``si`` over the whole simulated horizon."""
     knots, rates = model.rates[si]
     return float(cumulative_intensity(knots, rates)[-1])
-
-

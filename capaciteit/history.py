@@ -50,10 +50,17 @@ def load_stock(path: Path | None = None) -> list[Observation]:
             if header != STOCK_COLUMNS:
                 missing = [c for c in STOCK_COLUMNS if c not in header]
                 extra = [c for c in header if c not in STOCK_COLUMNS]
-                what = "; ".join(
-                    x for x in (missing and f"missing column(s) {', '.join(missing)}",
-                                extra and f"unknown column(s) {', '.join(extra)}") if x
-                ) or "columns out of order"
+                what = (
+                    "; ".join(
+                        x
+                        for x in (
+                            missing and f"missing column(s) {', '.join(missing)}",
+                            extra and f"unknown column(s) {', '.join(extra)}",
+                        )
+                        if x
+                    )
+                    or "columns out of order"
+                )
                 raise DataError([(str(path), "line 1", what)])
             rows = list(reader)
     except FileNotFoundError:

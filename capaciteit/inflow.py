@@ -38,15 +38,13 @@ def cumulative_intensity(knots: np.ndarray, rates: np.ndarray) -> np.ndarray:
     return np.concatenate([[0.0], np.cumsum(rates * np.diff(knots))])
 
 
-def arrival_times(
-    knots: np.ndarray, rates: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
+def arrival_times(knots: np.ndarray, rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Sorted arrival times (days) of a Poisson process with these piecewise rates."""
     lam = cumulative_intensity(knots, rates)
     total = lam[-1]
     if total <= 0:
         return np.empty(0)
-    n = int(math.ceil(total + 6 * math.sqrt(total) + 20))
+    n = math.ceil(total + 6 * math.sqrt(total) + 20)
     epochs = np.cumsum(rng.standard_exponential(n))
     while epochs[-1] <= total:  # rare: draw on, in order, so draws stay a prefix
         more = np.cumsum(rng.standard_exponential(n)) + epochs[-1]

@@ -33,9 +33,7 @@ def write_results(ds: xr.Dataset, out: Path, scenario_dict: dict, extra: dict) -
     tmp.chmod(0o755)
     try:
         encoding = {
-            v: {"zlib": True, "complevel": 1}
-            for v in ds.data_vars
-            if ds[v].dtype.kind in "iuf"
+            v: {"zlib": True, "complevel": 1} for v in ds.data_vars if ds[v].dtype.kind in "iuf"
         }
         ds.to_netcdf(tmp / "occupancy.nc", encoding=encoding)
         monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")

@@ -79,7 +79,9 @@ def conditional_release_day(sentence_days: int, rules: str = "senb2021") -> int 
     if rules not in RULE_SETS:
         raise ValueError(f"rules must be one of {RULE_SETS}, not {rules!r}")
     if int(sentence_days) != sentence_days or sentence_days < 0:
-        raise ValueError(f"sentence_days must be a whole number of days >= 0, not {sentence_days!r}")
+        raise ValueError(
+            f"sentence_days must be a whole number of days >= 0, not {sentence_days!r}"
+        )
     vi = _vi_days(np.array([int(sentence_days)]), np.array([rules == "senb2021"]))[0]
     return None if vi < 0 else int(vi)
 

@@ -67,8 +67,9 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
             "start_stock": start_stock.get("value", model.start_stock),
             "start_stock_kind": start_stock["kind"],
             "start_stock_source": start_stock.get("source", ""),
-            "cell_units": ",".join(n for n, c in zip(model.unit_names, model.cell, strict=True)
-                                   if c),
+            "cell_units": ",".join(
+                n for n, c in zip(model.unit_names, model.cell, strict=True) if c
+            ),
         }
     )
     return ds

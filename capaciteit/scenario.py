@@ -17,8 +17,8 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic_core import core_schema
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import core_schema
 
 from .errors import ScenarioError
 
@@ -41,14 +41,21 @@ def _to_month(key: str) -> dt.date:
         raise ValueError(f"table key {key!r} is not a month YYYY-MM") from None
 
 
-def _number(v: Any, what: str) -> float:
+def _number(v: Any, what: str = "") -> float:
+    lead = f"{what} " if what else ""
     if isinstance(v, bool) or not isinstance(v, int | float):
-        raise ValueError(f"{what} must be a number, not {type(v).__name__}")
+        raise ValueError(f"{lead}must be a number, not {_type_name(v)}")
     if v != v or v in (float("inf"), float("-inf")):
-        raise ValueError(f"{what} must be a finite number")
+        raise ValueError(f"{lead}must be a finite number")
     if v < 0:
-        raise ValueError(f"{what} must be >= 0")
+        raise ValueError(f"{lead}must be >= 0")
     return float(v)
+
+
+def _type_name(v: Any) -> str:
+    return {str: "a string", list: "a list", dict: "a table", bool: "true/false"}.get(
+        type(v), type(v).__name__
+    )
 
 
 class StepTable(tuple):
@@ -92,7 +99,9 @@ def _step_table(v: Any, keys: Literal["date", "month"]) -> StepTable:
             items.append((d, _number(x, f"value for {k}")))
         items.sort()
         return StepTable(items)
-    return StepTable([(dt.date(1, 1, 1), _number(v, "value"))])
+    if isinstance(v, list | str | bool) or not isinstance(v, int | float):
+        raise ValueError(f"must be a number or a table of {keys}s to numbers, not {_type_name(v)}")
+    return StepTable([(dt.date(1, 1, 1), _number(v))])
 
 
 # --------------------------------------------------------------------------- models
@@ -183,7 +192,9 @@ class Meta(_Model):
 
 
 class Forecast(_Model):
-    origin: dt.date | None = Field(None, description="the model uses no observation after this date")
+    origin: dt.date | None = Field(
+        None, description="the model uses no observation after this date"
+    )
 
 
 class Unit(_Model):
@@ -473,7 +484,9 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
 
     def items(key: str) -> list[tuple[int, dict]]:
         v = data.get(key)
-        return [(i, x) for i, x in enumerate(v) if isinstance(x, dict)] if isinstance(v, list) else []
+        return (
+            [(i, x) for i, x in enumerate(v) if isinstance(x, dict)] if isinstance(v, list) else []
+        )
 
     units = items("unit")
     names = [u.get("name") for _, u in units]
@@ -482,7 +495,9 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
         for i, x in items(key):
             n = x.get("name")
             if isinstance(n, str) and n in seen:
-                problems.append((f"{key}[{i}].name", f"duplicate name {n!r} (also {key}[{seen[n]}])"))
+                problems.append(
+                    (f"{key}[{i}].name", f"duplicate name {n!r} (also {key}[{seen[n]}])")
+                )
             seen.setdefault(n, i)
     unit_by_name = {u.get("name"): u for _, u in units if isinstance(u.get("name"), str)}
     for i, u in units:
@@ -531,14 +546,19 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
             if n not in streams:
                 problems.append((f"placement[{i}].streams[{j}]", f"no stream named {n!r}"))
             elif streams[n].get("path", "stay") == "stay":
-                problems.append((f"placement[{i}].streams[{j}]", f"stream {n!r} serves no sentence"))
+                problems.append(
+                    (f"placement[{i}].streams[{j}]", f"stream {n!r} serves no sentence")
+                )
     meta = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}
     rel = data.get("release") if isinstance(data.get("release"), dict) else {}
     if rel.get("transition") == "offence_date":
         for i, s in items("stream"):
             if s.get("path") in ("pre_trial", "sentence") and s.get("offence_lag_days") is None:
                 problems.append(
-                    (f"stream[{i}].offence_lag_days", "required when release.transition = 'offence_date'")
+                    (
+                        f"stream[{i}].offence_lag_days",
+                        "required when release.transition = 'offence_date'",
+                    )
                 )
     del names, meta
     return problems

@@ -75,7 +75,9 @@ class People:
     senb: np.ndarray  # SenB v.i. rules apply
     fixed_end: bool  # True: t_end is a date set by law; False: a stay from admission
     stay: np.ndarray | None  # stay-path length (service from admission)
-    phases: list[tuple[Placement, np.ndarray, np.ndarray, np.ndarray]]  # (placement, who, start, end)
+    phases: list[
+        tuple[Placement, np.ndarray, np.ndarray, np.ndarray]
+    ]  # (placement, who, start, end)
 
     def __len__(self) -> int:
         return len(self.t_event)
@@ -87,14 +89,26 @@ class People:
             sel = np.isin(who, idx)
             phases.append((pl, np.searchsorted(idx, who[sel]), a[sel], b[sel]))
         return People(
-            self.t_event[idx], self.t_adm[idx], self.t_trial[idx], self.t_end[idx],
-            self.sentence[idx], self.senb[idx], self.fixed_end,
-            None if self.stay is None else self.stay[idx], phases,
+            self.t_event[idx],
+            self.t_adm[idx],
+            self.t_trial[idx],
+            self.t_end[idx],
+            self.sentence[idx],
+            self.senb[idx],
+            self.fixed_end,
+            None if self.stay is None else self.stay[idx],
+            phases,
         )
 
 
-def draw(stream: Stream, n: int, streams: Streams, prefix: str, release: Release,
-         placements: list[Placement]) -> Draws:
+def draw(
+    stream: Stream,
+    n: int,
+    streams: Streams,
+    prefix: str,
+    release: Release,
+    placements: list[Placement],
+) -> Draws:
     """All random numbers for ``n`` people of ``stream``, each decision its own stream."""
 
     def rng(decision: str) -> np.random.Generator:
@@ -125,9 +139,16 @@ def draw(stream: Stream, n: int, streams: Streams, prefix: str, release: Release
     return d
 
 
-def timeline(stream: Stream, t_event: np.ndarray, d: Draws, release: Release,
-             senb_start: float, placements: list[Placement], day_of,
-             force_senb: bool | None = None) -> People:
+def timeline(
+    stream: Stream,
+    t_event: np.ndarray,
+    d: Draws,
+    release: Release,
+    senb_start: float,
+    placements: list[Placement],
+    day_of,
+    force_senb: bool | None = None,
+) -> People:
     """Dates of each person's detention from the draws; ``day_of(date)`` maps dates to days.
 
     ``force_senb`` overrides the transitional rule (True: SenB rules for all,
@@ -135,8 +156,17 @@ def timeline(stream: Stream, t_event: np.ndarray, d: Draws, release: Release,
     """
     n = len(t_event)
     if stream.path == "stay":
-        return People(t_event, t_event, t_event, t_event + d.stay, np.zeros(n, np.int64),
-                      np.zeros(n, bool), False, d.stay, [])
+        return People(
+            t_event,
+            t_event,
+            t_event,
+            t_event + d.stay,
+            np.zeros(n, np.int64),
+            np.zeros(n, bool),
+            False,
+            d.stay,
+            [],
+        )
     sentence = np.maximum(1, np.rint(d.sentence)).astype(np.int64)
     if stream.path == "pre_trial":
         t_adm = t_event
@@ -223,13 +253,22 @@ def concat_people(parts: list[People]) -> People:
         return np.concatenate([getattr(p, name) for p in parts])
 
     phases = [
-        (pl,
-         np.concatenate([p.phases[k][1] + off for p, off in zip(parts, offsets, strict=True)]),
-         np.concatenate([p.phases[k][2] for p in parts]),
-         np.concatenate([p.phases[k][3] for p in parts]))
+        (
+            pl,
+            np.concatenate([p.phases[k][1] + off for p, off in zip(parts, offsets, strict=True)]),
+            np.concatenate([p.phases[k][2] for p in parts]),
+            np.concatenate([p.phases[k][3] for p in parts]),
+        )
         for k, (pl, *_rest) in enumerate(first.phases)
     ]
     return People(
-        cat("t_event"), cat("t_adm"), cat("t_trial"), cat("t_end"), cat("sentence"), cat("senb"),
-        first.fixed_end, None if first.stay is None else cat("stay"), phases,
+        cat("t_event"),
+        cat("t_adm"),
+        cat("t_trial"),
+        cat("t_end"),
+        cat("sentence"),
+        cat("senb"),
+        first.fixed_end,
+        None if first.stay is None else cat("stay"),
+        phases,
     )

@@ -1,0 +1,37 @@
+"""Shared helpers: scenario files written on the fly, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from capaciteit import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = ROOT / "scenarios"
+
+
+@pytest.fixture
+def write(tmp_path):
+    """write("name.toml", text) -> path of a dedented scenario file in a temp folder."""
+
+    def _write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture
+def run_cli(capsys):
+    """run_cli(*args) -> (exit code, stdout, stderr) of the capaciteit command."""
+
+    def _run(*args: str) -> tuple[int, str, str]:
+        code = cli.main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run

@@ -1,0 +1,324 @@
+"""Scenario files: the contract's keys, inheritance, and every kind of mistake a
+user makes, through the command line (exit 2, one `FILE: key.path: problem` line
+per problem, no traceback, nothing written)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import capaciteit as cap
+from capaciteit.errors import DataError
+from capaciteit.history import load_stock
+
+from .conftest import SCENARIOS
+
+GOOD = """
+[scenario]
+name = "tiny"
+start = 2030-01-01
+end = 2030-12-31
+warmup_days = 200
+
+[[unit]]
+name = "main"
+capacity = 1000
+
+[[unit]]
+name = "bba"
+capacity = { 2030-01-01 = 30, 2030-07-01 = 33 }
+when_full = "overflow"
+overflow_to = "main"
+
+[[stream]]
+name = "direct"
+unit = "main"
+rate_per_year = { 2030-01 = 3000, 2030-02 = 3200 }
+stay = { distribution = "lognormal", mean_days = 20, sd_days = 30 }
+
+[[stream]]
+name = "wing"
+unit = "bba"
+rate_per_year = 300
+stay = { distribution = "empirical", days = [10, 30, 90], shares = [0.5, 0.3, 0.2] }
+"""
+
+
+def test_shipped_scenarios_validate(run_cli):
+    files = sorted(SCENARIOS.glob("*.toml"))
+    assert files
+    code, out, err = run_cli("validate", *files)
+    assert code == 0, err
+    assert out.count(": ok") == len(files)
+
+
+def test_contract_keys_parse(write):
+    sc = cap.load_scenario(write("tiny.toml", GOOD))
+    assert sc.name == "tiny"
+    bba = sc.unit[1]
+    assert bba.capacity.value_at(dt.date(2030, 6, 30)) == 30
+    assert bba.capacity.value_at(dt.date(2030, 7, 1)) == 33
+    assert bba.capacity.value_at(dt.date(2020, 1, 1)) == 30  # before the first entry
+    assert sc.stream[0].rate_per_year.value_at(dt.date(2030, 2, 14)) == 3200
+
+
+def test_extends_merges_by_name(write):
+    write("base.toml", GOOD)
+    child = write(
+        "child.toml",
+        """
+        [scenario]
+        name = "child"
+        extends = "base.toml"
+        end = 2031-06-30
+
+        [[unit]]
+        name = "bba"
+        capacity = 50
+        """,
+    )
+    sc = cap.load_scenario(child)
+    assert sc.scenario.start == dt.date(2030, 1, 1)  # from the base
+    assert sc.scenario.end == dt.date(2031, 6, 30)  # overridden
+    assert [u.name for u in sc.unit] == ["main", "bba"]
+    assert sc.unit[1].capacity.value_at(dt.date(2030, 1, 1)) == 50
+    assert sc.unit[1].when_full == "overflow"  # kept from the base
+
+
+def test_backtest_extends_baseline(write, tmp_path):
+    """The contract: moving start, end and origin into the past must run, with the
+    real stock at the start."""
+    path = write(
+        "bt.toml",
+        f"""
+        [scenario]
+        name = "backtest-2015"
+        extends = "{SCENARIOS / "baseline.toml"}"
+        start = 2015-10-01
+        end = 2016-12-31
+
+        [forecast]
+        origin = 2015-09-30
+        """,
+    )
+    sc = cap.load_scenario(path)
+    ds = cap.simulate(sc, replications=2, seed=3)
+    assert ds.attrs["start_stock"] == 8980  # CBS 30 Sept 2015
+    assert ds.time.values[0] == __import__("numpy").datetime64("2015-10-01")
+
+
+def _problems(err: str) -> list[str]:
+    return [line for line in err.splitlines() if line.strip()]
+
+
+MISTAKES = [
+    (
+        "unknown key",
+        ('[[unit]]\nname = "main"\ncapacity = 1000\n', '[[unit]]\nname = "main"\ncapacty = 1000\n'),
+        "unit[0].capacty: unknown key",
+    ),
+    (
+        "negative table value",
+        ("2030-07-01 = 33", "2030-07-01 = -33"),
+        "unit[1].capacity: value for 2030-07-01 must be >= 0",
+    ),
+    ("negative number", ("capacity = 1000", "capacity = -5"), "unit[0].capacity: must be >= 0"),
+    (
+        "quoted number",
+        ("capacity = 1000", 'capacity = "1000"'),
+        "unit[0].capacity: must be a number or a table of dates to numbers, not a string",
+    ),
+    ("bad table key", ("2030-07-01 = 33", "2030-13-01 = 33"), "unit[1].capacity: table key"),
+    ("bad month", ("2030-02 = 3200", "2030-2 = 3200"), "stream[0].rate_per_year: table key"),
+    (
+        "unknown distribution",
+        ('distribution = "lognormal"', 'distribution = "weibull"'),
+        "stream[0].stay: unknown distribution 'weibull'",
+    ),
+    (
+        "missing parameter",
+        ("mean_days = 20, sd_days = 30", "mean_days = 20"),
+        "stream[0].stay.sd_days: required key is missing",
+    ),
+    (
+        "shares",
+        ("shares = [0.5, 0.3, 0.2]", "shares = [0.5, 0.3, 0.3]"),
+        "stream[1].stay: shares must sum to 1",
+    ),
+    (
+        "unknown unit",
+        ('unit = "bba"\nrate', 'unit = "bbb"\nrate'),
+        "stream[1].unit: no unit named 'bbb'",
+    ),
+    (
+        "end before start",
+        ("end = 2030-12-31", "end = 2029-12-31"),
+        "scenario: end must not be before start",
+    ),
+    (
+        "bad when_full",
+        ('when_full = "overflow"', 'when_full = "spill"'),
+        "unit[1].when_full: must be one of",
+    ),
+    (
+        "overflow without target",
+        ('overflow_to = "main"\n', ""),
+        "unit[1].overflow_to: required when when_full = 'overflow'",
+    ),
+    (
+        "date as string",
+        ("start = 2030-01-01", 'start = "2030-01-01"'),
+        "scenario.start: must be a date",
+    ),
+    (
+        "negative warmup",
+        ("warmup_days = 200", "warmup_days = -1"),
+        "scenario.warmup_days: must be >= 0",
+    ),
+    (
+        "float where int",
+        ("warmup_days = 200", "warmup_days = 2.5"),
+        "scenario.warmup_days: must be a whole number",
+    ),
+    ("reserved name", ('name = "main"', 'name = "total"'), "unit[0].name: 'total' is reserved"),
+]
+
+
+@pytest.mark.parametrize(("what", "edit", "expect"), MISTAKES, ids=[m[0] for m in MISTAKES])
+def test_each_mistake_is_one_clear_line(what, edit, expect, write, run_cli, tmp_path):
+    text = GOOD.replace(*edit, 1)
+    assert text != GOOD, f"edit for {what!r} did not apply"
+    path = write("bad.toml", text)
+    out = tmp_path / "out"
+    for args in (("validate", path), ("run", path, "-n", "2", "-o", out)):
+        code, _, err = run_cli(*args)
+        assert code == 2, err
+        lines = _problems(err)
+        assert "Traceback" not in err
+        assert all(line.startswith(f"{path}: ") for line in lines), lines
+        if expect:
+            assert any(expect in line for line in lines), lines
+    assert not out.exists()
+
+
+def test_all_problems_reported_at_once(write, run_cli):
+    text = GOOD.replace("capacity = 1000", "capacity = -1").replace(
+        'unit = "bba"\nrate', 'unit = "nope"\nrate'
+    )
+    text = text.replace("warmup_days = 200", "warmup_days = -4")
+    code, _, err = run_cli("validate", write("many.toml", text))
+    assert code == 2
+    lines = _problems(err)
+    assert len(lines) == 3, lines
+
+
+def test_not_toml_names_the_line(write, run_cli):
+    path = write("broken.toml", '[scenario]\nname = "x"\nstart = 2030-01-01\nend = = 3\n')
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert err.startswith(f"{path}: line 4: not valid TOML")
+
+
+def test_missing_file(run_cli, tmp_path):
+    code, _, err = run_cli("validate", tmp_path / "nope.toml")
+    assert code == 2 and "file not found" in err
+
+
+def test_overflow_loop(write, run_cli):
+    text = GOOD.replace(
+        "[[stream]]",
+        """[[unit]]
+name = "c"
+capacity = 5
+when_full = "overflow"
+overflow_to = "bba"
+
+[[stream]]""",
+        1,
+    ).replace('overflow_to = "main"', 'overflow_to = "c"')
+    code, _, err = run_cli("validate", write("loop.toml", text))
+    assert code == 2
+    assert "overflow loop: bba -> c -> bba" in err
+
+
+def test_extends_cycle_and_missing_parent(write, run_cli):
+    write("a.toml", '[scenario]\nname = "a"\nextends = "b.toml"\n')
+    b = write("b.toml", '[scenario]\nname = "b"\nextends = "a.toml"\n')
+    code, _, err = run_cli("validate", b)
+    assert code == 2 and "scenario.extends: cycle" in err
+    c = write("c.toml", '[scenario]\nname = "c"\nextends = "nothere.toml"\n')
+    code, _, err = run_cli("validate", c)
+    assert code == 2 and "scenario.extends: file not found: nothere.toml" in err
+
+
+def test_start_stock_outside_the_data(write, run_cli):
+    path = write(
+        "late.toml",
+        f"""
+        [scenario]
+        name = "late"
+        extends = "{SCENARIOS / "baseline.toml"}"
+        start = 2040-01-01
+        end = 2041-01-01
+        [forecast]
+        origin = 2039-12-31
+        """,
+    )
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert f"{path}: scenario.start_stock: no observed 30-September stock within 183 days" in err
+
+
+def test_bad_command_line(write, run_cli, tmp_path):
+    path = write("tiny.toml", GOOD)
+    for args in (
+        ("run", path, "-n", "0"),
+        ("run", path, "--workers", "0"),
+        ("run", path, "--seed", "-3"),
+        ("run",),
+        ("frobnicate",),
+    ):
+        code, _, err = run_cli(*args)
+        assert code == 2, args
+        assert "Traceback" not in err
+
+
+def test_existing_results_need_force(write, run_cli, tmp_path):
+    path = write("tiny.toml", GOOD)
+    out = tmp_path / "res"
+    assert run_cli("run", path, "-n", "2", "-o", out, "--quiet")[0] == 0
+    before = (out / "manifest.json").read_text()
+    code, _, err = run_cli("run", path, "-n", "3", "-o", out, "--quiet")
+    assert code == 2 and "add --force" in err
+    assert (out / "manifest.json").read_text() == before
+    assert run_cli("run", path, "-n", "3", "-o", out, "--quiet", "--force")[0] == 0
+    assert '"replications": 3' in (out / "manifest.json").read_text()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith((".tmp", ".old"))]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expect"),
+    [
+        (("date,stock", "date,stok"), "line 1: missing column(s) stock; unknown column(s) stok"),
+        (("2015-09-30,8980", "2015-09-30,-8980"), "line 12: stock -8980 is out of range"),
+        (
+            ("2016-09-30,8810", "2015-09-30,8810"),
+            "line 13: duplicate date 2015-09-30 (also line 12)",
+        ),
+        (("2016-09-30,8810", "2016-9-30,8810"), "line 13: date '2016-9-30' is not YYYY-MM-DD"),
+    ],
+)
+def test_broken_data_file_names_file_and_row(edit, expect, tmp_path):
+    from capaciteit.history import DATA_DIR, STOCK_FILE
+
+    text = (DATA_DIR / STOCK_FILE).read_text()
+    assert edit[0] in text
+    bad = tmp_path / STOCK_FILE
+    bad.write_text(text.replace(*edit, 1))
+    with pytest.raises(DataError) as e:
+        load_stock(bad)
+    assert any(
+        line == f"{bad}: {expect}" or line.startswith(f"{bad}: {expect}")
+        for line in e.value.lines()
+    ), e.value.lines()
