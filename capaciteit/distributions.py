@@ -25,24 +25,19 @@ def sample(spec, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` draws in days (float64)."""
     if isinstance(spec, Lognormal):
         mu, sigma = lognormal_params(spec.mean_days, spec.sd_days)
-        return np.exp(mu + sigma * rng.standard_normal(n))
+        return rng.lognormal(mu, sigma, n)  # exp(mu + sigma z): the same z, moved
     if isinstance(spec, Exponential):
-        return spec.mean_days * rng.standard_exponential(n)
+        return rng.exponential(spec.mean_days, n)
     if isinstance(spec, Gamma):
         shape = (spec.mean_days / spec.sd_days) ** 2
         return rng.standard_gamma(shape, n) * (spec.sd_days**2 / spec.mean_days)
     if isinstance(spec, Fixed):
         return np.full(n, float(spec.days))
     if isinstance(spec, Empirical):
-        edges = np.concatenate([[0.0], np.asarray(spec.days, dtype=float)])
-        cum = np.cumsum(spec.shares)
-        cum[-1] = 1.0
-        u = rng.random(n)
-        k = np.minimum(np.searchsorted(cum, u, side="right"), len(cum) - 1)
-        lo_cum = np.where(k > 0, cum[k - 1], 0.0)
-        share = np.asarray(spec.shares, dtype=float)[k]
-        pos = np.clip((u - lo_cum) / np.where(share > 0, share, 1.0), 0.0, 1.0)
-        return edges[k] + pos * (edges[k + 1] - edges[k])
+        # the inverse of a piecewise-linear CDF: a bin by its share, uniform within it
+        cdf = np.concatenate([[0.0], np.cumsum(spec.shares)])
+        cdf /= cdf[-1]
+        return np.interp(rng.random(n), cdf, np.concatenate([[0.0], spec.days]))
     raise TypeError(f"unknown distribution {spec!r}")
 
 

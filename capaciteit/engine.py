@@ -31,10 +31,8 @@ from .sentencing import concat_people as _concat_people
 from .wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 
 FAR_PAST = -1e12
-POOL = 5000
-"""Candidates drawn per stream to sample the start stock from."""
-PROBE = 1000
-"""Dated candidates drawn per stream to share the start stock among streams."""
+POOL = 2000
+"""Least number of candidates drawn per stream to sample the start stock from."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +53,7 @@ class Model:
     senb_start: float
     statuses: list[str]
     start_stock: int
+    resident_shares: np.ndarray | None = None
 
     @property
     def horizon(self) -> int:
@@ -112,7 +111,7 @@ def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
             if st not in statuses:
                 statuses.append(st)
     del index
-    return Model(
+    model = Model(
         scenario=sc,
         origin=origin,
         warmup=meta.warmup_days,
@@ -128,6 +127,9 @@ def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
         statuses=statuses,
         start_stock=int(start_stock),
     )
+    if model.start_stock:
+        object.__setattr__(model, "resident_shares", resident_shares(model))
+    return model
 
 
 # --------------------------------------------------------------------------- people
@@ -162,72 +164,83 @@ def _resample(r: np.random.Generator, life: np.ndarray, k: int) -> tuple[np.ndar
     return idx, r.random(k) * life[idx]
 
 
+def _candidates(model: Model, si: int, streams: Streams, prefix: str, n: int):
+    """``n`` candidate residents of stream ``si`` and a sampler of dated residents.
+
+    Candidates are drawn with the longer of their times in the system under the
+    2008 and the SenB rules; ``dated(k)`` draws ``k`` of them length-biased, each
+    with an age uniform within that time, dates them (the rules that really
+    apply depend on the dates), and says who is still inside and who in a cell.
+    """
+    sc = model.scenario
+    s = sc.stream[si]
+    pl = _placements(model, s)
+    unit = model.unit_names.index(s.unit)
+    d = draw(s, n, streams, prefix, sc.release, pl)
+    zero = np.zeros(n)
+    if s.path == "stay":
+        life = d.stay
+    else:
+        life = np.maximum.reduce([
+            timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end
+            for f in (False, True)
+        ])
+    r = streams(prefix, s.name, "resample")
+
+    def dated(k: int) -> tuple[People, np.ndarray, np.ndarray]:
+        idx, age = _resample(r, life, k)
+        p = timeline(s, -age, d.take(idx), sc.release, model.senb_start, pl, model.day_of)
+        c_start, c_end = _cell_window(model, p, unit)
+        return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
+
+    return life, dated
+
+
+def resident_shares(model: Model, n: int = 40000) -> np.ndarray:
+    """Expected share of each stream in the start stock (in cells): the rate at the
+    origin times the mean time in the system times the share of that time spent
+    in a cell. Computed once per scenario from a large fixed-seed sample."""
+    streams = Streams(np.random.SeedSequence(0))
+    weights = np.zeros(len(model.scenario.stream))
+    for si in range(len(weights)):
+        lam = model.rates[si][1][0]  # per day, at the origin
+        if lam > 0:
+            life, dated = _candidates(model, si, streams, "resident_shares", n)
+            weights[si] = lam * life.mean() * dated(n)[2].mean()
+    if weights.sum() <= 0:
+        raise ValueError("no stream brings anyone into a cell at the start: no start stock")
+    return weights / weights.sum()
+
+
 def _residents(model: Model, streams: Streams) -> list[People | None]:
     """People present at the origin, matching ``model.start_stock`` in cells exactly.
 
     A stationary M/G/inf start: people who arrived at the origin's rate at some
-    time in the past and are still inside. Candidates are drawn length-biased
-    (probability proportional to their time in the system) with an age uniform
-    within it, then dated: whether the 2008 or the SenB rules apply depends on
-    their real dates, so candidates are drawn with the longer of the two times
-    and kept only when still inside under the rules that apply to them
-    (rejection sampling, exact). The total in cells is set to the start stock;
-    streams share it in proportion to their expected residents in cells. Rates
-    before the origin are taken as the rate at the origin.
+    time in the past and are still inside, drawn length-biased with an age
+    uniform within their time in the system (:func:`_candidates`); candidates
+    whose real dates make them leave before the origin are rejected (exact,
+    because candidates carry the longer of the two rule sets' times). The total
+    in cells is set to the start stock, shared among streams by
+    :func:`resident_shares`. Rates before the origin are taken as the rate at
+    the origin.
     """
-    sc = model.scenario
-    pools: list[tuple | None] = []
-    weights = np.zeros(len(sc.stream))
-    for si, s in enumerate(sc.stream):
-        lam = model.rates[si][1][0]  # per day, at the origin
-        if lam <= 0:
-            pools.append(None)
-            continue
-        pl = _placements(model, s)
-        unit = model.unit_names.index(s.unit)
-        d = draw(s, POOL, streams, "start_stock", sc.release, pl)
-        zero = np.zeros(POOL)
-        life = np.maximum.reduce(
-            [
-                timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end - zero
-                for f in (False, True)
-            ]
-        )
-        r = streams("start_stock", s.name, "resample")
-
-        def dated(k: int, d=d, life=life, r=r, s=s, pl=pl, unit=unit):
-            idx, age = _resample(r, life, k)
-            p = timeline(s, -age, d.take(idx), sc.release, model.senb_start, pl, model.day_of)
-            c_start, c_end = _cell_window(model, p, unit)
-            return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
-
-        probe = dated(PROBE)
-        pools.append((dated, probe))
-        weights[si] = lam * life.mean() * probe[2].mean()
-    if weights.sum() <= 0:
-        raise ValueError("no stream brings anyone into a cell at the start: no start stock")
     counts = streams("start_stock", "allocation").multinomial(
-        model.start_stock, weights / weights.sum()
-    )
+        model.start_stock, model.resident_shares)
     out: list[People | None] = []
-    for si in range(len(sc.stream)):
-        if pools[si] is None or counts[si] == 0:
+    for si, need in enumerate(counts.tolist()):
+        if need == 0:
             out.append(None)
             continue
-        dated, (p, present, in_cell) = pools[si]
-        parts = [(p, present, in_cell)]
-        found = int(in_cell.sum())
-        while found < counts[si]:
-            rate = max(in_cell.mean(), 0.01)
-            more = dated(int(1.2 * (counts[si] - found) / rate) + 100)
-            parts.append(more)
-            found += int(more[2].sum())
-        people = [q for q, _, _ in parts]
+        _life, dated = _candidates(model, si, streams, "start_stock", max(POOL, 2 * need))
+        parts, found = [], 0
+        while found < need:
+            part = dated(int(1.3 * (need - found)) + 50)
+            parts.append(part)
+            found += int(part[2].sum())
         present = np.concatenate([x for _, x, _ in parts])
         in_cell = np.concatenate([x for _, _, x in parts])
-        cut = int(np.searchsorted(np.cumsum(in_cell), counts[si])) + 1
-        keep = np.flatnonzero(present[:cut])
-        out.append(_concat_people(people).take(keep))
+        cut = int(np.searchsorted(np.cumsum(in_cell), need)) + 1
+        out.append(_concat_people([p for p, _, _ in parts]).take(np.flatnonzero(present[:cut])))
     return out
 
 
@@ -242,33 +255,42 @@ class Census:
     """
 
     def __init__(self, rows: int, model: Model):
-        self.rows, self.days, self.shift = rows, model.n_days, model.warmup - 1
+        self.rows, self.days = rows, model.n_days
         self.width = self.days + 2
-        self.enter = np.zeros(rows * self.width, np.int64)
-        self.leave = np.zeros(rows * self.width, np.int64)
+        self.lo = float(model.warmup - 1)  # times before this fall in bin 0
+        self.enter = np.zeros((rows, self.width), np.int64)
+        self.leave = np.zeros((rows, self.width), np.int64)
 
     def bins(self, t: np.ndarray) -> np.ndarray:
         """Bin of each time: 0 before the first reported day, then one per day."""
-        lo, hi = self.shift - 1.0, float(self.shift + self.width)
-        b = np.floor(np.minimum(np.maximum(t, lo), hi)).astype(np.int64) - self.shift
-        return np.minimum(np.maximum(b, 0), self.width - 1)
+        return (np.clip(t, self.lo, self.lo + self.width - 1) - self.lo).astype(np.int64)
 
     def add(self, row, t_in: np.ndarray, t_out: np.ndarray) -> None:
         """Count stretches (zero-length ones cancel out)."""
         self.add_bins(row, self.bins(t_in), self.bins(t_out))
 
     def add_bins(self, row, b_in: np.ndarray, b_out: np.ndarray) -> None:
+        """Count stretches given as bins; ``row`` is one row or one per stretch."""
+        if np.ndim(row) == 0:
+            self.add_counts(int(row), self.count(b_in), self.count(b_out))
+            return
         base = np.asarray(row, np.int64) * self.width
         n = self.enter.size
-        self.enter += np.bincount(base + b_in, minlength=n)
-        self.leave += np.bincount(base + b_out, minlength=n)
+        self.enter += np.bincount(base + b_in, minlength=n).reshape(self.enter.shape)
+        self.leave += np.bincount(base + b_out, minlength=n).reshape(self.leave.shape)
+
+    def count(self, b: np.ndarray) -> np.ndarray:
+        return np.bincount(b, minlength=self.width)
+
+    def add_counts(self, row: int, enter: np.ndarray, leave: np.ndarray) -> None:
+        self.enter[row] += enter
+        self.leave[row] += leave
 
     def counts(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Present at the end of each day, entries and exits per day: (days, rows) each."""
-        enter = self.enter.reshape(self.rows, self.width)
-        leave = self.leave.reshape(self.rows, self.width)
-        present = np.cumsum(enter - leave, axis=1)[:, 1 : self.days + 1]
-        return present.T, enter[:, 1 : self.days + 1].T, leave[:, 1 : self.days + 1].T
+        present = np.cumsum(self.enter - self.leave, axis=1)[:, 1 : self.days + 1]
+        inside = slice(1, self.days + 1)
+        return present.T, self.enter[:, inside].T, self.leave[:, inside].T
 
 
 def _everyone(model: Model, streams: Streams) -> tuple[list[People], np.ndarray]:
@@ -309,14 +331,24 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
             routed[:] = True
         for _pl, who, _a, _b in g.phases:
             routed[who] = True
-        # where no capacity binds and no end phase moves anyone, stocks are counts
-        free = np.flatnonzero(~routed) if routed.any() else None
-        f = g if free is None else g.take(free)
-        b_in, b_out = units.bins(f.t_adm), units.bins(f.t_end)
-        units.add_bins(u, b_in, b_out)
+        # where no capacity binds and no end phase moves anyone, stocks are counts;
+        # the others are moved to the last bin here (never reported) and routed
+        b_in, b_out = units.bins(g.t_adm), units.bins(g.t_end)
+        if routed.any():
+            b_in[routed] = b_out[routed] = units.width - 1
+        c_in, c_out = units.count(b_in), units.count(b_out)
+        units.add_counts(u, c_in, c_out)
         if model.cell[u]:
-            people.add_bins(0, b_in, b_out)
-            _add_status(status, model, s, b_in, units.bins(f.t_trial), b_out)
+            people.add_counts(0, c_in, c_out)
+            if s.path == "stay":
+                status.add_counts(model.statuses.index(s.status or "other"), c_in, c_out)
+            else:  # pre-trial until the trial, sentenced after it
+                b_trial = units.bins(g.t_trial)
+                if routed.any():
+                    b_trial[routed] = units.width - 1
+                c_trial = units.count(b_trial)
+                status.add_counts(0, c_in, c_trial)
+                status.add_counts(1, c_trial, c_out)
         if routed.any():
             parts.append(g.take(np.flatnonzero(routed)))
             part_stream.append(si)

@@ -42,7 +42,7 @@ SENB_MAX_VI_PERIOD_DAYS = 2 * YEAR_DAYS
 
 def _vi_days(sentence: np.ndarray, senb: np.ndarray) -> np.ndarray:
     """V.i. day for each sentence (int days), -1 where the sentence gets no v.i."""
-    s = sentence.astype(np.int64)
+    s = np.floor(sentence)  # whole days (integers or integer-valued floats)
     one_to_two = YEAR_DAYS + (s - YEAR_DAYS) // 3  # one year plus a third of the rest
     two_thirds = (2 * s) // 3
     vi = np.where(s <= 2 * YEAR_DAYS, one_to_two, two_thirds)
@@ -98,9 +98,9 @@ def release_day(
     postponed v.i. comes ``postponement_days`` later, never after the sentence's
     end. Vectorised twin of :func:`conditional_release_day`.
     """
-    s = np.asarray(sentence_days, dtype=np.int64)
+    s = np.asarray(sentence_days)
     vi = _vi_days(s, np.asarray(senb, dtype=bool))
-    later = vi + np.asarray(postponement_days, dtype=np.int64)
+    later = vi + np.asarray(postponement_days)
     out = np.where((vi < 0) | np.asarray(refused, dtype=bool), s, np.minimum(later, s))
     return out
 

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import distributions as dist
-from .release import release_day
+from .release import YEAR_DAYS, release_day
 from .rng import Streams
-from .scenario import Placement, Release, Stream
+from .scenario import Fixed, Placement, Release, Stream
 
 NO_TIME = np.nan
 
@@ -50,14 +50,19 @@ class Draws:
     offence_lag: np.ndarray | None = None
     vi_u: np.ndarray | None = None
     postponement: dict[str, np.ndarray] = field(default_factory=dict)
-    placement_u: dict[str, np.ndarray] = field(default_factory=dict)
+    placement: dict[str, np.random.Generator] = field(default_factory=dict)
+    """End-phase take-up is drawn when needed, for candidates only (in order), from
+    these streams: it never changes anyone's release date."""
 
     def take(self, idx: np.ndarray) -> Draws:
         def sub(v):
             if v is None:
                 return None
+            if isinstance(v, dict) and v and isinstance(next(iter(v.values())),
+                                                        np.random.Generator):
+                return v  # the same streams, drawn on in order
             if isinstance(v, dict):
-                return {k: x[idx] for k, x in v.items()}
+                return {k: x if np.ndim(x) == 0 else x[idx] for k, x in v.items()}
             return v[idx]
 
         return Draws(**{k: sub(v) for k, v in self.__dict__.items()})
@@ -132,10 +137,12 @@ def draw(
     d.vi_u = rng("vi").random(n)
     for rules in ("2008", "senb2021"):
         spec = getattr(release, f"rules_{rules}").postponement_days
-        if spec is not None:
+        if isinstance(spec, Fixed):  # the same for everyone: no array needed
+            d.postponement[rules] = np.float64(spec.days)
+        elif spec is not None:
             d.postponement[rules] = dist.sample(spec, rng(f"vi_postponement_{rules}"), n)
     for p in placements:
-        d.placement_u[p.name] = streams(prefix, stream.name, "placement", p.name).random(n)
+        d.placement[p.name] = streams(prefix, stream.name, "placement", p.name)
     return d
 
 
@@ -167,47 +174,60 @@ def timeline(
             d.stay,
             [],
         )
-    sentence = np.maximum(1, np.rint(d.sentence)).astype(np.int64)
+    sentence = np.maximum(np.rint(d.sentence), 1.0)  # whole days, as floats
     if stream.path == "pre_trial":
         t_adm = t_event
         pre = d.pre_trial
         convicted = d.convicted_u < stream.convicted_share
         t_sentence = t_adm + pre
-        credited = np.zeros(n)  # pre-trial time is in this detention: the law counts it
+        t_trial = t_sentence
     else:
-        callup = d.callup if d.callup is not None else 0.0
-        lag = d.sentence_lag if d.sentence_lag is not None else 0.0
-        t_adm = t_event + callup
-        t_sentence = t_event - lag
-        convicted = np.ones(n, bool)
-        credited = np.minimum(d.credited, sentence) if d.credited is not None else np.zeros(n)
-        pre = np.zeros(n)
-    basis = {
-        "sentence_date": t_sentence,
-        "offence_date": t_sentence - (d.offence_lag if d.offence_lag is not None else 0.0),
-        "admission_date": t_adm,
-    }[release.transition]
+        t_adm = t_event + d.callup if d.callup is not None else t_event
+        t_sentence = t_event - d.sentence_lag if d.sentence_lag is not None else t_event
+        convicted = None
+        t_trial = t_adm
+    if release.transition == "sentence_date":
+        basis = t_sentence
+    elif release.transition == "admission_date":
+        basis = t_adm
+    else:
+        basis = t_sentence - (d.offence_lag if d.offence_lag is not None else 0.0)
     senb = basis >= senb_start if force_senb is None else np.full(n, force_senb)
-    r08, rsb = release.rules_2008, release.rules_senb2021
-    refused_share = np.where(senb, rsb.refused_share, r08.refused_share)
-    postponed_share = np.where(senb, rsb.postponed_share, r08.postponed_share)
-    refused = d.vi_u < refused_share
-    postponed = (~refused) & (d.vi_u < refused_share + postponed_share)
-    delay = np.zeros(n)
-    for rules, is_rules in (("2008", ~senb), ("senb2021", senb)):
-        if rules in d.postponement:
-            delay = np.where(is_rules, d.postponement[rules], delay)
-    delay = np.where(postponed, np.rint(delay), 0).astype(np.int64)
-    served = release_day(sentence, senb, refused, delay)  # days from first day of detention
-    if stream.path == "pre_trial":
+    # the law's day of release, counted from the first day of detention: only
+    # sentences of more than a year get v.i., so only they need the rules
+    served = sentence
+    long = sentence > YEAR_DAYS if convicted is None else convicted & (sentence > YEAR_DAYS)
+    idx = np.flatnonzero(long)
+    if idx.size:
+        served = sentence.copy()
+        served[idx] = _release(sentence[idx], senb[idx], d, idx, release)
+    if convicted is not None:
         custody = np.where(convicted, np.maximum(pre, served), pre)
-    else:  # earlier pre-trial time, served elsewhere, is credited
-        custody = np.maximum(served - credited, 0.0)
-    t_trial = t_adm + pre
+        sentence = np.where(convicted, sentence, 0)
+    elif d.credited is not None:  # earlier pre-trial time, served elsewhere, is credited
+        custody = np.maximum(served - np.minimum(d.credited, sentence), 0.0)
+    else:
+        custody = served
     t_end = t_adm + custody
-    sentence = np.where(convicted, sentence, 0)
     phases = _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of)
     return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases)
+
+
+def _release(sentence, senb, d: Draws, idx, release: Release) -> np.ndarray:
+    """Release day of sentences with v.i.: refusals and postponements per rule set."""
+    r08, rsb = release.rules_2008, release.rules_senb2021
+    u = d.vi_u[idx]
+    refused_share = np.where(senb, rsb.refused_share, r08.refused_share)
+    refused = u < refused_share
+    postponed = ~refused & (u < refused_share + np.where(senb, rsb.postponed_share,
+                                                          r08.postponed_share))
+    delay = np.zeros(idx.size)
+    for rules, applies in (("2008", ~senb), ("senb2021", senb)):
+        if rules in d.postponement:
+            days = d.postponement[rules]
+            delay = np.where(applies, days if np.ndim(days) == 0 else days[idx], delay)
+    delay = np.where(postponed, np.rint(delay), 0).astype(np.int64)
+    return release_day(sentence, senb, refused, delay)
 
 
 def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of):
@@ -231,7 +251,7 @@ def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, 
         if p.max_sentence_days is not None:
             ok &= s <= p.max_sentence_days
         ok &= (window_end - start) >= max(p.min_days, 1e-9)
-        ok &= d.placement_u[p.name][who] < p.share
+        ok &= d.placement[p.name].random(who.size) < p.share
         basis = {"admission_date": ta, "sentence_date": ts, "phase_start": start}[p.basis]
         if p.from_ is not None:
             ok &= basis >= day_of(p.from_)

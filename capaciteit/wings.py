@@ -13,88 +13,31 @@ Two layers, exact together:
 * while the wing has room, everyone is admitted on arrival, so a whole chunk of
   requests is placed at once with numpy (occupancy at each arrival is a count of
   departures, found with ``searchsorted``);
-* from the first arrival that finds the wing full until the queue is empty
-  again, a simpy environment runs the wing as a resource (:class:`Places`): the
-  departures already scheduled, arrivals, capacity changes and reneging are
-  simpy events and callbacks. Then the numpy layer takes over again.
+* from the first arrival that finds the wing full until an arrival finds room
+  again (a congested episode), the waiting list is worked event by event:
+  departures from a heap, arrivals and capacity changes from arrays, in exact
+  time order. A simpy process, :func:`day_clock`, drives the episode a day at a
+  time; the day boundary is where daily decisions hook in (a policy that acts
+  on the state of the prisons). Then the numpy layer takes over again.
 
 With ``when_full = "overflow"`` no one ever waits, so the numpy layer alone is
 exact: it admits up to the first blocked arrival, turns that one away, and
-continues.
+continues. Why not a simpy resource with a request event per person: it gives
+the same numbers, but costs about four times as much per congested arrival
+(measured: 33 ms against 10 ms per replication for the baseline's BBA).
 """
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 import simpy
-from simpy.core import BoundClass
-from simpy.resources.base import BaseResource, Get
 
 ADMITTED, WAITED, OVERFLOWED, RENEGED = 0, 1, 2, 3
-
-
-class Request(Get):
-    """A request for a place that lapses at ``deadline`` (inf: never)."""
-
-    def __init__(self, resource: Places, deadline: float):
-        self.deadline = deadline
-        super().__init__(resource)
-
-
-class Places(BaseResource):
-    """The places of one wing as a simpy resource with a FIFO waiting list.
-
-    ``request(deadline)`` asks for a place; requests are granted in order of
-    asking while occupancy is below capacity, with value True; a request whose
-    deadline has passed when its turn comes is removed with value False (it gave
-    up at its deadline). :meth:`leave` frees a place; :meth:`set_capacity`
-    changes the number of places without moving anyone out.
-    """
-
-    def __init__(self, env: simpy.Environment, capacity: float, occupancy: int):
-        super().__init__(env, capacity=math.inf)
-        self.places = capacity
-        self.occupancy = occupancy
-
-    request = BoundClass(Request)
-
-    def _do_get(self, event: Request) -> bool | None:
-        if event.deadline <= self._env.now:
-            event.succeed(False)
-            return True
-        if self.occupancy < self.places:
-            self.occupancy += 1
-            event.succeed(True)
-            return True
-        return None
-
-    def _do_put(self, event) -> bool | None:  # pragma: no cover - leaving is not an event here
-        return True
-
-    def leave(self) -> None:
-        self.occupancy -= 1
-        self._trigger_get(None)
-
-    def set_capacity(self, places: float) -> None:
-        self.places = places
-        self._trigger_get(None)
-
-    def waiting(self) -> bool:
-        """Whether anyone still waits (those past their deadline are dropped first)."""
-        self._trigger_get(None)
-        return bool(self.get_queue)
-
-
-class _Lapsed:
-    """Stands in for a request event that was never decided."""
-
-    value = False
-
-    def __init__(self, deadline: float):
-        self.deadline = deadline
 
 
 @dataclass
@@ -153,6 +96,7 @@ def run_wing(
     planned = np.minimum(t + svc, ddl)
 
     pres = np.empty(0)  # sorted leaving times of those present
+    lists = None
     k, m, chunk = 0, len(live), 64
     while k < m:
         hi = min(m, k + chunk)
@@ -181,84 +125,94 @@ def run_wing(
             outcome[live[j]] = OVERFLOWED
             k = j + 1
             continue
-        k, pres = _congested(j, live, t, svc, ddl, pres, cap, admit, leave, outcome)
+        if lists is None:  # plain floats: fast arithmetic in the event callbacks
+            lists = (live.tolist(), t.tolist(), svc.tolist(), ddl.tolist())
+        k, pres = _congested(j, *lists, pres, cap, admit, leave, outcome)
     return WingResult(admit, leave, outcome)
 
 
+class Episode:
+    """A congested wing: the leaving times of those inside (a heap), the FIFO
+    waiting list, and the places; works through requests ``j`` onwards."""
+
+    def __init__(self, j, live, t, svc, ddl, pres, cap, admit, leave, outcome):
+        self.live, self.t, self.svc, self.ddl = live, t, svc, ddl
+        self.admit, self.leave, self.outcome = admit, leave, outcome
+        self.inside = pres[np.searchsorted(pres, t[j], side="right") :].tolist()  # a heap
+        self.places = float(cap.at(t[j]))
+        self.changes = cap.changes_after(t[j])
+        self.queue: deque[int] = deque()
+        self.next = j  # the next request to arrive
+        self.slack = max(2.0, 0.05 * self.places)  # hand back below capacity - slack
+
+    def advance(self, until: float) -> bool:
+        """Handle every event before ``until`` in time order (at equal times: a
+        capacity change, then a departure, then an arrival); True once an arrival
+        finds the wing clearly below capacity (the numpy layer is then cheaper),
+        or nothing is left to happen."""
+        t, n, inside, queue, changes = self.t, len(self.t), self.inside, self.queue, self.changes
+        svc, ddl, live = self.svc, self.ddl, self.live
+        inf, i = math.inf, self.next
+        try:
+            while True:
+                ta = t[i] if i < n else inf
+                td = inside[0] if inside else inf
+                tc = changes[0][0] if changes else inf
+                now = min(ta, td, tc)
+                if now == inf:  # nothing left to happen: a place never came for these
+                    for q in queue:
+                        self.outcome[live[q]], self.leave[live[q]] = RENEGED, ddl[q]
+                    queue.clear()
+                    return True
+                if now >= until:
+                    return False
+                if tc == now:
+                    self.places = changes.pop(0)[1]
+                elif td == now:
+                    heapq.heappop(inside)
+                elif queue or len(inside) >= self.places:
+                    queue.append(i)
+                    i += 1
+                    continue
+                elif len(inside) < self.places - self.slack:
+                    return True  # room to spare: the numpy layer takes over here
+                else:  # room, but close to full: admit here
+                    end = min(now + svc[i], ddl[i])
+                    self.admit[live[i]], self.leave[live[i]] = now, end
+                    heapq.heappush(inside, end)
+                    i += 1
+                    continue
+                self.next = i
+                self._serve(now)
+        finally:
+            self.next = i
+
+    def _serve(self, now: float) -> None:
+        """Give free places to the waiting list, first come first served."""
+        while self.queue and len(self.inside) < self.places:
+            i = self.queue.popleft()
+            r = self.live[i]
+            if self.ddl[i] <= now:  # gave up at its deadline
+                self.outcome[r], self.leave[r] = RENEGED, self.ddl[i]
+                continue
+            end = min(now + self.svc[i], self.ddl[i])
+            self.admit[r], self.leave[r], self.outcome[r] = now, end, WAITED
+            heapq.heappush(self.inside, end)
+
+    def result(self) -> tuple[int, np.ndarray]:
+        return self.next, np.sort(np.asarray(self.inside))
+
+
+def day_clock(env: simpy.Environment, episode: Episode):
+    """simpy process: work a congested wing through one day per tick."""
+    while not episode.advance(env.now + 1.0):
+        yield env.timeout(1.0)
+    return episode.result()
+
+
 def _congested(j, live, t, svc, ddl, pres, cap, admit, leave, outcome):
-    """Run the wing in simpy from request ``j`` (which found it full) until an
-    arrival finds no queue and a free place; return that request's position and
-    the leaving times of those present then.
-
-    simpy is the calendar: arrivals, departures, capacity changes and deadlines
-    are timeouts whose callbacks act on :class:`Places`; each schedules the next
-    of its kind, so only the events of the episode itself are ever created.
-    """
-    env = simpy.Environment(initial_time=float(t[j]))
-    before = pres[np.searchsorted(pres, t[j], side="right") :].tolist()
-    places = Places(env, float(cap.at(t[j])), len(before))
-    done = env.event()
-    state = {"released": 0, "next": len(t)}
-    admitted_here: list[float] = []
-
-    def depart(_event) -> None:
-        places.leave()
-
-    def release_next(_event=None) -> None:  # those present when the episode began
-        if _event is not None:
-            state["released"] += 1
-            places.leave()
-        k = state["released"]
-        if k < len(before):
-            env.timeout(before[k] - env.now).callbacks.append(release_next)
-
-    changes = cap.changes_after(env.now)
-
-    def change_next(_event=None, k=0) -> None:
-        if _event is not None:
-            places.set_capacity(changes[k - 1][1])
-        if k < len(changes):
-            ev = env.timeout(changes[k][0] - env.now)
-            ev.callbacks.append(lambda e, k=k + 1: change_next(e, k))
-
-    def decided(i: int):
-        def cb(event) -> None:
-            r, now = live[i], env.now
-            if not event.value:  # gave up at its deadline
-                outcome[r] = RENEGED
-                leave[r] = ddl[i]
-                return
-            admit[r] = now
-            leave[r] = min(now + svc[i], ddl[i])
-            outcome[r] = WAITED
-            admitted_here.append(leave[r])
-            env.timeout(leave[r] - now).callbacks.append(depart)
-
-        return cb
-
-    def arrive(_event, i: int) -> None:
-        if i > j and not places.waiting() and places.occupancy < places.places:
-            state["next"] = i
-            done.succeed()
-            return
-        # the wing is full or has a queue: this one waits
-        places.request(ddl[i]).callbacks.append(decided(i))
-        if i + 1 < len(t):
-            env.timeout(t[i + 1] - env.now).callbacks.append(lambda e, i=i + 1: arrive(e, i))
-        else:
-            done.succeed()  # the last request has arrived
-
-    release_next()
-    change_next()
-    arrive(None, j)
-    env.run(until=done)
-    if state["next"] >= len(t):
-        env.run()  # no more arrivals: let the queue drain
-        for request in places.get_queue:  # never served (a place never came free)
-            request.callbacks[-1](_Lapsed(request.deadline))
-        return len(t), np.empty(0)
-    now = env.now
-    rest = np.asarray(before[state["released"] :])
-    new = np.asarray(admitted_here)
-    present = np.sort(np.concatenate([rest[rest > now], new[new > now]]))
-    return state["next"], present
+    """Run a congested episode from request ``j`` (the first to find the wing
+    full); return the next request for the numpy layer and who is inside."""
+    episode = Episode(j, live, t, svc, ddl, pres, cap, admit, leave, outcome)
+    env = simpy.Environment(initial_time=math.floor(t[j]))
+    return env.run(until=env.process(day_clock(env, episode)))

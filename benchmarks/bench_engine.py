@@ -1,0 +1,188 @@
+"""Speed and memory of the engine: prints the figures the engine issue asks for.
+
+1. Seconds per replication of the stylized benchmark scenario (31,500 admissions a
+   year to an unlimited unit, lognormal stays mean 90 / sd 200 days; 3,500 a year to
+   a 300-place waiting wing, lognormal 28 / 62; ten years from empty) in the engine,
+   and in a straightforward per-person simpy model of the same scenario
+   (``simpy_per_person.py``), and their ratio. Target: ratio >= 100.
+2. Wall time and peak memory of ``capaciteit run scenarios/baseline.toml -n 1000``
+   (the whole command: simulation, dataset, netCDF, summary), measured from outside
+   by polling the resident memory of the process and its workers. Targets: <= 60 s
+   on a 2-core machine, <= 1 GB.
+
+Timings on a shared machine are noisy: the script repeats and reports the median
+and the best. Usage: ``python benchmarks/bench_engine.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+import capaciteit as cap
+from capaciteit.engine import compile_model, run_replication
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+STYLIZED = """
+[scenario]
+name = "bench-stylized"
+start = 2030-01-01
+end = 2039-12-31
+
+[[unit]]
+name = "main"
+capacity = 100000
+
+[[unit]]
+name = "bba"
+capacity = 300
+when_full = "wait"
+
+[[stream]]
+name = "direct"
+unit = "main"
+rate_per_year = 31500
+stay = { distribution = "lognormal", mean_days = 90, sd_days = 200 }
+
+[[stream]]
+name = "wing"
+unit = "bba"
+rate_per_year = 3500
+stay = { distribution = "lognormal", mean_days = 28, sd_days = 62 }
+"""
+
+
+def engine_seconds(reps: int) -> list[float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.toml"
+        path.write_text(STYLIZED)
+        model = compile_model(cap.load_scenario(path))
+    run_replication(model, np.random.SeedSequence(0))  # warm caches
+    out = []
+    for r in range(reps):
+        t0 = time.perf_counter()
+        run_replication(model, np.random.SeedSequence(r))
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def per_person_seconds(reps: int) -> list[float]:
+    import simpy_per_person
+
+    out = []
+    for r in range(reps):
+        t0 = time.perf_counter()
+        simpy_per_person.run(seed=r, days=3652)
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def _rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return out
+
+
+def baseline_run(reps: int, workers: int) -> dict:
+    """Run the CLI in a subprocess; poll memory of it and its worker processes."""
+    exe = Path(sys.executable).with_name("capaciteit")
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = [
+            str(exe),
+            "run",
+            str(ROOT / "scenarios" / "baseline.toml"),
+            "-n",
+            str(reps),
+            "--workers",
+            str(workers),
+            "-o",
+            str(Path(tmp) / "out"),
+            "--quiet",
+        ]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd)
+        peak_tree = peak_main = 0
+        while proc.poll() is None:
+            pids = _tree(proc.pid)
+            rss = [_rss_kb(p) for p in pids]
+            peak_tree = max(peak_tree, sum(rss))
+            peak_main = max(peak_main, rss[0])
+            time.sleep(0.05)
+        wall = time.perf_counter() - t0
+        if proc.returncode:
+            raise SystemExit(f"capaciteit run failed with code {proc.returncode}")
+        size = sum(f.stat().st_size for f in (Path(tmp) / "out").iterdir())
+    return {
+        "wall_s": wall,
+        "peak_all_mb": peak_tree / 1024,
+        "peak_main_mb": peak_main / 1024,
+        "output_mb": size / 1e6,
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="fewer repetitions, 200 baseline reps")
+    a = ap.parse_args()
+    print(
+        f"capaciteit {cap.__version__}, {dt.date.today()}, {os.cpu_count()} cores, "
+        f"python {sys.version.split()[0]}, numpy {np.__version__}"
+    )
+    eng = engine_seconds(5 if a.quick else 20)
+    ref = per_person_seconds(1 if a.quick else 3)
+    e_med, r_med = statistics.median(eng), statistics.median(ref)
+    print("stylized scenario, 10 years, one replication:")
+    print(
+        f"  engine (numpy + simpy wings)  median {e_med:.4f} s, best {min(eng):.4f} s"
+        f" ({len(eng)} runs)"
+    )
+    print(
+        f"  per-person simpy reference    median {r_med:.2f} s, best {min(ref):.2f} s"
+        f" ({len(ref)} runs)"
+    )
+    print(f"  ratio of medians              {r_med / e_med:.0f}x (target >= 100x)")
+    reps = 200 if a.quick else 1000
+    workers = len(os.sched_getaffinity(0))
+    b = baseline_run(reps, workers)
+    print(f"capaciteit run scenarios/baseline.toml -n {reps} --workers {workers}:")
+    print(f"  wall time       {b['wall_s']:.1f} s (target <= 60 s for 1,000 on 2 cores)")
+    print(
+        f"  peak memory     {b['peak_all_mb']:.0f} MB in all processes together,"
+        f" {b['peak_main_mb']:.0f} MB in the main one (target <= 1 GB)"
+    )
+    print(f"  results folder  {b['output_mb']:.1f} MB")
+
+
+if __name__ == "__main__":
+    main()
