@@ -89,15 +89,20 @@ def per_person_seconds(reps: int) -> list[float]:
     return out
 
 
-def _rss_kb(pid: int) -> int:
+def _memory_kb(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) of a process in kB. PSS shares pages that forked workers have in
+    common with their parent among them, so a sum over processes counts each once."""
+    rss = pss = 0
     try:
-        with open(f"/proc/{pid}/status") as f:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
             for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
+                if line.startswith("Rss:"):
+                    rss = int(line.split()[1])
+                elif line.startswith("Pss:"):
+                    pss = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return rss, pss
 
 
 def _tree(pid: int) -> list[int]:
@@ -134,10 +139,9 @@ def baseline_run(reps: int, workers: int) -> dict:
         proc = subprocess.Popen(cmd)
         peak_tree = peak_main = 0
         while proc.poll() is None:
-            pids = _tree(proc.pid)
-            rss = [_rss_kb(p) for p in pids]
-            peak_tree = max(peak_tree, sum(rss))
-            peak_main = max(peak_main, rss[0])
+            mem = [_memory_kb(p) for p in _tree(proc.pid)]
+            peak_tree = max(peak_tree, sum(pss for _, pss in mem))
+            peak_main = max(peak_main, mem[0][0])
             time.sleep(0.05)
         wall = time.perf_counter() - t0
         if proc.returncode:

@@ -80,7 +80,6 @@ class _Progress:
 
 
 def _run(a: argparse.Namespace) -> int:
-    from .history import observed_stock_near  # noqa: F401  (fail early on broken data)
     from .outputs import write_results
     from .runner import default_workers, simulate, start_stock
     from .scenario import load_scenario

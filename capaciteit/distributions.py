@@ -1,9 +1,10 @@
 """Stay and sentence-length distributions, sampled as whole arrays.
 
-Each sampler draws one standard variate per person from the decision's own
-random stream (a normal for lognormal, a uniform for exponential and empirical),
-so two scenarios that change a distribution's parameters keep each person's
-draw and move it monotonically: their difference has a small variance.
+Each sampler draws one variate per person, in order, from the decision's own
+random stream: a normal for lognormal (``exp(mu + sigma z)``), a standard
+exponential scaled by the mean, a uniform through the inverse CDF for empirical.
+Two scenarios that change a distribution's parameters keep each person's draw
+and move it monotonically, so their difference has a small variance.
 """
 
 from __future__ import annotations

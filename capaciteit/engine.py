@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .inflow import arrival_times, cumulative_intensity, rate_pieces
+from .inflow import arrival_times, rate_pieces
 from .rng import Streams
 from .scenario import Scenario
 from .sentencing import People, draw, timeline
@@ -54,10 +54,6 @@ class Model:
     statuses: list[str]
     start_stock: int
     resident_shares: np.ndarray | None = None
-
-    @property
-    def horizon(self) -> int:
-        return self.warmup + self.n_days
 
     def day_of(self, date: dt.date) -> float:
         return float((date - self.origin).days)
@@ -181,10 +177,12 @@ def _candidates(model: Model, si: int, streams: Streams, prefix: str, n: int):
     if s.path == "stay":
         life = d.stay
     else:
-        life = np.maximum.reduce([
-            timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end
-            for f in (False, True)
-        ])
+        life = np.maximum.reduce(
+            [
+                timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end
+                for f in (False, True)
+            ]
+        )
     r = streams(prefix, s.name, "resample")
 
     def dated(k: int) -> tuple[People, np.ndarray, np.ndarray]:
@@ -225,7 +223,8 @@ def _residents(model: Model, streams: Streams) -> list[People | None]:
     the origin.
     """
     counts = streams("start_stock", "allocation").multinomial(
-        model.start_stock, model.resident_shares)
+        model.start_stock, model.resident_shares
+    )
     out: list[People | None] = []
     for si, need in enumerate(counts.tolist()):
         if need == 0:
@@ -534,9 +533,3 @@ def _with_total(counts: np.ndarray) -> np.ndarray:
     out = np.zeros((counts.shape[0], counts.shape[1] + 1), np.int32)
     out[:, :-1] = counts
     return out
-
-
-def expected_flow(model: Model, si: int) -> float:
-    """Expected arrivals of stream ``si`` over the whole simulated horizon."""
-    knots, rates = model.rates[si]
-    return float(cumulative_intensity(knots, rates)[-1])

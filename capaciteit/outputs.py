@@ -35,7 +35,14 @@ def write_results(ds: xr.Dataset, out: Path, scenario_dict: dict, extra: dict) -
         encoding = {
             v: {"zlib": True, "complevel": 1} for v in ds.data_vars if ds[v].dtype.kind in "iuf"
         }
-        ds.to_netcdf(tmp / "occupancy.nc", encoding=encoding)
+        # one variable at a time: the encoder's copies then stay one variable large
+        big = [v for v in ds.data_vars if "replication" in ds[v].dims]
+        nc = tmp / "occupancy.nc"
+        ds.drop_vars(big).to_netcdf(
+            nc, encoding={v: e for v, e in encoding.items() if v not in big}
+        )
+        for v in big:
+            ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]})
         monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")
         files = ["occupancy.nc", "summary.csv"]
         stock_file = history.DATA_DIR / history.STOCK_FILE

@@ -76,31 +76,47 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
 
 
 def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
-    """Per month and unit: P10/P50/P90 of the monthly mean occupancy over
-    replications, mean capacity, and the share of replications with at least one
-    day over capacity that month."""
-    occ = ds["occupancy"]
-    month = ds["time"].dt.strftime("%Y-%m")
-    mean_occ = occ.groupby(month).mean("time")
-    q = mean_occ.quantile([0.1, 0.5, 0.9], dim="replication")
-    over = (occ > ds["capacity"]).groupby(month).any("time").mean("replication")
-    cap = ds["capacity"].groupby(month).mean("time")
-    wait = ds["waiting"].groupby(month).mean("time").mean("replication")
-    adm = ds["admissions"].groupby(month).sum("time").mean("replication")
-    frame = pd.DataFrame(
-        {
-            "occupancy_p10": q.sel(quantile=0.1).to_series(),
-            "occupancy_p50": q.sel(quantile=0.5).to_series(),
-            "occupancy_p90": q.sel(quantile=0.9).to_series(),
-            "occupancy_mean": mean_occ.mean("replication").to_series(),
-            "capacity": cap.to_series(),
-            "p_over_capacity": over.to_series().where(cap.notnull().to_series()),
-            "waiting_mean": wait.to_series(),
-            "admissions_mean": adm.to_series(),
-        }
-    )
-    frame.index = frame.index.set_names(["month", "unit"])
-    units = list(ds["unit"].values)
-    frame = frame.reset_index()
-    frame["unit"] = pd.Categorical(frame["unit"], categories=units, ordered=True)
-    return frame.sort_values(["month", "unit"]).reset_index(drop=True)
+    """Per month and unit: P10/P50/P90 over replications of the monthly mean
+    occupancy, its mean, the mean capacity, the share of replications with at
+    least one day over capacity that month (empty where no capacity is set), the
+    mean number waiting and the mean admissions in the month.
+
+    Works unit by unit on the integer arrays, so memory stays small however many
+    replications the run has.
+    """
+    months = ds["time"].values.astype("datetime64[M]")
+    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
+    days = np.diff(np.r_[starts, months.size])
+    labels = [str(m) for m in months[starts]]
+    rows = []
+    for u in ds["unit"].values:
+        occ = ds["occupancy"].sel(unit=u).values  # (replication, time) int
+        cap = ds["capacity"].sel(unit=u).values
+        mean = np.add.reduceat(occ, starts, axis=1) / days  # (replication, month)
+        q10, q50, q90 = np.quantile(mean, [0.1, 0.5, 0.9], axis=0)
+        capm = np.add.reduceat(cap, starts) / days
+        if np.isnan(cap).all():
+            over = np.full(len(starts), np.nan)
+        else:
+            over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
+        wait = np.add.reduceat(ds["waiting"].sel(unit=u).values, starts, axis=1) / days
+        adm = np.add.reduceat(ds["admissions"].sel(unit=u).values, starts, axis=1)
+        rows.append(
+            pd.DataFrame(
+                {
+                    "month": labels,
+                    "unit": str(u),
+                    "occupancy_p10": q10,
+                    "occupancy_p50": q50,
+                    "occupancy_p90": q90,
+                    "occupancy_mean": mean.mean(axis=0),
+                    "capacity": capm,
+                    "p_over_capacity": over,
+                    "waiting_mean": wait.mean(axis=0),
+                    "admissions_mean": adm.mean(axis=0),
+                }
+            )
+        )
+    frame = pd.concat(rows, ignore_index=True)
+    frame["unit"] = pd.Categorical(frame["unit"], categories=list(ds["unit"].values), ordered=True)
+    return frame.sort_values(["month", "unit"], kind="stable").reset_index(drop=True)

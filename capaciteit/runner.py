@@ -8,7 +8,7 @@ placed by index, so a run is identical on one process or many.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 
 import numpy as np
@@ -17,7 +17,7 @@ import xarray as xr
 from . import history
 from .engine import Model, compile_model, run_replication
 from .errors import ScenarioError
-from .results import VARIABLES, to_dataset
+from .results import to_dataset
 from .rng import replication_seed
 from .scenario import Scenario
 
@@ -55,9 +55,15 @@ def _init_worker(model: Model) -> None:
     _WORKER_MODEL = model
 
 
-def _run_batch(seed: int, reps: Iterable[int]) -> list[tuple[int, dict]]:
+def _run_batch(seed: int, reps: range) -> tuple[range, dict[str, np.ndarray]]:
+    """Replications ``reps`` stacked per variable: one large array each travels back
+    (small ones, one per replication, would fragment the parent's heap)."""
     assert _WORKER_MODEL is not None
-    return [(r, run_replication(_WORKER_MODEL, replication_seed(seed, r))) for r in reps]
+    return reps, _stack([run_replication(_WORKER_MODEL, replication_seed(seed, r)) for r in reps])
+
+
+def _stack(results: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    return {k: np.stack([r[k] for r in results]) for k in results[0]}
 
 
 def run_model(
@@ -68,32 +74,35 @@ def run_model(
     progress: Callable[[int, int], None] | None = None,
 ) -> dict[str, np.ndarray]:
     """Run replications 0..n-1 of a compiled model; arrays stacked by replication."""
-    shape = {k: None for k in VARIABLES}
     out: dict[str, np.ndarray] = {}
 
-    def store(r: int, res: dict) -> None:
-        for k, v in res.items():
+    def store(reps: range, block: dict[str, np.ndarray]) -> None:
+        for k, v in block.items():
             if k not in out:
-                out[k] = np.empty((replications, *v.shape), v.dtype)
-            out[k][r] = v
+                out[k] = np.empty((replications, *v.shape[1:]), v.dtype)
+            out[k][reps.start : reps.stop] = v
 
     done = 0
     if workers <= 1 or replications == 1:
         for r in range(replications):
-            store(r, run_replication(model, replication_seed(seed, r)))
+            store(range(r, r + 1), _stack([run_replication(model, replication_seed(seed, r))]))
             done += 1
             if progress:
                 progress(done, replications)
         return out
     with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(model,)) as pool:
-        futures = [pool.submit(_run_batch, seed, b) for b in _batches(replications, workers)]
-        for fut in as_completed(futures):
-            for r, res in fut.result():
-                store(r, res)
-                done += 1
+        # as_completed drops its references to futures it has yielded: hold none
+        # here either, so each block is freed once stored
+        jobs = as_completed(
+            [pool.submit(_run_batch, seed, b) for b in _batches(replications, workers)]
+        )
+        for fut in jobs:
+            reps, block = fut.result()
+            del fut
+            store(reps, block)
+            done += len(reps)
             if progress:
                 progress(done, replications)
-    del shape
     return out
 
 

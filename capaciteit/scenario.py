@@ -489,7 +489,6 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
         )
 
     units = items("unit")
-    names = [u.get("name") for _, u in units]
     for key in _NAMED_LISTS:
         seen: dict[Any, int] = {}
         for i, x in items(key):
@@ -549,7 +548,6 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
                 problems.append(
                     (f"placement[{i}].streams[{j}]", f"stream {n!r} serves no sentence")
                 )
-    meta = data.get("scenario") if isinstance(data.get("scenario"), dict) else {}
     rel = data.get("release") if isinstance(data.get("release"), dict) else {}
     if rel.get("transition") == "offence_date":
         for i, s in items("stream"):
@@ -560,7 +558,6 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
                         "required when release.transition = 'offence_date'",
                     )
                 )
-    del names, meta
     return problems
 
 
@@ -591,8 +588,6 @@ def parse_scenario(data: dict, file: str = "<scenario>") -> Scenario:
 def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
     out = []
     m = sc.scenario
-    if sc.forecast.origin is not None and m.start_stock == "observed":
-        pass  # checked against the data when the start stock is looked up
     if any(s.path != "stay" for s in sc.stream) and m.start_stock == "empty" and m.warmup_days == 0:
         out.append(
             ("scenario.start_stock", "a national model needs 'observed', a number, or warmup_days")

@@ -58,8 +58,11 @@ class Draws:
         def sub(v):
             if v is None:
                 return None
-            if isinstance(v, dict) and v and isinstance(next(iter(v.values())),
-                                                        np.random.Generator):
+            if (
+                isinstance(v, dict)
+                and v
+                and isinstance(next(iter(v.values())), np.random.Generator)
+            ):
                 return v  # the same streams, drawn on in order
             if isinstance(v, dict):
                 return {k: x if np.ndim(x) == 0 else x[idx] for k, x in v.items()}
@@ -219,8 +222,9 @@ def _release(sentence, senb, d: Draws, idx, release: Release) -> np.ndarray:
     u = d.vi_u[idx]
     refused_share = np.where(senb, rsb.refused_share, r08.refused_share)
     refused = u < refused_share
-    postponed = ~refused & (u < refused_share + np.where(senb, rsb.postponed_share,
-                                                          r08.postponed_share))
+    postponed = ~refused & (
+        u < refused_share + np.where(senb, rsb.postponed_share, r08.postponed_share)
+    )
     delay = np.zeros(idx.size)
     for rules, applies in (("2008", ~senb), ("senb2021", senb)):
         if rules in d.postponement:
