@@ -138,6 +138,11 @@ def simulate(
     if n < 1:
         raise ValueError("replications must be >= 1")
     count, info = start_stock(scenario)
-    model = compile_model(scenario, count)
+    try:
+        model = compile_model(scenario, count)
+    except ValueError as e:  # e.g. a start stock with no stream to draw it from
+        raise ScenarioError(
+            [(scenario.source_file or "", "scenario.start_stock", str(e))]
+        ) from None
     arrays = run_model(model, n, s, workers=workers, progress=progress)
     return to_dataset(model, arrays, seed=s, start_stock=info)
