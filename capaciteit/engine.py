@@ -26,13 +26,13 @@ import numpy as np
 from .inflow import arrival_times, rate_pieces
 from .rng import Streams
 from .scenario import Scenario
-from .sentencing import People, draw, timeline
+from .sentencing import Draws, People, draw, timeline
 from .sentencing import concat_people as _concat_people
 from .wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 
 FAR_PAST = -1e12
-POOL = 2000
-"""Least number of candidates drawn per stream to sample the start stock from."""
+POOL = 40000
+"""Candidates per stream in a scenario's pool of possible residents."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,7 @@ class Model:
     senb_start: float
     statuses: list[str]
     start_stock: int
+    resident_pools: list | None = None
     resident_shares: np.ndarray | None = None
 
     def day_of(self, date: dt.date) -> float:
@@ -124,7 +125,9 @@ def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
         start_stock=int(start_stock),
     )
     if model.start_stock:
-        object.__setattr__(model, "resident_shares", resident_shares(model))
+        pools, shares = resident_pools(model)
+        object.__setattr__(model, "resident_pools", pools)
+        object.__setattr__(model, "resident_shares", shares)
     return model
 
 
@@ -154,73 +157,86 @@ def _cell_window(model: Model, p: People, stream_unit: int) -> tuple[np.ndarray,
     return start, end
 
 
-def _resample(r: np.random.Generator, life: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """``k`` draws length-biased by ``life``, each with an age uniform within it."""
-    idx = r.choice(life.size, size=k, p=life / life.sum())
-    return idx, r.random(k) * life[idx]
+@dataclass(frozen=True)
+class ResidentPool:
+    """Candidate residents of one stream, drawn once per scenario: their draws and
+    the cumulative weights of length-biased sampling (their time in the system,
+    the longer of the 2008 and the SenB rules')."""
+
+    stream: int
+    draws: Draws
+    life: np.ndarray
+    cdf: np.ndarray
 
 
-def _candidates(model: Model, si: int, streams: Streams, prefix: str, n: int):
-    """``n`` candidate residents of stream ``si`` and a sampler of dated residents.
-
-    Candidates are drawn with the longer of their times in the system under the
-    2008 and the SenB rules; ``dated(k)`` draws ``k`` of them length-biased, each
-    with an age uniform within that time, dates them (the rules that really
-    apply depend on the dates), and says who is still inside and who in a cell.
-    """
+def _pool(model: Model, si: int, streams: Streams, n: int) -> ResidentPool:
     sc = model.scenario
     s = sc.stream[si]
-    pl = _placements(model, s)
-    unit = model.unit_names.index(s.unit)
-    d = draw(s, n, streams, prefix, sc.release, pl)
-    zero = np.zeros(n)
+    d = draw(s, n, streams, "resident_pool", sc.release, [])
     if s.path == "stay":
         life = d.stay
     else:
+        zero = np.zeros(n)
         life = np.maximum.reduce(
             [
-                timeline(s, zero, d, sc.release, model.senb_start, pl, model.day_of, f).t_end
+                timeline(s, zero, d, sc.release, model.senb_start, [], model.day_of, f).t_end
                 for f in (False, True)
             ]
         )
+    cdf = np.cumsum(life)
+    return ResidentPool(si, d, life, cdf / cdf[-1])
+
+
+def _dated(model: Model, pool: ResidentPool, streams: Streams, prefix: str, k: int):
+    """``k`` residents drawn length-biased from the pool, each with an age uniform
+    within its time in the system, then dated (the rules that apply depend on the
+    dates): the people, who is still inside at the origin, who is in a cell."""
+    sc = model.scenario
+    s = sc.stream[pool.stream]
+    pl = _placements(model, s)
     r = streams(prefix, s.name, "resample")
+    idx = np.minimum(np.searchsorted(pool.cdf, r.random(k)), pool.cdf.size - 1)
+    age = r.random(k) * pool.life[idx]
+    d = pool.draws.take(idx)
+    d.placement = {p.name: streams(prefix, s.name, "placement", p.name) for p in pl}
+    p = timeline(s, -age, d, sc.release, model.senb_start, pl, model.day_of)
+    c_start, c_end = _cell_window(model, p, model.unit_names.index(s.unit))
+    return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
 
-    def dated(k: int) -> tuple[People, np.ndarray, np.ndarray]:
-        idx, age = _resample(r, life, k)
-        p = timeline(s, -age, d.take(idx), sc.release, model.senb_start, pl, model.day_of)
-        c_start, c_end = _cell_window(model, p, unit)
-        return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
 
-    return life, dated
-
-
-def resident_shares(model: Model, n: int = 40000) -> np.ndarray:
-    """Expected share of each stream in the start stock (in cells): the rate at the
-    origin times the mean time in the system times the share of that time spent
-    in a cell. Computed once per scenario from a large fixed-seed sample."""
+def resident_pools(model: Model, n: int = POOL) -> tuple[list[ResidentPool | None], np.ndarray]:
+    """Per stream, a pool of candidate residents, and each stream's expected share
+    of the start stock in cells: the rate at the origin times the mean time in
+    the system times the share of that time spent in a cell. Drawn once per
+    scenario from a fixed seed, so that a replication only draws its residents."""
     streams = Streams(np.random.SeedSequence(0))
+    pools: list[ResidentPool | None] = []
     weights = np.zeros(len(model.scenario.stream))
     for si in range(len(weights)):
         lam = model.rates[si][1][0]  # per day, at the origin
-        if lam > 0:
-            life, dated = _candidates(model, si, streams, "resident_shares", n)
-            weights[si] = lam * life.mean() * dated(n)[2].mean()
+        if lam <= 0:
+            pools.append(None)
+            continue
+        pool = _pool(model, si, streams, n)
+        pools.append(pool)
+        in_cell = _dated(model, pool, streams, "resident_shares", n)[2]
+        weights[si] = lam * pool.life.mean() * in_cell.mean()
     if weights.sum() <= 0:
         raise ValueError("no stream brings anyone into a cell at the start: no start stock")
-    return weights / weights.sum()
+    return pools, weights / weights.sum()
 
 
 def _residents(model: Model, streams: Streams) -> list[People | None]:
     """People present at the origin, matching ``model.start_stock`` in cells exactly.
 
     A stationary M/G/inf start: people who arrived at the origin's rate at some
-    time in the past and are still inside, drawn length-biased with an age
-    uniform within their time in the system (:func:`_candidates`); candidates
-    whose real dates make them leave before the origin are rejected (exact,
-    because candidates carry the longer of the two rule sets' times). The total
-    in cells is set to the start stock, shared among streams by
-    :func:`resident_shares`. Rates before the origin are taken as the rate at
-    the origin.
+    time in the past and are still inside, drawn length-biased from the
+    scenario's pools with an age uniform within their time in the system
+    (:func:`_dated`); those whose real dates make them leave before the origin
+    are rejected (exact, because candidates carry the longer of the two rule
+    sets' times). The total in cells is set to the start stock, shared among
+    streams as :func:`resident_pools` says. Rates before the origin are taken as
+    the rate at the origin.
     """
     counts = streams("start_stock", "allocation").multinomial(
         model.start_stock, model.resident_shares
@@ -230,10 +246,15 @@ def _residents(model: Model, streams: Streams) -> list[People | None]:
         if need == 0:
             out.append(None)
             continue
-        _life, dated = _candidates(model, si, streams, "start_stock", max(POOL, 2 * need))
         parts, found = [], 0
         while found < need:
-            part = dated(int(1.3 * (need - found)) + 50)
+            part = _dated(
+                model,
+                model.resident_pools[si],
+                streams,
+                f"start_stock_{len(parts)}",
+                int(1.3 * (need - found)) + 50,
+            )
             parts.append(part)
             found += int(part[2].sum())
         present = np.concatenate([x for _, x, _ in parts])
@@ -342,8 +363,9 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
             if s.path == "stay":
                 status.add_counts(model.statuses.index(s.status or "other"), c_in, c_out)
             else:  # pre-trial until the trial, sentenced after it
-                b_trial = units.bins(g.t_trial)
-                if routed.any():
+                b_trial = b_in  # no pre-trial stretch on path "sentence"
+                if g.t_trial is not g.t_adm:
+                    b_trial = units.bins(g.t_trial)
                     b_trial[routed] = units.width - 1
                 c_trial = units.count(b_trial)
                 status.add_counts(0, c_in, c_trial)

@@ -50,5 +50,7 @@ def arrival_times(knots: np.ndarray, rates: np.ndarray, rng: np.random.Generator
         more = np.cumsum(rng.standard_exponential(n)) + epochs[-1]
         epochs = np.concatenate([epochs, more])
     epochs = epochs[: np.searchsorted(epochs, total, side="right")]
+    if rates.size == 1:  # one constant rate: a plain scaling
+        return epochs / rates[0]
     # a zero-rate piece is a flat stretch of `lam`; interp never lands in it
     return np.interp(epochs, lam, knots)

@@ -66,7 +66,7 @@ class Draws:
                 return v  # the same streams, drawn on in order
             if isinstance(v, dict):
                 return {k: x if np.ndim(x) == 0 else x[idx] for k, x in v.items()}
-            return v[idx]
+            return v if np.ndim(v) == 0 else v[idx]
 
         return Draws(**{k: sub(v) for k, v in self.__dict__.items()})
 
@@ -133,7 +133,9 @@ def draw(
     else:
         for key in ("credited_days", "callup_days", "sentence_lag_days"):
             spec = getattr(stream, key)
-            if spec is not None:
+            if isinstance(spec, Fixed):  # the same for everyone: no draws
+                setattr(d, key.removesuffix("_days"), np.float64(spec.days))
+            elif spec is not None:
                 setattr(d, key.removesuffix("_days"), dist.sample(spec, rng(key), n))
     if stream.offence_lag_days is not None:
         d.offence_lag = dist.sample(stream.offence_lag_days, rng("offence_lag"), n)
