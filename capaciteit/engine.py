@@ -10,10 +10,12 @@ Layers (see ``docs/model.md``):
 1. everything exogenous is drawn as arrays, each decision from its own named
    random stream: arrivals (:mod:`inflow`), stays, sentences, v.i. decisions
    and end phases (:mod:`sentencing`), with the law's dates (:mod:`release`);
-2. finite units (:mod:`wings`) decide who is admitted when, who waits, who
-   overflows or gives up, in the order of the overflow graph;
-3. every stretch a person spends in a unit, or waiting for one, becomes a
-   segment; daily counts are bincounts and cumulative sums of segments.
+2. where no capacity binds and no end phase moves anyone, stocks are counts:
+   admissions and releases binned by day (:class:`Census`);
+3. the others meet finite units (:mod:`wings`), which decide who is admitted
+   when, who waits, who overflows or gives up, in the order of the overflow
+   graph (:func:`_route`); each stretch they spend in a unit, or waiting for
+   one, is counted the same way.
 """
 
 from __future__ import annotations
@@ -70,7 +72,6 @@ def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
     origin = meta.start - dt.timedelta(days=meta.warmup_days)
     n_days = (meta.end - meta.start).days + 1
     names = sc.unit_names()
-    index = {n: i for i, n in enumerate(names)}
     cell = np.array([u.occupies_cell for u in sc.unit])
     knots, values = [], []
     out_days = meta.warmup_days + np.arange(n_days)
@@ -107,7 +108,6 @@ def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
             st = s.status or "other"
             if st not in statuses:
                 statuses.append(st)
-    del index
     model = Model(
         scenario=sc,
         origin=origin,
