@@ -304,7 +304,7 @@ def test_existing_results_need_force(write, run_cli, tmp_path):
         (("2015-09-30,8980", "2015-09-30,-8980"), "line 12: stock -8980 is out of range"),
         (
             ("2016-09-30,8810", "2015-09-30,8810"),
-            "line 13: duplicate date 2015-09-30 (also line 12)",
+            "line 13: duplicate 2015-09-30 (also line 12)",
         ),
         (("2016-09-30,8810", "2016-9-30,8810"), "line 13: date '2016-9-30' is not YYYY-MM-DD"),
     ],
