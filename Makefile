@@ -35,7 +35,7 @@ clean:
 # Regenerate requirements.lock from pyproject.toml in a throwaway venv.
 lock:
 	rm -rf .lockenv && $(PYTHON) -m venv .lockenv
-	.lockenv/bin/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	.lockenv/bin/pip install --quiet --disable-pip-version-check "setuptools>=69" wheel -e '.[dev]'
 	(echo "# Locked dependencies: pip freeze --all of a clean venv with '.[dev]' (regenerate: make lock)"; \
-	 .lockenv/bin/pip freeze --all | grep -v -E "^(-e|pip==|capaciteit)") > requirements.lock
+	 .lockenv/bin/pip freeze --all | grep -v -E "^(-e|#|pip==|capaciteit)") > requirements.lock
 	rm -rf .lockenv

@@ -18,10 +18,9 @@ from .errors import InputError, ScenarioError
 
 NOT_YET = {
     "compare": "paired scenario comparisons (issue #4)",
-    "calibrate": "calibration on the shipped history (issue #3)",
-    "backtest": "out-of-sample back-tests (issue #3)",
     "need": "capacity needed for a risk (issue #4)",
 }
+BASELINE = Path("scenarios/baseline.toml")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -48,6 +47,20 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true", help="no progress or summary output")
     v = sub.add_parser("validate", help="check scenario files")
     v.add_argument("scenarios", type=Path, nargs="+")
+    c = sub.add_parser("calibrate", help="fit rates, stays and the inflow forecast to the data")
+    c.add_argument("scenarios", type=Path, nargs="*", default=[BASELINE])
+    c.add_argument("-o", "--out", type=Path, default=None,
+                   help="file to write (default: the scenario's inflow.file)")
+    c.add_argument("--quiet", action="store_true")
+    b = sub.add_parser("backtest", help="score the whole chain from rolling origins")
+    b.add_argument("scenario", type=Path, nargs="?", default=BASELINE)
+    b.add_argument("--origins", default="2010-2019", help="years, e.g. 2010-2019 or 2012,2016")
+    b.add_argument("-n", "--replications", type=int, default=200)
+    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("-o", "--out", type=Path, default=Path("results/backtest"))
+    b.add_argument("--workers", type=int, default=None)
+    b.add_argument("--force", action="store_true")
+    b.add_argument("--quiet", action="store_true")
     for name, what in NOT_YET.items():
         q = sub.add_parser(name, help=f"{what}: not in this version yet")
         q.add_argument("args", nargs="*")
@@ -146,6 +159,98 @@ def _validate(a: argparse.Namespace) -> int:
     return _fail(lines) if lines else 0
 
 
+def _calibrate(a: argparse.Namespace) -> int:
+    from .calibration import calibrate
+    from .runner import calibration_path
+    from .scenario import load_scenario
+
+    if a.out is not None and len(a.scenarios) > 1:
+        return _fail(["capaciteit calibrate: -o/--out takes one scenario"])
+    for path in a.scenarios:
+        sc = load_scenario(path)
+        out = a.out or calibration_path(sc)
+        if out is None:
+            return _fail([f"{path}: inflow.file: not set; give -o FILE to say where to write"])
+        if sc.forecast.origin is None:
+            return _fail([f"{path}: forecast.origin: required to calibrate"])
+        cal = calibrate(sc)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_name(f".{out.name}.tmp")
+        tmp.write_text(cal.to_json())
+        tmp.replace(out)
+        if not a.quiet:
+            _print_calibration(sc, cal, out)
+    return 0
+
+
+def _print_calibration(sc, cal, out: Path) -> None:
+    print(f"{sc.name}: calibrated on data published by {cal.origin} -> {out}")
+    inf = cal.inflow
+    print(f"  inflow {inf['year']}: {inf['total']:,.0f} a year (reconstructed), composition of "
+          f"{inf['composition_year']}")
+    scores = ", ".join(f"{k} {v:.4f}" for k, v in cal.forecast["scores"].items())
+    print(f"  inflow model: {cal.forecast['model']} (rolling-origin CRPS, log stock: {scores})")
+    print("  stays fitted to (target -> fitted):")
+    for t in cal.stays["targets"]:
+        print(f"    {t['name']:32s} {t['target']:>10.4g} -> {t['fitted']:<10.4g} {t['source']}")
+    p = cal.stays["parameters"]
+    print("  parameters: " + ", ".join(f"{k} {v:.3f}" for k, v in p.items()))
+
+
+def _origins(text: str) -> list[int]:
+    if "-" in text:
+        lo, hi = (int(x) for x in text.split("-", 1))
+        return list(range(lo, hi + 1))
+    return [int(x) for x in text.split(",") if x.strip()]
+
+
+def _backtest(a: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from . import backtest
+    from .runner import default_workers
+    from .scenario import load_scenario
+
+    try:
+        origins = _origins(a.origins)
+    except ValueError:
+        return _fail([f"capaciteit backtest: --origins {a.origins!r}: years like 2010-2019"])
+    last = max(o.date.year for o in __import__("capaciteit.history").history.load_stock())
+    bad = [y for y in origins if not 2006 <= y < last]
+    if bad or not origins:
+        return _fail([f"capaciteit backtest: --origins: each year must be in 2006-{last - 1} "
+                      f"(data: 2005-{last})"])
+    if a.replications < 2:
+        return _fail(["capaciteit backtest: --replications must be >= 2"])
+    if a.out.exists() and not a.force:
+        return _fail([f"{a.out}: results folder exists; add --force to replace it"])
+    base = load_scenario(a.scenario)
+    prog = _Progress(sys.stderr.isatty() and not a.quiet)
+    table, fans = backtest.run(base, origins, a.replications, a.seed,
+                               workers=a.workers or default_workers(), progress=prog)
+    summ = backtest.summary(table)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{a.out.name}-", dir=a.out.parent))
+    tmp.chmod(0o755)
+    try:
+        table.to_csv(tmp / "backtest.csv", index=False, float_format="%.4f")
+        summ.to_csv(tmp / "summary.csv", index_label="horizon", float_format="%.4f")
+        backtest.figure(fans, tmp / "backtest.png")
+        if a.out.exists():
+            shutil.rmtree(a.out)
+        tmp.rename(a.out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not a.quiet:
+        print(f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "
+              f"{a.replications} replications each -> {a.out}/")
+        with __import__("pandas").option_context("display.width", 120):
+            print(summ.round(3).to_string())
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         a = _parser().parse_args(argv)
@@ -156,6 +261,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(a)
         if a.command == "validate":
             return _validate(a)
+        if a.command == "calibrate":
+            return _calibrate(a)
+        if a.command == "backtest":
+            return _backtest(a)
         return _fail([f"capaciteit {a.command}: {NOT_YET[a.command]} is not in this version yet"])
     except ScenarioError as e:
         return _fail(e.lines())

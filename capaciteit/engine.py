@@ -38,6 +38,31 @@ POOL = 40000
 
 
 @dataclass(frozen=True)
+class Drivers:
+    """A forecast that each replication draws its own future from: yearly total
+    inflow scales the rates of the streams in ``indexed``, and the yearly mean
+    stay stretches the durations of new arrivals, both relative to the origin
+    year (:meth:`capaciteit.reconstruct.Reconstruction.simulate`)."""
+
+    forecaster: object  # reconstruct.Reconstruction
+    indexed: tuple[int, ...]
+    year_starts: np.ndarray  # day of 1 October of the origin year, + 1, ... (one past the end)
+
+    def draw(self, streams: Streams) -> tuple[np.ndarray, np.ndarray]:
+        """(inflow index, stay index) for each year after the origin year."""
+        years = len(self.year_starts) - 1
+        if years <= 0:
+            return np.ones(0), np.ones(0)
+        inflow, stay = self.forecaster.simulate(years, streams("forecast"))
+        last = self.forecaster.last_state
+        return np.exp(inflow - last[0]), np.exp(stay - last[1])
+
+    def year_of(self, t: np.ndarray) -> np.ndarray:
+        """Index into the yearly paths (-1: before the first forecast year)."""
+        return np.searchsorted(self.year_starts, t, side="right") - 1
+
+
+@dataclass(frozen=True)
 class Model:
     """A scenario compiled to day-indexed arrays (days from ``origin``)."""
 
@@ -57,6 +82,7 @@ class Model:
     start_stock: int
     resident_pools: list | None = None
     resident_shares: np.ndarray | None = None
+    drivers: Drivers | None = None
 
     def day_of(self, date: dt.date) -> float:
         return float((date - self.origin).days)
@@ -66,8 +92,10 @@ class Model:
         return start + np.arange(self.n_days)
 
 
-def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
-    """Day-indexed arrays of a scenario; ``start_stock`` people present at the origin."""
+def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
+    """Day-indexed arrays of a scenario; ``start_stock`` people present at the
+    origin; ``forecast`` a calibration (:class:`~capaciteit.calibration.Calibration`)
+    whose inflow forecast each replication draws from."""
     meta = sc.scenario
     origin = meta.start - dt.timedelta(days=meta.warmup_days)
     n_days = (meta.end - meta.start).days + 1
@@ -124,11 +152,35 @@ def compile_model(sc: Scenario, start_stock: int = 0) -> Model:
         statuses=statuses,
         start_stock=int(start_stock),
     )
+    if forecast is not None:
+        object.__setattr__(model, "drivers", _drivers(model, forecast))
     if model.start_stock:
         pools, shares = resident_pools(model)
         object.__setattr__(model, "resident_pools", pools)
         object.__setattr__(model, "resident_shares", shares)
     return model
+
+
+def _drivers(model: Model, cal) -> Drivers:
+    """Forecast years run from 1 October to 30 September, as the stock they are
+    fitted to is counted on 30 September: year k after the origin (k = 1, 2, ...)
+    starts on 1 October of the origin year + k - 1."""
+    first = int(cal.inflow["year"])
+    last = model.scenario.scenario.end.year
+    starts = np.array([model.day_of(dt.date(y, 10, 1)) for y in range(first, last + 2)])
+    indexed = tuple(i for i, s in enumerate(model.scenario.stream) if s.inflow_category)
+    return Drivers(cal.fitted, indexed, starts)
+
+
+def _indexed(knots: np.ndarray, rates: np.ndarray, year_starts: np.ndarray,
+             index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Piecewise rates times a yearly index (1 up to the first year start)."""
+    inner = year_starts[(year_starts > knots[0]) & (year_starts < knots[-1])]
+    k = np.union1d(knots, inner)
+    base = rates[np.searchsorted(knots, k[:-1], side="right") - 1]
+    year = np.searchsorted(year_starts, k[:-1], side="right") - 1
+    factor = np.where(year >= 0, index[np.clip(year, 0, len(index) - 1)], 1.0)
+    return k, base * factor
 
 
 # --------------------------------------------------------------------------- people
@@ -140,10 +192,17 @@ def _placements(model: Model, stream) -> list:
     return [p for p in model.scenario.placement if p.streams is None or stream.name in p.streams]
 
 
-def _people(model: Model, si: int, t_event: np.ndarray, streams: Streams, prefix: str) -> People:
+def _people(model: Model, si: int, t_event: np.ndarray, streams: Streams, prefix: str,
+            stretch: np.ndarray | None = None) -> People:
+    """A stream's people arriving at ``t_event``; ``stretch`` multiplies each one's
+    durations (pre-trial, sentence, stay), for a forecast of the mean stay."""
     s = model.scenario.stream[si]
     pl = _placements(model, s)
     d = draw(s, len(t_event), streams, prefix, model.scenario.release, pl)
+    if stretch is not None:
+        for key in ("pre_trial", "sentence", "stay"):
+            if getattr(d, key) is not None:
+                setattr(d, key, getattr(d, key) * stretch)
     return timeline(s, t_event, d, model.scenario.release, model.senb_start, pl, model.day_of)
 
 
@@ -319,15 +378,39 @@ def _everyone(model: Model, streams: Streams) -> tuple[list[People], np.ndarray]
     groups: list[People] = []
     of_stream: list[int] = []
     residents = _residents(model, streams) if model.start_stock else [None] * len(sc.stream)
+    drv = model.drivers
+    inflow_index, stay_index = drv.draw(streams) if drv else (None, None)
     for si, s in enumerate(sc.stream):
         if residents[si] is not None:
             groups.append(residents[si])
             of_stream.append(si)
         knots, rates = model.rates[si]
+        if drv and si in drv.indexed and inflow_index.size:
+            knots, rates = _indexed(knots, rates, drv.year_starts, inflow_index)
         t = arrival_times(knots, rates, streams("inflow", s.name, "arrivals"))
-        groups.append(_people(model, si, t, streams, "inflow"))
+        stretch = None
+        if drv and stay_index.size:
+            year = drv.year_of(t)
+            stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
+        groups.append(_people(model, si, t, streams, "inflow", stretch))
         of_stream.append(si)
+    if drv and stay_index.size:
+        _stretch_inside(groups, drv.year_starts, stay_index)
     return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64)
+
+
+def _stretch_inside(groups: list[People], year_starts: np.ndarray, index: np.ndarray) -> None:
+    """At the start of each forecast year, the year's change of the mean stay
+    stretches the rest of the stay of everyone inside; those who arrive during
+    the year got the year's level when they arrived."""
+    for k, b in enumerate(year_starts[:-1]):
+        r = index[k] / (index[k - 1] if k else 1.0)
+        for g in groups:
+            if not len(g):
+                continue
+            # arrivals are in time order; a start stock arrived before the origin
+            n = len(g) if g.t_event.max() <= b else int(np.searchsorted(g.t_event, b, "right"))
+            g.stretch_after(b, r, n)
 
 
 def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.ndarray]:

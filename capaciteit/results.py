@@ -9,6 +9,7 @@ Reductions are plain functions of a Dataset.
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import numpy as np
 import pandas as pd
@@ -67,6 +68,7 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
             "start_stock": start_stock.get("value", model.start_stock),
             "start_stock_kind": start_stock["kind"],
             "start_stock_source": start_stock.get("source", ""),
+            "calibration": json.dumps(start_stock.get("calibration", {})),
             "cell_units": ",".join(
                 n for n, c in zip(model.unit_names, model.cell, strict=True) if c
             ),

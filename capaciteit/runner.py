@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
 from . import history
+from .calibration import apply, load_or_calibrate
 from .engine import Model, compile_model, run_replication
 from .errors import ScenarioError
 from .results import to_dataset
@@ -138,11 +140,28 @@ def simulate(
     if n < 1:
         raise ValueError("replications must be >= 1")
     count, info = start_stock(scenario)
+    cal = None
+    if scenario.inflow.calibrate:
+        cal, fresh = load_or_calibrate(scenario, calibration_path(scenario))
+        info["calibration"] = {"origin": cal.origin, "fitted_now": fresh,
+                               "file": str(calibration_path(scenario) or ""),
+                               "inflow_model": cal.forecast["model"]}
+        scenario = apply(scenario, cal)
     try:
-        model = compile_model(scenario, count)
+        model = compile_model(scenario, count, forecast=cal)
     except ValueError as e:  # e.g. a start stock with no stream to draw it from
-        raise ScenarioError(
-            [(scenario.source_file or "", "scenario.start_stock", str(e))]
-        ) from None
+        where = (scenario.source_file or "", "scenario.start_stock", str(e))
+        raise ScenarioError([where]) from None
     arrays = run_model(model, n, s, workers=workers, progress=progress)
     return to_dataset(model, arrays, seed=s, start_stock=info)
+
+
+def calibration_path(scenario: Scenario) -> Path | None:
+    """The scenario's calibration file, relative to the scenario file."""
+    name = scenario.inflow.file
+    if not name:
+        return None
+    path = Path(name)
+    if not path.is_absolute() and scenario.source_file:
+        path = Path(scenario.source_file).parent / path
+    return path

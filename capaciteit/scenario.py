@@ -76,10 +76,13 @@ class StepTable(tuple):
             check, serialization=core_schema.plain_serializer_function_ser_schema(cls.to_data)
         )
 
+    months = False  # keys are months (YYYY-MM) rather than dates
+
     def to_data(self) -> float | dict[str, float]:
+        """The table as written in a scenario file."""
         if len(self) == 1 and self[0][0] == dt.date(1, 1, 1):
             return self[0][1]
-        return {d.isoformat(): v for d, v in self}
+        return {(d.isoformat()[:7] if self.months else d.isoformat()): v for d, v in self}
 
     def value_at(self, day: dt.date) -> float:
         out = self[0][1]
@@ -98,7 +101,9 @@ def _step_table(v: Any, keys: Literal["date", "month"]) -> StepTable:
             d = _to_date(k, "table") if keys == "date" else _to_month(k)
             items.append((d, _number(x, f"value for {k}")))
         items.sort()
-        return StepTable(items)
+        table = StepTable(items)
+        table.months = keys == "month"
+        return table
     if isinstance(v, list | str | bool) or not isinstance(v, int | float):
         raise ValueError(f"must be a number or a table of {keys}s to numbers, not {_type_name(v)}")
     return StepTable([(dt.date(1, 1, 1), _number(v))])
@@ -243,6 +248,10 @@ class Stream(_Model):
     offence_lag_days: Distribution | None = Field(
         None, description="days from the offence to the judgment"
     )
+    inflow_category: (
+        Literal["voorlopig_gehechten", "zelfmelders", "veroordeelde_arrestanten"] | None
+    ) = Field(None, description="published inflow category the stream belongs to")
+    category_share: float = Field(1.0, ge=0, le=1, description="its share of that category")
 
     @field_validator("rate_per_year", mode="before")
     @classmethod
@@ -343,11 +352,19 @@ class Placement(_Model):
         return self
 
 
+class Inflow(_Model):
+    calibrate: bool = Field(
+        False, description="rates, stays and the inflow forecast from the data up to the origin"
+    )
+    file: str | None = Field(None, description="calibration file (from `capaciteit calibrate`)")
+
+
 class Scenario(_Model):
     """A validated scenario: the one input of a replication besides its random stream."""
 
     scenario: Meta
     forecast: Forecast = Forecast()
+    inflow: Inflow = Inflow()
     release: Release = Release()
     unit: list[Unit] = Field(min_length=1)
     stream: list[Stream] = Field(default_factory=list)
@@ -365,6 +382,11 @@ class Scenario(_Model):
     def to_dict(self) -> dict:
         """The merged, validated content as plain data (dates as ISO strings)."""
         return json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
+
+    def to_data(self) -> dict:
+        """The content as a scenario file would hold it (dates as dates), so that
+        it can be changed and validated again with :func:`parse_scenario`."""
+        return self.model_dump(by_alias=True, exclude_none=True)
 
 
 # --------------------------------------------------------------------------- loading
@@ -588,6 +610,10 @@ def parse_scenario(data: dict, file: str = "<scenario>") -> Scenario:
 def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
     out = []
     m = sc.scenario
+    if sc.inflow.calibrate and sc.forecast.origin is None:
+        out.append(("forecast.origin", "required when inflow.calibrate = true"))
+    if sc.inflow.calibrate and not any(s.inflow_category for s in sc.stream):
+        out.append(("inflow.calibrate", "needs streams with an inflow_category"))
     if any(s.path != "stay" for s in sc.stream) and m.start_stock == "empty" and m.warmup_days == 0:
         out.append(
             ("scenario.start_stock", "a national model needs 'observed', a number, or warmup_days")

@@ -90,6 +90,25 @@ class People:
     def __len__(self) -> int:
         return len(self.t_event)
 
+    def stretch_after(self, b: float, r: float, n: int) -> None:
+        """Stretch, in place, what is still ahead of time ``b`` by ``r`` for the
+        first ``n`` people (those who arrived before ``b``: a change of the mean
+        stay in the forecast reaches the people inside too)."""
+        if r == 1.0 or n == 0:
+            return
+        end = self.t_end[:n]
+        i = np.flatnonzero(end > b)
+        if i.size == 0:
+            return
+        for arr in (self.t_adm, self.t_trial, self.t_end):
+            t = arr[i]
+            arr[i] = np.where(t > b, b + (t - b) * r, t)
+        for _pl, who, a, e in self.phases:
+            j = np.flatnonzero(who < n)
+            for arr in (a, e):
+                t = arr[j]
+                arr[j] = np.where(t > b, b + (t - b) * r, t)
+
     def take(self, idx: np.ndarray) -> People:
         """The people at sorted, distinct positions ``idx``."""
         phases = []

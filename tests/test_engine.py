@@ -22,7 +22,7 @@ def baseline():
 
 @pytest.fixture(scope="module")
 def baseline_run(baseline):
-    return cap.simulate(baseline, replications=12, seed=4, workers=2)
+    return cap.simulate(baseline, replications=40, seed=4, workers=2)
 
 
 @pytest.fixture(scope="module")
@@ -211,18 +211,16 @@ def test_end_phases_follow_the_rules(baseline):
 
 
 def test_national_baseline_against_real_stocks(baseline_run):
-    """The start stock is the real one (CBS 30 Sept 2021: 9,330), and the model
-    stays plausible against the real 30-September stocks of 2022 and 2024.
-    Tolerances: the model is not fitted to 2022 or 2024 (issue #3 does that)."""
+    """The start stock is the real one (CBS 30 Sept 2021: 9,330); the forecast
+    made at the origin (30 Sept 2021) is scored against what happened: the real
+    stocks of 2022 and 2024 fall inside its 5-95% band (the back-test scores the
+    forecast properly; this checks the baseline is not off the mark)."""
     tot = baseline_run.occupancy.sel(unit="total")
     assert abs(int(tot.isel(time=0).median()) - 9330) < 100  # placed on 1 July 2021
-    for date, real, tol in (
-        ("2021-09-30", 9330, 0.04),
-        ("2022-09-30", 9200, 0.06),
-        ("2024-09-30", 9800, 0.06),
-    ):
-        p50 = float(tot.sel(time=date).median())
-        assert abs(p50 / real - 1) < tol, (date, p50, real)
+    assert abs(float(tot.sel(time="2021-09-30").median()) / 9330 - 1) < 0.02
+    for date, real in (("2022-09-30", 9200), ("2024-09-30", 9800)):
+        lo, hi = tot.sel(time=date).quantile([0.05, 0.95]).values
+        assert lo <= real <= hi, (date, lo, hi, real)
     shares = baseline_run.stock_by_status.sel(time="2021-09-30").mean("replication")
     shares = shares / shares.sum()
     assert abs(float(shares.sel(status="pre_trial")) - 0.40) < 0.03  # CBS 2021: 40%

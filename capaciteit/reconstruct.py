@@ -1,0 +1,266 @@
+"""Yearly inflow and mean stay: reconstructed from sparse data, and forecast.
+
+The real data give the 30-September stock every year but the yearly inflow only
+in a handful of years. Little's law links them: stock = inflow x mean stay. On
+the log scale that is linear, so a state-space model (statsmodels ``MLEModel``,
+estimated by maximum likelihood, Kalman filter and smoother),
+
+    log stock_t    = log inflow_t + log stay_t              + covid_t + e_S
+    log inflow_t   = log inflow_t                                     + e_I  (when published)
+    log persons_t  = log inflow_t + log(persons/admission)  + covid_t + e_P  (when published)
+    log stay_t     = log stay_{t-1} + v_t
+    log inflow_t   = log inflow_{t-1} [+ drift | + slope_{t-1}] + u_t
+
+reconstructs both series where they were not published, with their
+uncertainty. Missing observations are missing (NaN): nothing is interpolated
+into the data. ``persons`` (distinct people detained in a year) is a proxy for
+throughput with its own constant ratio. ``covid_t`` is a pulse for 2020 (when in
+the sample): courts closed from 17 March to 11 May and substitute detention was
+not executed from 14 March to 31 July, which lowered the stock and throughput
+that year without changing the trend (2021 caught up; no pulse).
+
+The inflow dynamics are the forecast candidates (:data:`DYNAMICS`); the same
+model forecasts: the predictive distribution of the log stock comes from the
+state recursion, and replications draw their own futures of inflow and stay.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from statsmodels.tsa.statespace.mlemodel import MLEModel
+
+from . import history
+
+FIRST_YEAR = 2005
+INFLOW_SD = 0.01  # published inflow: rounded to hundreds, one definition
+PERSONS_SD = 0.04  # distinct persons: often "bijna", "ruim", "~"
+COVID_YEARS = (2020,)
+DYNAMICS = ("local_level", "rw_drift", "local_linear_trend")
+"""Candidate inflow dynamics: random walk; random walk with drift; random walk
+with a random-walk slope (local linear trend)."""
+
+
+class LittleModel(MLEModel):
+    """log stock = log inflow + log stay, with sparse inflow and persons data.
+
+    States: log inflow, log stay, log persons ratio (constant), and for the local
+    linear trend the slope of log inflow.
+    """
+
+    def __init__(self, endog: np.ndarray, years: np.ndarray, dynamics: str = "local_level"):
+        if dynamics not in DYNAMICS:
+            raise ValueError(f"unknown dynamics {dynamics!r} (use one of {', '.join(DYNAMICS)})")
+        self.dynamics = dynamics
+        self.years = years
+        self.covid = [y for y in COVID_YEARS if y in set(years.tolist())]
+        k = 4 if dynamics == "local_linear_trend" else 3
+        super().__init__(endog, k_states=k, k_posdef=k - 1)
+        self.initialize_approximate_diffuse(1e4)
+        design = np.zeros((3, k))
+        design[0, :2] = 1.0
+        design[1, 0] = 1.0
+        design[2, [0, 2]] = 1.0
+        self["design"] = design
+        trans = np.eye(k)
+        select = np.zeros((k, k - 1))
+        select[0, 0] = select[1, 1] = 1.0
+        if k == 4:
+            trans[0, 3] = 1.0
+            select[3, 2] = 1.0
+        self["transition"] = trans
+        self["selection"] = select
+        self["obs_intercept"] = np.zeros((3, len(years)))
+
+    @property
+    def param_names(self) -> list[str]:
+        names = ["sigma2.inflow", "sigma2.stay", "sigma2.stock"]
+        if self.dynamics == "rw_drift":
+            names.append("drift")
+        if self.dynamics == "local_linear_trend":
+            names.append("sigma2.slope")
+        return names + [f"covid.{y}" for y in self.covid]
+
+    @property
+    def start_params(self) -> np.ndarray:
+        p = [0.003, 0.001, 0.0005]
+        if self.dynamics == "rw_drift":
+            p.append(-0.02)
+        if self.dynamics == "local_linear_trend":
+            p.append(0.0005)
+        return np.array(p + [-0.05] * len(self.covid))
+
+    def _variances(self) -> np.ndarray:
+        return np.array([n.startswith("sigma2") for n in self.param_names])
+
+    def transform_params(self, unconstrained):
+        u = np.asarray(unconstrained, float)
+        return np.where(self._variances(), u**2, u)
+
+    def untransform_params(self, constrained):
+        c = np.asarray(constrained, float)
+        return np.where(self._variances(), np.sqrt(np.abs(c)), c)
+
+    def update(self, params, **kwargs):
+        params = super().update(params, **kwargs)
+        named = dict(zip(self.param_names, params, strict=True))
+        q = [named["sigma2.inflow"], named["sigma2.stay"]]
+        if self.dynamics == "local_linear_trend":
+            q.append(named["sigma2.slope"])
+        self["state_cov"] = np.diag(q)
+        self["obs_cov"] = np.diag([named["sigma2.stock"] + 1e-6, INFLOW_SD**2, PERSONS_SD**2])
+        k = self.k_states
+        dtype = np.result_type(params)  # complex during complex-step derivatives
+        intercept = np.zeros(k, dtype)
+        if self.dynamics == "rw_drift":
+            intercept[0] = named["drift"]
+        self["state_intercept"] = intercept
+        obs = np.zeros((3, len(self.years)), dtype)
+        for y in self.covid:
+            col = int(np.flatnonzero(self.years == y)[0])
+            obs[[0, 2], col] = named[f"covid.{y}"]
+        self["obs_intercept"] = obs
+
+
+@dataclass(frozen=True)
+class Reconstruction:
+    """A fitted model: smoothed yearly series (log means and sds), and what
+    forecasting needs (the last state and its covariance, the parameters)."""
+
+    dynamics: str
+    years: np.ndarray
+    log_inflow: np.ndarray
+    log_inflow_sd: np.ndarray
+    log_stay: np.ndarray  # log of the mean stay in years
+    log_stay_sd: np.ndarray
+    log_persons_ratio: float
+    params: dict[str, float]
+    param_cov: np.ndarray
+    last_state: np.ndarray
+    last_cov: np.ndarray
+    loglike: float
+    origin: dt.date
+
+    @property
+    def inflow(self) -> np.ndarray:
+        return np.exp(self.log_inflow)
+
+    @property
+    def stay_days(self) -> np.ndarray:
+        return np.exp(self.log_stay) * 365.25
+
+    def at(self, year: int) -> tuple[float, float]:
+        """(inflow per year, mean stay in days) in ``year``."""
+        i = int(np.searchsorted(self.years, year))
+        return float(self.inflow[i]), float(self.stay_days[i])
+
+    def _matrices(self, params: dict[str, float]):
+        k = len(self.last_state)
+        trans = np.eye(k)
+        if k == 4:
+            trans[0, 3] = 1.0
+        q = np.zeros((k, k))
+        q[0, 0], q[1, 1] = params["sigma2.inflow"], params["sigma2.stay"]
+        if k == 4:
+            q[3, 3] = params["sigma2.slope"]
+        c = np.zeros(k)
+        c[0] = params.get("drift", 0.0)
+        return trans, q, c
+
+    def forecast_stock(self, horizon: int) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and sd of the log stock 1..horizon years after the last year
+        (no COVID pulse in the future)."""
+        trans, q, c = self._matrices(self.params)
+        x, p = self.last_state.copy(), self.last_cov.copy()
+        z = np.zeros(len(x))
+        z[:2] = 1.0
+        mean, sd = [], []
+        for _ in range(horizon):
+            x = trans @ x + c
+            p = trans @ p @ trans.T + q
+            mean.append(z @ x)
+            sd.append(np.sqrt(z @ p @ z + self.params["sigma2.stock"]))
+        return np.array(mean), np.array(sd)
+
+    def simulate(self, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+        """One future of (log inflow, log stay), 1..horizon years after the last
+        year: the last state drawn from its distribution, the parameters of the
+        dynamics drawn from their asymptotic normal (variances on the sd scale),
+        then the state recursion with random shocks."""
+        params = self.draw_params(rng)
+        trans, q, c = self._matrices(params)
+        x = rng.multivariate_normal(self.last_state, self.last_cov, method="eigh")
+        out = np.empty((horizon, 2))
+        sd = np.sqrt(np.diag(q))
+        for h in range(horizon):
+            x = trans @ x + c + sd * rng.standard_normal(len(x))
+            out[h] = x[:2]
+        return out[:, 0], out[:, 1]
+
+    def draw_params(self, rng: np.random.Generator) -> dict[str, float]:
+        names = list(self.params)
+        value = np.array([self.params[n] for n in names])
+        var = np.array([n.startswith("sigma2") for n in names])
+        free = np.flatnonzero(~np.array([n.startswith("covid") for n in names])
+                              & ~(var & (value < 1e-6)) & np.isfinite(np.diag(self.param_cov)))
+        if free.size == 0:
+            return dict(self.params)
+        u = np.where(var, np.sqrt(np.abs(value)), value)
+        jac = np.where(var, 2 * u, 1.0)[free]  # d param / d u
+        cov = self.param_cov[np.ix_(free, free)] / np.outer(jac, jac)
+        try:
+            step = rng.multivariate_normal(np.zeros(free.size), (cov + cov.T) / 2, method="eigh")
+        except (np.linalg.LinAlgError, ValueError):
+            return dict(self.params)
+        u[free] += step
+        drawn = np.where(var, u**2, u)
+        return dict(zip(names, drawn.tolist(), strict=True))
+
+
+def observations(origin: dt.date) -> tuple[np.ndarray, np.ndarray]:
+    """Years and the (years, 3) log observations [stock, inflow, persons], NaN
+    where nothing was published by ``origin``."""
+    years = np.arange(FIRST_YEAR, origin.year + 1)
+    y = np.full((years.size, 3), np.nan)
+    for col, obs in (
+        (0, history.load_stock(until=origin)),
+        (1, history.series("inflow.csv", "total_instroom_GW", until=origin)),
+        (2, history.series("unique_persons.csv", "unique_persons", until=origin)),
+    ):
+        for o in obs:
+            if FIRST_YEAR <= o.date.year <= origin.year:
+                y[o.date.year - FIRST_YEAR, col] = np.log(o.value)
+    return years, y
+
+
+def reconstruct(origin: dt.date, dynamics: str = "local_level") -> Reconstruction:
+    """Fit and smooth the model on everything published by ``origin``."""
+    years, y = observations(origin)
+    model = LittleModel(y, years, dynamics)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # optimizer chatter on tiny samples
+        res = model.fit(disp=False, maxiter=1000)
+        try:
+            cov = np.asarray(res.cov_params())
+        except (ValueError, np.linalg.LinAlgError):
+            cov = np.full((len(res.params),) * 2, np.nan)
+    mean = res.smoothed_state
+    sd = np.sqrt(np.maximum(np.einsum("iit->it", res.smoothed_state_cov), 0.0))
+    return Reconstruction(
+        dynamics=dynamics,
+        years=years,
+        log_inflow=mean[0],
+        log_inflow_sd=sd[0],
+        log_stay=mean[1],
+        log_stay_sd=sd[1],
+        log_persons_ratio=float(mean[2, -1]),
+        params=dict(zip(model.param_names, map(float, res.params), strict=True)),
+        param_cov=cov,
+        last_state=mean[:, -1].copy(),
+        last_cov=res.smoothed_state_cov[:, :, -1].copy(),
+        loglike=float(res.llf),
+        origin=origin,
+    )
