@@ -47,8 +47,14 @@ def crps_ensemble(samples: np.ndarray, obs: float) -> float:
     return float(np.mean(np.abs(x - obs)) - 0.5 * spread)
 
 
-def run(base: Scenario, origins: list[int], replications: int, seed: int, workers: int = 1,
-        progress=None) -> tuple[pd.DataFrame, dict]:
+def run(
+    base: Scenario,
+    origins: list[int],
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    progress=None,
+) -> tuple[pd.DataFrame, dict]:
     """Back-test ``base`` from each origin; return the per-forecast table and the
     simulated daily quantiles of the total (for the figure)."""
     stock = {o.date.year: o.value for o in history.load_stock()}
@@ -65,15 +71,29 @@ def run(base: Scenario, origins: list[int], replications: int, seed: int, worker
             x = tot.sel(time=f"{target}-09-30").values.astype(float)
             y = stock[target]
             q = np.quantile(x, [0.1, 0.25, 0.5, 0.75, 0.9])
-            rows.append({
-                "origin": year, "horizon": h, "year": target, "observed": y,
-                "p10": q[0], "p25": q[1], "p50": q[2], "p75": q[3], "p90": q[4],
-                "mean": x.mean(), "naive": stock[year],
-                "error": q[2] - y, "naive_error": stock[year] - y,
-                "ape": abs(q[2] - y) / y, "in50": q[1] <= y <= q[3], "in80": q[0] <= y <= q[4],
-                "crps": crps_ensemble(x, y), "crps_naive": abs(stock[year] - y),
-                "inflow_model": _model_of(ds),
-            })
+            rows.append(
+                {
+                    "origin": year,
+                    "horizon": h,
+                    "year": target,
+                    "observed": y,
+                    "p10": q[0],
+                    "p25": q[1],
+                    "p50": q[2],
+                    "p75": q[3],
+                    "p90": q[4],
+                    "mean": x.mean(),
+                    "naive": stock[year],
+                    "error": q[2] - y,
+                    "naive_error": stock[year] - y,
+                    "ape": abs(q[2] - y) / y,
+                    "in50": q[1] <= y <= q[3],
+                    "in80": q[0] <= y <= q[4],
+                    "crps": crps_ensemble(x, y),
+                    "crps_naive": abs(stock[year] - y),
+                    "inflow_model": _model_of(ds),
+                }
+            )
         if progress:
             progress(k + 1, len(origins))
     return pd.DataFrame(rows), fans
@@ -87,6 +107,7 @@ def _model_of(ds) -> str:
 
 def summary(table: pd.DataFrame) -> pd.DataFrame:
     """Scores per horizon (and over horizons 1-3): MAPE, MASE, coverage, CRPS."""
+
     def scores(t: pd.DataFrame) -> dict:
         return {
             "forecasts": len(t),
@@ -117,8 +138,14 @@ def figure(fans: dict, path: Path) -> None:
         t = q.index.values
         ax.fill_between(t, q[0.1], q[0.9], color=cmap(k), alpha=0.18, lw=0)
         ax.plot(t, q[0.5], color=cmap(k), lw=1.2, label=f"from {year}")
-    ax.plot([np.datetime64(o.date) for o in stock], [o.value for o in stock], "ko-", ms=4,
-            lw=1.5, label="CBS 30 Sept stock")
+    ax.plot(
+        [np.datetime64(o.date) for o in stock],
+        [o.value for o in stock],
+        "ko-",
+        ms=4,
+        lw=1.5,
+        label="CBS 30 Sept stock",
+    )
     ax.set_ylabel("people in prison (cells)")
     ax.set_title("Back-test: forecasts from each origin (median, 80% band) and what happened")
     ax.legend(ncol=4, fontsize=7, loc="upper right")

@@ -109,11 +109,14 @@ def composition(origin: dt.date) -> tuple[dict[str, float], int]:
         got = by_year[year]
         total = got.get("total_instroom_GW")
         if total and "voorlopig_gehechten" in got and "zelfmelders" in got:
-            arr = got.get("veroordeelde_arrestanten",
-                          total - got["voorlopig_gehechten"] - got["zelfmelders"])
-            shares = {"voorlopig_gehechten": got["voorlopig_gehechten"] / total,
-                      "zelfmelders": got["zelfmelders"] / total,
-                      "veroordeelde_arrestanten": arr / total}
+            arr = got.get(
+                "veroordeelde_arrestanten", total - got["voorlopig_gehechten"] - got["zelfmelders"]
+            )
+            shares = {
+                "voorlopig_gehechten": got["voorlopig_gehechten"] / total,
+                "zelfmelders": got["zelfmelders"] / total,
+                "veroordeelde_arrestanten": arr / total,
+            }
             return shares, year
     raise ValueError(f"no published inflow composition by {origin}")
 
@@ -130,35 +133,80 @@ def targets(origin: dt.date, stock: float) -> list[dict]:
     """The moments the stays are fitted to: the latest of each published by the
     origin (shares of the stock by status and by sentence length; the half
     released within a month), with their sources."""
-    out = [{"name": "stock", "target": stock, "weight": 1.0, "scale": 0.005 * stock,
-            "source": "CBS 84425NED"}]
+    out = [
+        {
+            "name": "stock",
+            "target": stock,
+            "weight": 1.0,
+            "scale": 0.005 * stock,
+            "source": "CBS 84425NED",
+        }
+    ]
     pre = _latest("pre_trial", origin, "share")
     pre_p = _latest("pre_trial", origin, "persons")
     if pre_p and (not pre or pre_p.date > pre.date):  # persons: as a share of that year's stock
         tot = {o.date: o.value for o in history.load_stock()}[pre_p.date]
-        pre = history.Observation(pre_p.date, "pre_trial", pre_p.value / tot, "share",
-                                  pre_p.source, pre_p.source_url)
+        pre = history.Observation(
+            pre_p.date, "pre_trial", pre_p.value / tot, "share", pre_p.source, pre_p.source_url
+        )
     if pre:
-        out.append({"name": "share_pre_trial", "target": pre.value, "weight": 1.0,
-                    "scale": 0.01, "source": f"{pre.source} ({pre.date})"})
+        out.append(
+            {
+                "name": "share_pre_trial",
+                "target": pre.value,
+                "weight": 1.0,
+                "scale": 0.01,
+                "source": f"{pre.source} ({pre.date})",
+            }
+        )
     sent = _latest("sentenced", origin, "share")
     both = _latest("sentenced_and_substitute", origin, "share")
     if both and (not sent or both.date > sent.date):
-        out.append({"name": "share_sentenced_and_substitute", "target": both.value,
-                    "weight": 1.0, "scale": 0.02, "source": f"{both.source} ({both.date})"})
+        out.append(
+            {
+                "name": "share_sentenced_and_substitute",
+                "target": both.value,
+                "weight": 1.0,
+                "scale": 0.02,
+                "source": f"{both.source} ({both.date})",
+            }
+        )
     elif sent:
-        out.append({"name": "share_sentenced", "target": sent.value, "weight": 1.0,
-                    "scale": 0.01, "source": f"{sent.source} ({sent.date})"})
-    for cat, name in (("sentenced_share_1y_plus", "sentenced_1y_plus"),
-                      ("sentenced_share_3y_plus", "sentenced_3y_plus")):
+        out.append(
+            {
+                "name": "share_sentenced",
+                "target": sent.value,
+                "weight": 1.0,
+                "scale": 0.01,
+                "source": f"{sent.source} ({sent.date})",
+            }
+        )
+    for cat, name in (
+        ("sentenced_share_1y_plus", "sentenced_1y_plus"),
+        ("sentenced_share_3y_plus", "sentenced_3y_plus"),
+    ):
         o = _latest(cat, origin, "share")
         if o:
-            out.append({"name": name, "target": o.value, "weight": 1.0, "scale": 0.03,
-                        "source": f"{o.source} ({o.date})"})
+            out.append(
+                {
+                    "name": name,
+                    "target": o.value,
+                    "weight": 1.0,
+                    "scale": 0.03,
+                    "source": f"{o.source} ({o.date})",
+                }
+            )
     half = history.series("stays.csv", "share_released_within_1_month", until=origin)
     if half:
-        out.append({"name": "released_within_30_days", "target": half[-1].value, "weight": 0.5,
-                    "scale": 0.05, "source": half[-1].source})
+        out.append(
+            {
+                "name": "released_within_30_days",
+                "target": half[-1].value,
+                "weight": 0.5,
+                "scale": 0.05,
+                "source": half[-1].source,
+            }
+        )
     return out
 
 
@@ -173,8 +221,12 @@ class _StreamSample:
 def _moments(sc: Scenario, model, samples: list[_StreamSample], x: np.ndarray) -> dict:
     """Steady-state stock by status and sentence length, and the share released
     within 30 days, for parameters ``x`` (Monte Carlo with fixed draws)."""
-    pre_scale, conv, vh_scale, short_scale = math.exp(x[0]), 1 / (1 + math.exp(-x[1])), \
-        math.exp(x[2]), math.exp(x[3])
+    pre_scale, conv, vh_scale, short_scale = (
+        math.exp(x[0]),
+        1 / (1 + math.exp(-x[1])),
+        math.exp(x[2]),
+        math.exp(x[3]),
+    )
     stock = {"pre_trial": 0.0, "sentenced": 0.0, "other": 0.0}
     by_len = {"lt1": 0.0, "1to3": 0.0, "ge3": 0.0}
     released, short = 0.0, 0.0
@@ -188,8 +240,15 @@ def _moments(sc: Scenario, model, samples: list[_StreamSample], x: np.ndarray) -
             d2 = _scaled(d, sentence=short_scale)
         else:
             d2 = d
-        p = timeline(s, np.full(len(d.vi_u) if d.vi_u is not None else len(d.stay), smp.t0),
-                     d2, sc.release, model.senb_start, pl, model.day_of)
+        p = timeline(
+            s,
+            np.full(len(d.vi_u) if d.vi_u is not None else len(d.stay), smp.t0),
+            d2,
+            sc.release,
+            model.senb_start,
+            pl,
+            model.day_of,
+        )
         end = p.t_end.copy()
         for plc, who, a, _b in p.phases:
             if not model.cell[model.unit_names.index(plc.unit)]:
@@ -255,8 +314,7 @@ def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
             fixed[s.status] = fixed.get(s.status, 0.0) + rate * mean_stay / 365.25
             continue
         pl = [p for p in sc.placement if p.streams is None or s.name in p.streams]
-        samples.append(_StreamSample(s, rate, draw(s, SAMPLE, streams, "fit", sc.release, pl),
-                                     t0))
+        samples.append(_StreamSample(s, rate, draw(s, SAMPLE, streams, "fit", sc.release, pl), t0))
         if s.name in inflow:
             overlay.append({"name": s.name, "rate_per_year": _scale_rates(s, origin, rate)})
     tg = targets(origin, stock)
@@ -269,11 +327,16 @@ def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
         return sum(t["weight"] * ((fv[t["name"]] - t["target"]) / t["scale"]) ** 2 for t in tg)
 
     pre = next((s for s in sc.stream if s.path == "pre_trial" and s.name in inflow), None)
-    x0 = np.array([0.0, math.log(pre.convicted_share / (1 - pre.convicted_share)) if pre else 0.0,
-                   0.0, 0.0])
+    x0 = np.array(
+        [0.0, math.log(pre.convicted_share / (1 - pre.convicted_share)) if pre else 0.0, 0.0, 0.0]
+    )
     simplex = np.vstack([x0, x0 + np.diag(np.full(4, 0.4))])
-    res = optimize.minimize(loss, x0, method="Nelder-Mead", options={
-        "initial_simplex": simplex, "xatol": 2e-3, "fatol": 2e-2, "maxiter": 500})
+    res = optimize.minimize(
+        loss,
+        x0,
+        method="Nelder-Mead",
+        options={"initial_simplex": simplex, "xatol": 2e-3, "fatol": 2e-2, "maxiter": 500},
+    )
     m = _moments(sc, model, samples, res.x)
     m["stock"]["other"] += sum(fixed.values())
     fv = _fitted_values(m, substitute, 0, 0)
@@ -281,15 +344,24 @@ def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
     conv = 1 / (1 + math.exp(-res.x[1]))
     for s in sc.stream:
         if s.path == "pre_trial" and s.name in inflow:
-            _merge_into(overlay, s.name, {
-                "pre_trial_days": _scale_spec(s.pre_trial_days, pre_scale),
-                "convicted_share": round(conv, 4),
-                "sentence": _scale_spec(s.sentence, vh_scale)})
+            _merge_into(
+                overlay,
+                s.name,
+                {
+                    "pre_trial_days": _scale_spec(s.pre_trial_days, pre_scale),
+                    "convicted_share": round(conv, 4),
+                    "sentence": _scale_spec(s.sentence, vh_scale),
+                },
+            )
         elif s.path == "sentence" and s.name in inflow:
             _merge_into(overlay, s.name, {"sentence": _scale_spec(s.sentence, short_scale)})
     report = {
-        "parameters": {"pre_trial_scale": pre_scale, "convicted_share": conv,
-                       "pre_trial_sentence_scale": vh_scale, "short_sentence_scale": short_scale},
+        "parameters": {
+            "pre_trial_scale": pre_scale,
+            "convicted_share": conv,
+            "pre_trial_sentence_scale": vh_scale,
+            "short_sentence_scale": short_scale,
+        },
         "targets": [{**t, "fitted": fv[t["name"]]} for t in tg],
         "loss": float(res.fun),
         "converged": bool(res.success),
@@ -314,15 +386,20 @@ def _stay_streams(sc: Scenario, origin: dt.date, stock: float, inflow: dict[str,
             o = _latest("substitute_detention", origin, "persons")
             k = o.value / now if o else 1.0
             for s in group:
-                out[s.name] = (rates[s.name], means[s.name] * k,
-                               {"name": s.name, "stay": _scale_spec(s.stay, k)})
+                out[s.name] = (
+                    rates[s.name],
+                    means[s.name] * k,
+                    {"name": s.name, "stay": _scale_spec(s.stay, k)},
+                )
         else:
             o = _latest(status, origin, "share")
             k = o.value * stock / now if o else 1.0
             for s in group:
-                out[s.name] = (rates[s.name] * k, means[s.name],
-                               {"name": s.name,
-                                "rate_per_year": _scale_rates(s, origin, rates[s.name] * k)})
+                out[s.name] = (
+                    rates[s.name] * k,
+                    means[s.name],
+                    {"name": s.name, "rate_per_year": _scale_rates(s, origin, rates[s.name] * k)},
+                )
     return out
 
 
@@ -376,8 +453,15 @@ def calibrate(sc: Scenario) -> Calibration:
 def _calibrate(sc: Scenario) -> Calibration:
     origin = sc.forecast.origin
     if origin is None:
-        raise ScenarioError([(sc.source_file or "", "forecast.origin",
-                              "required to calibrate (the model uses no observation after it)")])
+        raise ScenarioError(
+            [
+                (
+                    sc.source_file or "",
+                    "forecast.origin",
+                    "required to calibrate (the model uses no observation after it)",
+                )
+            ]
+        )
     name, scores = choose(origin)
     rec = reconstruct(origin, name)
     total, _stay = rec.at(origin.year)
@@ -393,8 +477,13 @@ def _calibrate(sc: Scenario) -> Calibration:
         origin=origin.isoformat(),
         structure_hash=structure_hash(sc),
         data_sha256=history.data_files(),
-        inflow={"total": total, "year": origin.year, "composition": shares,
-                "composition_year": comp_year, "streams": inflow},
+        inflow={
+            "total": total,
+            "year": origin.year,
+            "composition": shares,
+            "composition_year": comp_year,
+            "streams": inflow,
+        },
         reconstruction=_rec_dict(rec),
         forecast={"model": name, "scores": scores, "params": rec.params},
         stays=report,
@@ -404,9 +493,16 @@ def _calibrate(sc: Scenario) -> Calibration:
 
 
 def _rec_dict(rec: Reconstruction) -> dict:
-    return {"dynamics": rec.dynamics, "years": rec.years, "inflow": rec.inflow,
-            "log_inflow_sd": rec.log_inflow_sd, "stay_days": rec.stay_days,
-            "log_stay_sd": rec.log_stay_sd, "params": rec.params, "loglike": rec.loglike}
+    return {
+        "dynamics": rec.dynamics,
+        "years": rec.years,
+        "inflow": rec.inflow,
+        "log_inflow_sd": rec.log_inflow_sd,
+        "stay_days": rec.stay_days,
+        "log_stay_sd": rec.log_stay_sd,
+        "params": rec.params,
+        "loglike": rec.loglike,
+    }
 
 
 def apply(sc: Scenario, cal: Calibration) -> Scenario:
@@ -426,8 +522,11 @@ def load_or_calibrate(sc: Scenario, path: Path | None) -> tuple[Calibration, boo
             cal = Calibration.from_json(path.read_text())
         except (ValueError, TypeError) as e:
             raise ScenarioError([(str(path), "", f"not a calibration file: {e}")]) from None
-        if (cal.structure_hash == structure_hash(sc) and cal.data_sha256 == history.data_files()
-                and cal.origin == sc.forecast.origin.isoformat()):
+        if (
+            cal.structure_hash == structure_hash(sc)
+            and cal.data_sha256 == history.data_files()
+            and cal.origin == sc.forecast.origin.isoformat()
+        ):
             cal.fitted = reconstruct(sc.forecast.origin, cal.forecast["model"])
             return cal, False
     return calibrate(sc), True

@@ -49,8 +49,13 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenarios", type=Path, nargs="+")
     c = sub.add_parser("calibrate", help="fit rates, stays and the inflow forecast to the data")
     c.add_argument("scenarios", type=Path, nargs="*", default=[BASELINE])
-    c.add_argument("-o", "--out", type=Path, default=None,
-                   help="file to write (default: the scenario's inflow.file)")
+    c.add_argument(
+        "-o",
+        "--out",
+        type=Path,
+        default=None,
+        help="file to write (default: the scenario's inflow.file)",
+    )
     c.add_argument("--quiet", action="store_true")
     b = sub.add_parser("backtest", help="score the whole chain from rolling origins")
     b.add_argument("scenario", type=Path, nargs="?", default=BASELINE)
@@ -186,8 +191,10 @@ def _calibrate(a: argparse.Namespace) -> int:
 def _print_calibration(sc, cal, out: Path) -> None:
     print(f"{sc.name}: calibrated on data published by {cal.origin} -> {out}")
     inf = cal.inflow
-    print(f"  inflow {inf['year']}: {inf['total']:,.0f} a year (reconstructed), composition of "
-          f"{inf['composition_year']}")
+    print(
+        f"  inflow {inf['year']}: {inf['total']:,.0f} a year (reconstructed), composition of "
+        f"{inf['composition_year']}"
+    )
     scores = ", ".join(f"{k} {v:.4f}" for k, v in cal.forecast["scores"].items())
     print(f"  inflow model: {cal.forecast['model']} (rolling-origin CRPS, log stock: {scores})")
     print("  stays fitted to (target -> fitted):")
@@ -219,16 +226,21 @@ def _backtest(a: argparse.Namespace) -> int:
     last = max(o.date.year for o in __import__("capaciteit.history").history.load_stock())
     bad = [y for y in origins if not 2006 <= y < last]
     if bad or not origins:
-        return _fail([f"capaciteit backtest: --origins: each year must be in 2006-{last - 1} "
-                      f"(data: 2005-{last})"])
+        return _fail(
+            [
+                f"capaciteit backtest: --origins: each year must be in 2006-{last - 1} "
+                f"(data: 2005-{last})"
+            ]
+        )
     if a.replications < 2:
         return _fail(["capaciteit backtest: --replications must be >= 2"])
     if a.out.exists() and not a.force:
         return _fail([f"{a.out}: results folder exists; add --force to replace it"])
     base = load_scenario(a.scenario)
     prog = _Progress(sys.stderr.isatty() and not a.quiet)
-    table, fans = backtest.run(base, origins, a.replications, a.seed,
-                               workers=a.workers or default_workers(), progress=prog)
+    table, fans = backtest.run(
+        base, origins, a.replications, a.seed, workers=a.workers or default_workers(), progress=prog
+    )
     summ = backtest.summary(table)
     a.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{a.out.name}-", dir=a.out.parent))
@@ -244,8 +256,10 @@ def _backtest(a: argparse.Namespace) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if not a.quiet:
-        print(f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "
-              f"{a.replications} replications each -> {a.out}/")
+        print(
+            f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "
+            f"{a.replications} replications each -> {a.out}/"
+        )
         with __import__("pandas").option_context("display.width", 120):
             print(summ.round(3).to_string())
     return 0

@@ -172,8 +172,9 @@ def _drivers(model: Model, cal) -> Drivers:
     return Drivers(cal.fitted, indexed, starts)
 
 
-def _indexed(knots: np.ndarray, rates: np.ndarray, year_starts: np.ndarray,
-             index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _indexed(
+    knots: np.ndarray, rates: np.ndarray, year_starts: np.ndarray, index: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Piecewise rates times a yearly index (1 up to the first year start)."""
     inner = year_starts[(year_starts > knots[0]) & (year_starts < knots[-1])]
     k = np.union1d(knots, inner)
@@ -192,8 +193,14 @@ def _placements(model: Model, stream) -> list:
     return [p for p in model.scenario.placement if p.streams is None or stream.name in p.streams]
 
 
-def _people(model: Model, si: int, t_event: np.ndarray, streams: Streams, prefix: str,
-            stretch: np.ndarray | None = None) -> People:
+def _people(
+    model: Model,
+    si: int,
+    t_event: np.ndarray,
+    streams: Streams,
+    prefix: str,
+    stretch: np.ndarray | None = None,
+) -> People:
     """A stream's people arriving at ``t_event``; ``stretch`` multiplies each one's
     durations (pre-trial, sentence, stay), for a forecast of the mean stay."""
     s = model.scenario.stream[si]

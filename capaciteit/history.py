@@ -37,18 +37,23 @@ class Schema:
 
 SCHEMAS: dict[str, Schema] = {
     STOCK_FILE: Schema(("date",), ("date", "stock", "scope", *META), "stock", 0, 100_000),
-    "stock_components.csv": Schema(("date", "category", "unit"),
-                                   ("date", "category", "value", "unit", *META)),
+    "stock_components.csv": Schema(
+        ("date", "category", "unit"), ("date", "category", "value", "unit", *META)
+    ),
     "inflow.csv": Schema(("year", "category"), ("year", "category", "value", "unit", *META)),
-    "unique_persons.csv": Schema(("year", "category"),
-                                 ("year", "category", "value", "unit", *META)),
+    "unique_persons.csv": Schema(
+        ("year", "category"), ("year", "category", "value", "unit", *META)
+    ),
     "stays.csv": Schema(("year", "category"), ("year", "category", "value", "unit", *META)),
-    "events.csv": Schema(("start", "category"),
-                         ("start", "end", "category", "value", "unit", *META)),
-    "cells_30sept_1994_2003.csv": Schema(("date", "category"),
-                                         ("date", "category", "value", "unit", *META)),
-    "stock_1jan_1994_2000.csv": Schema(("date", "category"),
-                                       ("date", "category", "value", "unit", *META)),
+    "events.csv": Schema(
+        ("start", "category"), ("start", "end", "category", "value", "unit", *META)
+    ),
+    "cells_30sept_1994_2003.csv": Schema(
+        ("date", "category"), ("date", "category", "value", "unit", *META)
+    ),
+    "stock_1jan_1994_2000.csv": Schema(
+        ("date", "category"), ("date", "category", "value", "unit", *META)
+    ),
 }
 
 
@@ -96,8 +101,10 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
             if header != schema.columns:
                 missing = [c for c in schema.columns if c not in header]
                 extra = [c for c in header if c not in schema.columns]
-                parts = [f"missing column(s) {', '.join(missing)}" if missing else "",
-                         f"unknown column(s) {', '.join(extra)}" if extra else ""]
+                parts = [
+                    f"missing column(s) {', '.join(missing)}" if missing else "",
+                    f"unknown column(s) {', '.join(extra)}" if extra else "",
+                ]
                 what = "; ".join(p for p in parts if p) or "columns out of order"
                 raise DataError([(str(path), "line 1", what)])
             rows = list(reader)
@@ -129,8 +136,13 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
                 problems.append((str(path), where, f"{schema.value} {text!r} is not a number"))
                 continue
             if not schema.low <= value < schema.high:
-                problems.append((str(path), where, f"{schema.value} {value:g} is out of range "
-                                                   f"{schema.low:g}-{schema.high:g}"))
+                problems.append(
+                    (
+                        str(path),
+                        where,
+                        f"{schema.value} {value:g} is out of range {schema.low:g}-{schema.high:g}",
+                    )
+                )
             if row.get("unit") == "share" and value > 1:
                 problems.append((str(path), where, f"share {value:g} is above 1"))
         if not row["source"].strip():
@@ -140,8 +152,16 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
             what = " ".join(str(k) for k in key)
             problems.append((str(path), where, f"duplicate {what} (also line {seen[key]})"))
         seen.setdefault(key, n)
-        out.append(Observation(when, row.get("category", "total"), value,
-                               row.get("unit", "persons"), row["source"], row["source_url"]))
+        out.append(
+            Observation(
+                when,
+                row.get("category", "total"),
+                value,
+                row.get("unit", "persons"),
+                row["source"],
+                row["source_url"],
+            )
+        )
     if problems:
         raise DataError(problems)
     return out
@@ -162,8 +182,9 @@ def load_stock(path: Path | None = None, until: dt.date | None = None) -> list[O
     return sorted((o for o in obs if until is None or o.date <= until), key=lambda o: o.date)
 
 
-def series(name: str, category: str, until: dt.date | None = None,
-           unit: str | None = None) -> list[Observation]:
+def series(
+    name: str, category: str, until: dt.date | None = None, unit: str | None = None
+) -> list[Observation]:
     """The observations of one category of one file, in date order, none after ``until``."""
     obs = [o for o in load(name) if o.category == category and (unit is None or o.unit == unit)]
     return sorted((o for o in obs if until is None or o.date <= until), key=lambda o: o.date)

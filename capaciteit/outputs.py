@@ -45,7 +45,6 @@ def write_results(ds: xr.Dataset, out: Path, scenario_dict: dict, extra: dict) -
             ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]})
         monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")
         files = ["occupancy.nc", "summary.csv"]
-        stock_file = history.DATA_DIR / history.STOCK_FILE
         manifest = {
             "scenario": ds.attrs["scenario"],
             "scenario_title": ds.attrs.get("scenario_title", ""),
@@ -67,12 +66,10 @@ def write_results(ds: xr.Dataset, out: Path, scenario_dict: dict, extra: dict) -
                 "source": ds.attrs.get("start_stock_source", ""),
             },
             "data_sources": [
-                {
-                    "file": f"capaciteit/data/{history.STOCK_FILE}",
-                    "sha256": history.file_sha256(stock_file),
-                    "what": "CBS 30-September stock of detainees (StatLine 84425NED)",
-                }
+                {"file": f"capaciteit/data/{name}", "sha256": sha}
+                for name, sha in history.data_files().items()
             ],
+            "calibration": json.loads(ds.attrs.get("calibration", "{}") or "{}"),
             "scenario_content": scenario_dict,
             "outputs": {f: _sha(tmp / f) for f in files},
         }

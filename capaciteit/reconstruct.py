@@ -204,8 +204,11 @@ class Reconstruction:
         names = list(self.params)
         value = np.array([self.params[n] for n in names])
         var = np.array([n.startswith("sigma2") for n in names])
-        free = np.flatnonzero(~np.array([n.startswith("covid") for n in names])
-                              & ~(var & (value < 1e-6)) & np.isfinite(np.diag(self.param_cov)))
+        free = np.flatnonzero(
+            ~np.array([n.startswith("covid") for n in names])
+            & ~(var & (value < 1e-6))
+            & np.isfinite(np.diag(self.param_cov))
+        )
         if free.size == 0:
             return dict(self.params)
         u = np.where(var, np.sqrt(np.abs(value)), value)

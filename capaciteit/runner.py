@@ -143,9 +143,12 @@ def simulate(
     cal = None
     if scenario.inflow.calibrate:
         cal, fresh = load_or_calibrate(scenario, calibration_path(scenario))
-        info["calibration"] = {"origin": cal.origin, "fitted_now": fresh,
-                               "file": str(calibration_path(scenario) or ""),
-                               "inflow_model": cal.forecast["model"]}
+        info["calibration"] = {
+            "origin": cal.origin,
+            "fitted_now": fresh,
+            "file": str(calibration_path(scenario) or ""),
+            "inflow_model": cal.forecast["model"],
+        }
         scenario = apply(scenario, cal)
     try:
         model = compile_model(scenario, count, forecast=cal)

@@ -69,8 +69,11 @@ def later_data_changed(tmp_path, monkeypatch):
         value = rows[0].index(history.SCHEMAS[name].value)
         for r in rows[1:]:
             year = int(r[when][:4])
-            if (year > ORIGIN.year or (year == ORIGIN.year and r[when][4:] in ("", "-12-31"))
-                    or (r[when][:4] == str(ORIGIN.year) and r[when] > ORIGIN.isoformat())):
+            if (
+                year > ORIGIN.year
+                or (year == ORIGIN.year and r[when][4:] in ("", "-12-31"))
+                or (r[when][:4] == str(ORIGIN.year) and r[when] > ORIGIN.isoformat())
+            ):
                 if r[value]:
                     r[value] = str(round(float(r[value]) * (0.5 if "share" not in r else 1), 3))
         with (tmp_path / name).open("w", newline="") as f:
@@ -115,8 +118,13 @@ def test_stays_fit_every_moment_and_report_it(baseline_calibration):
     """Each target the data give by the origin is reported with its fitted value;
     the stock and the pre-trial share are matched closely."""
     fitted = {t["name"]: t for t in baseline_calibration.stays["targets"]}
-    assert {"stock", "share_pre_trial", "share_sentenced_and_substitute",
-            "sentenced_1y_plus", "sentenced_3y_plus"} <= set(fitted)
+    assert {
+        "stock",
+        "share_pre_trial",
+        "share_sentenced_and_substitute",
+        "sentenced_1y_plus",
+        "sentenced_3y_plus",
+    } <= set(fitted)
     assert "released_within_30_days" not in fitted  # published in 2024: after the origin
     assert abs(fitted["stock"]["fitted"] / 9330 - 1) < 0.01
     assert abs(fitted["share_pre_trial"]["fitted"] - 0.40) < 0.02
@@ -168,12 +176,12 @@ def test_backtest_command(run_cli, tmp_path):
     """A short back-test through the command line: the table, the scores per
     horizon, and the figure."""
     out = tmp_path / "bt"
-    code, stdout, err = run_cli("backtest", "--origins", "2014,2018", "-n", "20", "-o", out,
-                                "--workers", "2")
+    code, stdout, err = run_cli(
+        "backtest", "--origins", "2014,2018", "-n", "20", "-o", out, "--workers", "2"
+    )
     assert code == 0, err
     assert "MASE" in stdout and "coverage_80" in stdout
-    assert sorted(p.name for p in out.iterdir()) == ["backtest.csv", "backtest.png",
-                                                      "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == ["backtest.csv", "backtest.png", "summary.csv"]
     import pandas as pd
 
     table = pd.read_csv(out / "backtest.csv")
