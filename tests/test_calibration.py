@@ -142,11 +142,14 @@ def test_calibration_file_round_trips_with_provenance(baseline_calibration, tmp_
     assert set(again.forecast["scores"]) == set(reconstruct.DYNAMICS)
 
 
-def test_shipped_calibration_file_is_current():
-    """scenarios/calibration/baseline.json is what `capaciteit calibrate` writes
-    for the baseline and the shipped data (run `capaciteit calibrate` if not)."""
-    sc = cap.load_scenario(SCENARIOS / "baseline.toml")
-    _cal, fresh = calibration.load_or_calibrate(sc, SCENARIOS / "calibration" / "baseline.json")
+@pytest.mark.parametrize("name", ["baseline", "forecast-2024"])
+def test_shipped_calibration_files_are_current(name):
+    """scenarios/calibration/*.json are what `capaciteit calibrate` writes for the
+    scenarios and the shipped data (run `capaciteit calibrate FILE` if not)."""
+    from capaciteit.runner import calibration_path
+
+    sc = cap.load_scenario(SCENARIOS / f"{name}.toml")
+    _cal, fresh = calibration.load_or_calibrate(sc, calibration_path(sc))
     assert not fresh
 
 
