@@ -84,13 +84,19 @@ def _plain(x):
 
 
 def structure_hash(sc: Scenario) -> str:
-    """What a calibration depends on in a scenario: all of it but the inflow
-    table (where the calibration file is named) and the scenario's name and text."""
+    """What a calibration depends on in a scenario: the streams, the release
+    rules, the end phases, and which units are cells. Not the capacities, costs,
+    dates of the run or names: changing those keeps the calibration."""
     data = sc.to_dict()
-    data.pop("inflow", None)
-    for k in ("name", "title", "description", "extends", "replications", "seed"):
-        data["scenario"].pop(k, None)
-    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
+    used = {
+        "stream": data["stream"],
+        "release": data["release"],
+        "placement": data.get("placement", []),
+        "unit": [
+            {"name": u["name"], "occupies_cell": u.get("occupies_cell", True)} for u in data["unit"]
+        ],
+    }
+    return hashlib.sha256(json.dumps(used, sort_keys=True).encode()).hexdigest()[:16]
 
 
 # --------------------------------------------------------------------- inflow

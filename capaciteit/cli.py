@@ -16,10 +16,7 @@ from pathlib import Path
 from . import __version__
 from .errors import InputError, ScenarioError
 
-NOT_YET = {
-    "compare": "paired scenario comparisons (issue #4)",
-    "need": "capacity needed for a risk (issue #4)",
-}
+NOT_YET: dict[str, str] = {}
 BASELINE = Path("scenarios/baseline.toml")
 
 
@@ -66,6 +63,23 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--workers", type=int, default=None)
     b.add_argument("--force", action="store_true")
     b.add_argument("--quiet", action="store_true")
+    m = sub.add_parser("compare", help="paired differences of scenarios against a base")
+    m.add_argument("base", type=Path)
+    m.add_argument("alternatives", type=Path, nargs="+")
+    m.add_argument("-n", "--replications", type=int, default=None)
+    m.add_argument("--seed", type=int, default=None)
+    m.add_argument("-o", "--out", type=Path, default=None, help="default: results/compare/")
+    m.add_argument("--workers", type=int, default=None)
+    m.add_argument("--force", action="store_true")
+    m.add_argument("--quiet", action="store_true")
+    d = sub.add_parser("need", help="capacity needed for a risk of a shortage day per year")
+    d.add_argument("scenario", type=Path)
+    d.add_argument("--risk", type=float, default=0.05)
+    d.add_argument("-n", "--replications", type=int, default=None)
+    d.add_argument("--seed", type=int, default=None)
+    d.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/need.csv")
+    d.add_argument("--workers", type=int, default=None)
+    d.add_argument("--quiet", action="store_true")
     for name, what in NOT_YET.items():
         q = sub.add_parser(name, help=f"{what}: not in this version yet")
         q.add_argument("args", nargs="*")
@@ -265,6 +279,91 @@ def _backtest(a: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(a: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    from .compare import compare
+    from .runner import default_workers, start_stock
+    from .scenario import load_scenario
+
+    base = load_scenario(a.base)
+    alts = [load_scenario(p) for p in a.alternatives]
+    for sc in (base, *alts):
+        start_stock(sc)  # bad input before any work
+    if a.replications is not None and a.replications < 2:
+        return _fail(["capaciteit compare: --replications must be >= 2"])
+    out = a.out or Path("results") / "compare"
+    if out.exists() and not a.force:
+        return _fail([f"{out}: results folder exists; add --force to replace it"])
+    n = a.replications or base.scenario.replications
+    seed = base.scenario.seed if a.seed is None else a.seed
+    tables = compare(base, alts, n, seed, workers=a.workers or default_workers())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        for name, table in tables.items():
+            table.to_csv(tmp / f"{base.name}-vs-{name}.csv", index=False, float_format="%.4f")
+        if out.exists():
+            shutil.rmtree(out)
+        tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if not a.quiet:
+        for name, table in tables.items():
+            print(
+                f"{name} - {base.name}: paired differences, {n} replications, seed {seed} "
+                f"(95% intervals) -> {out}/"
+            )
+            tot = table[table["unit"] == "total"]
+            wide = tot.pivot(index="year", columns="metric", values=["difference", "low", "high"])
+            for year, row in wide.iterrows():
+                cells = []
+                for metric, fmt in (
+                    ("occupancy_mean", "{:+,.0f}"),
+                    ("shortage", "{:+.2f}"),
+                    ("euros", "{:+,.0f}"),
+                ):
+                    d, lo, hi = (row[(k, metric)] for k in ("difference", "low", "high"))
+                    cells.append(f"{metric} {fmt.format(d)} [{fmt.format(lo)}, {fmt.format(hi)}]")
+                print(f"  {year}: " + "; ".join(cells))
+    return 0
+
+
+def _need(a: argparse.Namespace) -> int:
+    from .capacity import need
+    from .runner import default_workers, simulate, start_stock
+    from .scenario import load_scenario
+
+    if not 0 < a.risk < 1:
+        return _fail([f"capaciteit need: --risk {a.risk}: must be between 0 and 1"])
+    sc = load_scenario(a.scenario)
+    start_stock(sc)
+    n = a.replications or sc.scenario.replications
+    if n < 2:
+        return _fail(["capaciteit need: --replications must be >= 2"])
+    ds = simulate(sc, replications=n, seed=a.seed, workers=a.workers or default_workers())
+    table = need(ds, a.risk)
+    out = a.out or Path("results") / sc.name / "need.csv"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    table.to_csv(tmp, index=False, float_format="%.1f")
+    tmp.replace(out)
+    if not a.quiet:
+        print(
+            f"{sc.name}: usable places needed for at most {a.risk:.0%} chance of a shortage "
+            f"day in the year ({n} replications; 90% interval) -> {out}"
+        )
+        for _, r in table[table["unit"] == "total"].iterrows():
+            print(
+                f"  {r['year']}: {r['needed']:,.0f} [{r['needed_low']:,.0f}-"
+                f"{r['needed_high']:,.0f}], now {r['current']:,.0f}, gap {r['gap']:+,.0f}"
+            )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         a = _parser().parse_args(argv)
@@ -275,6 +374,10 @@ def main(argv: list[str] | None = None) -> int:
             return _run(a)
         if a.command == "validate":
             return _validate(a)
+        if a.command == "compare":
+            return _compare(a)
+        if a.command == "need":
+            return _need(a)
         if a.command == "calibrate":
             return _calibrate(a)
         if a.command == "backtest":

@@ -74,7 +74,9 @@ class Model:
     cell: np.ndarray
     cap_knots: list[np.ndarray | None]
     cap_values: list[np.ndarray | None]
-    capacity: np.ndarray  # (n_days, n_units + 1): places per output day; last column total
+    capacity: np.ndarray  # (n_days, n_units + 1): usable places per output day; last: total
+    planned: np.ndarray  # places in the capacity plan (before the usable share)
+    threshold: np.ndarray  # usable places less the operational margin
     wing_order: list[int]
     rates: list[tuple[np.ndarray, np.ndarray]]
     senb_start: float
@@ -104,17 +106,22 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
     knots, values = [], []
     out_days = meta.warmup_days + np.arange(n_days)
     capacity = np.full((n_days, len(names) + 1), np.nan)
+    planned = np.full((n_days, len(names) + 1), np.nan)
+    threshold = np.full((n_days, len(names) + 1), np.nan)
     for i, u in enumerate(sc.unit):
         if u.capacity is None:
             knots.append(None)
             values.append(None)
             continue
-        k = np.array([FAR_PAST] + [float((d - origin).days) for d, _ in u.capacity[1:]])
-        v = np.array([x for _, x in u.capacity], dtype=float)
+        # usable places: the plan times the usable share (a step function too)
+        k, v = _product(_steps(u.capacity, origin), _steps(u.usable_share, origin, 1.0))
         knots.append(k)
         values.append(v)
-        capacity[:, i] = v[np.searchsorted(k, out_days, side="right") - 1]
-    capacity[:, -1] = capacity[:, :-1][:, cell].sum(axis=1) if cell.any() else np.nan
+        capacity[:, i] = _at(k, v, out_days)
+        planned[:, i] = _at(*_steps(u.capacity, origin), out_days)
+        threshold[:, i] = capacity[:, i] - _at(*_steps(u.margin, origin, 0.0), out_days)
+    for arr in (capacity, planned, threshold):
+        arr[:, -1] = arr[:, :-1][:, cell].sum(axis=1) if cell.any() else np.nan
     # wings in an order where a unit comes before the unit it overflows to
     wings = [i for i, u in enumerate(sc.unit) if u.when_full is not None]
     order: list[int] = []
@@ -146,6 +153,8 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
         cap_knots=knots,
         cap_values=values,
         capacity=capacity,
+        planned=planned,
+        threshold=threshold,
         wing_order=order,
         rates=rates,
         senb_start=float((sc.release.senb_start - origin).days),
@@ -159,6 +168,24 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
         object.__setattr__(model, "resident_pools", pools)
         object.__setattr__(model, "resident_shares", shares)
     return model
+
+
+def _steps(table, origin: dt.date, default: float | None = None):
+    """Knots (days from origin, the first far in the past) and values of a step table."""
+    if table is None:
+        return np.array([FAR_PAST]), np.array([default])
+    k = np.array([FAR_PAST] + [float((d - origin).days) for d, _ in table[1:]])
+    return k, np.array([x for _, x in table], dtype=float)
+
+
+def _product(a, b):
+    """The product of two step functions, as a step function."""
+    k = np.union1d(a[0], b[0])
+    return k, _at(*a, k) * _at(*b, k)
+
+
+def _at(knots: np.ndarray, values: np.ndarray, t: np.ndarray) -> np.ndarray:
+    return values[np.searchsorted(knots, t, side="right") - 1]
 
 
 def _drivers(model: Model, cal) -> Drivers:

@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__, history
-from .results import monthly_summary
+from .results import monthly_summary, yearly_summary
 
 
 def _sha(path: Path) -> str:
@@ -44,7 +44,8 @@ def write_results(ds: xr.Dataset, out: Path, scenario_dict: dict, extra: dict) -
         for v in big:
             ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]})
         monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")
-        files = ["occupancy.nc", "summary.csv"]
+        yearly_summary(ds).to_csv(tmp / "yearly.csv", index=False, float_format="%.4f")
+        files = ["occupancy.nc", "summary.csv", "yearly.csv"]
         manifest = {
             "scenario": ds.attrs["scenario"],
             "scenario_title": ds.attrs.get("scenario_title", ""),

@@ -51,7 +51,36 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
     data["capacity"] = xr.Variable(
         ("time", "unit"),
         model.capacity,
-        {"units": "places", "long_name": "places available that day (NaN: none set)"},
+        {
+            "units": "places",
+            "long_name": "places available that day: the plan times the "
+            "usable share (NaN: none set)",
+        },
+    )
+    data["capacity_planned"] = xr.Variable(
+        ("time", "unit"),
+        model.planned,
+        {"units": "places", "long_name": "places in the capacity plan"},
+    )
+    data["threshold"] = xr.Variable(
+        ("time", "unit"),
+        model.threshold,
+        {
+            "units": "places",
+            "long_name": "shortage threshold: usable places less the "
+            "operational margin; occupancy above it is a shortage",
+        },
+    )
+    costs = np.array([[u.cost_per_day, u.cost_per_place] for u in sc.unit] + [[np.nan] * 2])
+    data["cost_per_day"] = xr.Variable(
+        ("unit",),
+        costs[:, 0],
+        {"units": "EUR/place/day", "long_name": "cost of an occupied place per day"},
+    )
+    data["cost_per_place"] = xr.Variable(
+        ("unit",),
+        costs[:, 1],
+        {"units": "EUR/place/day", "long_name": "cost of a usable place per day"},
     )
     ds = xr.Dataset(data, coords=coords)
     ds["unit"].attrs["long_name"] = "capacity unit; 'total' sums the cell-occupying units"
@@ -80,8 +109,9 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
 def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
     """Per month and unit: P10/P50/P90 over replications of the monthly mean
     occupancy, its mean, the mean capacity, the share of replications with at
-    least one day over capacity that month (empty where no capacity is set), the
-    mean number waiting and the mean admissions in the month.
+    least one day over capacity that month and with at least one shortage day
+    (above the threshold: usable places less the margin; both empty where no
+    capacity is set), the mean number waiting and the mean admissions.
 
     Works unit by unit on the integer arrays, so memory stays small however many
     replications the run has.
@@ -98,9 +128,11 @@ def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
         q10, q50, q90 = np.quantile(mean, [0.1, 0.5, 0.9], axis=0)
         capm = np.add.reduceat(cap, starts) / days
         if np.isnan(cap).all():
-            over = np.full(len(starts), np.nan)
+            over = short = np.full(len(starts), np.nan)
         else:
             over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
+            thr = ds["threshold"].sel(unit=u).values
+            short = np.maximum.reduceat(occ > thr, starts, axis=1).mean(axis=0)
         wait = np.add.reduceat(ds["waiting"].sel(unit=u).values, starts, axis=1) / days
         adm = np.add.reduceat(ds["admissions"].sel(unit=u).values, starts, axis=1)
         rows.append(
@@ -114,6 +146,7 @@ def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
                     "occupancy_mean": mean.mean(axis=0),
                     "capacity": capm,
                     "p_over_capacity": over,
+                    "p_shortage": short,
                     "waiting_mean": wait.mean(axis=0),
                     "admissions_mean": adm.mean(axis=0),
                 }
@@ -122,3 +155,71 @@ def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
     frame = pd.concat(rows, ignore_index=True)
     frame["unit"] = pd.Categorical(frame["unit"], categories=list(ds["unit"].values), ordered=True)
     return frame.sort_values(["month", "unit"], kind="stable").reset_index(drop=True)
+
+
+def daily_costs(ds: xr.Dataset) -> xr.DataArray:
+    """Euros per day per replication and unit (``total``: all units together):
+    occupied places times their daily cost plus usable places times theirs."""
+    occ = ds["occupancy"].drop_sel(unit="total")
+    cap = ds["capacity"].drop_sel(unit="total").fillna(0.0)
+    per_day = ds["cost_per_day"].drop_sel(unit="total")
+    per_place = ds["cost_per_place"].drop_sel(unit="total")
+    units = occ * per_day + cap * per_place
+    total = units.sum("unit").expand_dims(unit=["total"])
+    out = xr.concat([units, total], dim="unit")
+    out.attrs.update(units="EUR/day", long_name="cost per day")
+    return out
+
+
+def yearly(ds: xr.Dataset) -> xr.Dataset:
+    """Per replication, year and unit: mean and peak occupancy, whether any day
+    was a shortage (occupancy above the threshold: usable places less the
+    margin), and the cost in euros. The basis of summaries and comparisons."""
+    year = ds["time"].dt.year
+    occ = ds["occupancy"]
+    short = (occ > ds["threshold"]).where(ds["threshold"].notnull())
+    out = xr.Dataset(
+        {
+            "occupancy_mean": occ.groupby(year).mean("time"),
+            "occupancy_max": occ.groupby(year).max("time"),
+            "shortage": short.groupby(year).max("time"),
+            "euros": daily_costs(ds).groupby(year).sum("time"),
+            "days": occ.isel(replication=0, unit=0).groupby(year).count("time"),
+        }
+    )
+    out["occupancy_mean"].attrs.update(units="persons", long_name="mean occupancy in the year")
+    out["occupancy_max"].attrs.update(units="persons", long_name="highest occupancy in the year")
+    out["shortage"].attrs.update(
+        units="1",
+        long_name="1 if occupancy exceeded the shortage threshold on at least one day of the year",
+    )
+    out["euros"].attrs.update(units="EUR", long_name="cost in the year")
+    return out
+
+
+def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
+    """Per year and unit: P10/P50/P90 of mean occupancy, mean usable capacity and
+    threshold, the probability of at least one shortage day, mean and P10/P90 of
+    the cost in euros. Years cut by the run's start or end are marked partial."""
+    y = yearly(ds)
+    year = ds["time"].dt.year
+    q = y["occupancy_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
+    e = y["euros"].quantile([0.1, 0.9], dim="replication")
+    frame = pd.DataFrame(
+        {
+            "occupancy_p10": q.sel(quantile=0.1).to_series(),
+            "occupancy_p50": q.sel(quantile=0.5).to_series(),
+            "occupancy_p90": q.sel(quantile=0.9).to_series(),
+            "capacity": ds["capacity"].groupby(year).mean("time").to_series(),
+            "threshold": ds["threshold"].groupby(year).mean("time").to_series(),
+            "p_shortage": y["shortage"].mean("replication").to_series(),
+            "euros_mean": y["euros"].mean("replication").to_series(),
+            "euros_p10": e.sel(quantile=0.1).to_series(),
+            "euros_p90": e.sel(quantile=0.9).to_series(),
+        }
+    )
+    frame.index = frame.index.set_names(["year", "unit"])
+    frame = frame.reset_index()
+    frame["days"] = frame["year"].map(y["days"].to_series())
+    frame["unit"] = pd.Categorical(frame["unit"], categories=list(ds["unit"].values), ordered=True)
+    return frame.sort_values(["year", "unit"], kind="stable").reset_index(drop=True)

@@ -216,11 +216,29 @@ class Unit(_Model):
         None, description="unit that holds people while they wait (default: outside the system)"
     )
     occupies_cell: bool = Field(True, description="counted in `total` (cell-occupying units)")
+    usable_share: StepTable | None = Field(
+        None, description="share of the places that can be used (staff, repairs); default 1"
+    )
+    margin: StepTable | None = Field(
+        None, description="places kept free for moves and peaks (frictional vacancy); default 0"
+    )
+    cost_per_day: float = Field(0.0, ge=0, description="euros per occupied place per day")
+    cost_per_place: float = Field(0.0, ge=0, description="euros per usable place per day")
 
-    @field_validator("capacity", mode="before")
+    @field_validator("capacity", "margin", mode="before")
     @classmethod
-    def _capacity(cls, v: Any) -> StepTable | None:
+    def _places(cls, v: Any) -> StepTable | None:
         return None if v is None else _step_table(v, "date")
+
+    @field_validator("usable_share", mode="before")
+    @classmethod
+    def _share(cls, v: Any) -> StepTable | None:
+        if v is None:
+            return None
+        table = _step_table(v, "date")
+        if any(x > 1 for _, x in table):
+            raise ValueError("must be <= 1 (a share of the places)")
+        return table
 
 
 class Stream(_Model):

@@ -1,0 +1,66 @@
+"""Capacity needed for a risk, and the gap against a plan.
+
+A shortage is occupancy above the threshold: usable places less the
+operational margin. For a year and a unit, the least usable capacity for which
+the probability of at least one shortage day stays at or below ``risk`` is the
+``1 - risk`` quantile of the year's highest occupancy over replications, plus
+the margin. The answer is an estimate from a finite number of replications; its
+precision is an exact (order-statistic) confidence interval for that quantile.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+from scipy import stats
+
+from .results import yearly
+
+
+def quantile_interval(n: int, p: float, level: float = 0.9) -> tuple[int, int]:
+    """Indices (0-based, into the sorted sample) of an order-statistic interval that
+    covers the ``p`` quantile with probability >= ``level`` (binomial)."""
+    a = (1 - level) / 2
+    lo = int(stats.binom.ppf(a, n, p)) - 1
+    hi = int(stats.binom.ppf(1 - a, n, p))
+    return max(lo, 0), min(hi, n - 1)
+
+
+def need(ds: xr.Dataset, risk: float = 0.05, level: float = 0.9) -> pd.DataFrame:
+    """Per year and unit: the usable capacity needed so that the probability of a
+    shortage day in the year is at most ``risk``, its ``level`` interval, and
+    the current usable capacity and the gap (needed - current)."""
+    if not 0 < risk < 1:
+        raise ValueError("risk must be between 0 and 1")
+    y = yearly(ds)
+    year = ds["time"].dt.year
+    margin = (ds["capacity"] - ds["threshold"]).groupby(year).max("time")
+    current = ds["capacity"].groupby(year).min("time")
+    n = y.sizes["replication"]
+    lo_i, hi_i = quantile_interval(n, 1 - risk, level)
+    rows = []
+    for u in y["unit"].values:
+        peaks = np.sort(y["occupancy_max"].sel(unit=u).values, axis=0)  # (replication, year)
+        for j, yr in enumerate(y["year"].values):
+            m = (
+                float(margin.sel(unit=u, year=yr))
+                if np.isfinite(margin.sel(unit=u, year=yr))
+                else 0.0
+            )
+            q = float(np.quantile(peaks[:, j], 1 - risk, method="inverted_cdf"))
+            cap = float(current.sel(unit=u, year=yr))
+            rows.append(
+                {
+                    "year": int(yr),
+                    "unit": str(u),
+                    "risk": risk,
+                    "needed": q + m,
+                    "needed_low": peaks[lo_i, j] + m,
+                    "needed_high": peaks[hi_i, j] + m,
+                    "current": cap,
+                    "gap": q + m - cap if np.isfinite(cap) else np.nan,
+                    "replications": n,
+                }
+            )
+    return pd.DataFrame(rows)

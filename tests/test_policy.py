@@ -1,0 +1,157 @@
+"""Capacity, costs, capacity needed for a risk, and paired comparisons."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import capaciteit as cap
+from capaciteit.capacity import need, quantile_interval
+from capaciteit.compare import paired
+from capaciteit.results import daily_costs, yearly
+
+SMALL = """
+[scenario]
+name = "small"
+start = 2030-01-01
+end = 2031-12-31
+warmup_days = 300
+
+[[unit]]
+name = "main"
+capacity = 1000
+usable_share = { 2030-01-01 = 1.0, 2031-01-01 = 0.9 }
+margin = 20
+cost_per_day = 250
+cost_per_place = 10
+
+[[unit]]
+name = "wing"
+capacity = 40
+usable_share = 0.5
+when_full = "overflow"
+overflow_to = "main"
+cost_per_day = 300
+
+[[stream]]
+name = "s"
+unit = "main"
+rate_per_year = 3650
+stay = { distribution = "exponential", mean_days = 80 }
+
+[[stream]]
+name = "w"
+unit = "wing"
+rate_per_year = 365
+stay = { distribution = "exponential", mean_days = 60 }
+"""
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    path = tmp_path_factory.mktemp("s") / "small.toml"
+    path.write_text(SMALL)
+    return cap.load_scenario(path)
+
+
+@pytest.fixture(scope="module")
+def small_run(small):
+    return cap.simulate(small, replications=30, seed=3)
+
+
+def test_usable_share_and_margin(small_run):
+    """Usable places = plan x usable share, enforced in wings; the shortage
+    threshold = usable places less the margin."""
+    ds = small_run
+    assert float(ds.capacity.sel(unit="main", time="2030-06-01")) == 1000
+    assert float(ds.capacity.sel(unit="main", time="2031-06-01")) == 900
+    assert float(ds.capacity_planned.sel(unit="main", time="2031-06-01")) == 1000
+    assert float(ds.threshold.sel(unit="main", time="2031-06-01")) == 880
+    assert float(ds.capacity.sel(unit="wing").max()) == 20
+    assert int(ds.occupancy.sel(unit="wing").max()) == 20  # the wing: half its 40 places
+
+
+def test_costs_are_occupied_days_and_usable_places(small_run):
+    ds = small_run
+    c = daily_costs(ds)
+    occ = ds.occupancy.isel(replication=0, time=100)
+    capa = ds.capacity.isel(time=100)
+    want = (float(occ.sel(unit="main")) * 250 + float(capa.sel(unit="main")) * 10
+            + float(occ.sel(unit="wing")) * 300)
+    assert float(c.sel(unit="total").isel(replication=0, time=100)) == pytest.approx(want)
+    y = yearly(ds)
+    assert float(y.euros.sel(unit="total", year=2030).isel(replication=0)) == pytest.approx(
+        float(c.sel(unit="total", time="2030").isel(replication=0).sum()))
+
+
+def test_shortage_is_occupancy_above_the_threshold(small_run):
+    ds = small_run
+    y = yearly(ds)
+    above = (ds.occupancy.sel(unit="main", time="2031") > 880).any("time")
+    assert np.array_equal(y.shortage.sel(unit="main", year=2031).values, above.values)
+
+
+def test_need_is_the_quantile_of_yearly_peaks(small_run):
+    """Capacity needed for risk r: the (1-r) quantile of the yearly peak plus the
+    margin; with it, the share of replications with a shortage day is <= r."""
+    ds = small_run
+    table = need(ds, risk=0.1)
+    row = table[(table.unit == "main") & (table.year == 2031)].iloc[0]
+    peaks = yearly(ds).occupancy_max.sel(unit="main", year=2031).values
+    assert row["needed"] == pytest.approx(np.quantile(peaks, 0.9, method="inverted_cdf") + 20)
+    assert np.mean(peaks > row["needed"] - 20) <= 0.1
+    assert row["needed_low"] <= row["needed"] <= row["needed_high"]
+    assert row["gap"] == pytest.approx(row["needed"] - 900)
+
+
+def test_quantile_interval_covers():
+    """The order-statistic interval covers the true quantile at least as often as
+    stated (checked on uniform samples)."""
+    rng = np.random.default_rng(0)
+    lo, hi = quantile_interval(100, 0.95, 0.9)
+    hits = [np.sort(rng.random(100))[lo] <= 0.95 <= np.sort(rng.random(100))[hi]
+            for _ in range(2000)]
+    assert np.mean(hits) >= 0.85
+
+
+def test_a_scenario_compared_with_itself_differs_by_zero(small, small_run):
+    again = cap.simulate(small, replications=30, seed=3)
+    table = paired(small_run, again)
+    assert (table["difference"] == 0).all() and (table["high"] - table["low"] == 0).all()
+
+
+def test_paired_differences_are_tight(small, small_run, tmp_path):
+    """More places in the wing: fewer overflow to main, the total is unchanged
+    replication by replication (the same people), and the interval is narrow
+    because the two runs share their random numbers."""
+    alt = tmp_path / "alt.toml"
+    alt.write_text(SMALL.replace("usable_share = 0.5", "usable_share = 1.0").replace(
+        'name = "small"', 'name = "alt"'))
+    ds = cap.simulate(cap.load_scenario(alt), replications=30, seed=3)
+    table = paired(small_run, ds)
+    occ = table[(table.metric == "occupancy_mean")].set_index(["year", "unit"])
+    assert occ.loc[(2030, "total"), "difference"] == 0
+    assert occ.loc[(2030, "wing"), "difference"] > 5
+    assert occ.loc[(2030, "wing"), "high"] - occ.loc[(2030, "wing"), "low"] < 2.0
+    independent = cap.simulate(cap.load_scenario(alt), replications=30, seed=99)
+    loose = paired(small_run, independent).set_index(["year", "unit", "metric"])
+    assert (loose.loc[(2030, "main", "occupancy_mean"), "high"]
+            - loose.loc[(2030, "main", "occupancy_mean"), "low"]) > 3 * (
+        occ.loc[(2030, "main"), "high"] - occ.loc[(2030, "main"), "low"])
+
+
+def test_compare_and_need_commands(run_cli, tmp_path):
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL)
+    out = tmp_path / "cmp"
+    code, stdout, err = run_cli("compare", path, path, "-n", "5", "-o", out)
+    assert code == 0, err
+    table = pd.read_csv(out / "small-vs-small.csv")
+    assert (table["difference"] == 0).all()
+    assert "occupancy_mean +0" in stdout
+    code, stdout, err = run_cli("need", path, "--risk", "0.2", "-n", "10", "-o",
+                                tmp_path / "need.csv")
+    assert code == 0, err
+    assert set(pd.read_csv(tmp_path / "need.csv")["unit"]) == {"main", "wing", "total"}
+    assert run_cli("need", path, "--risk", "1.5")[0] == 2
