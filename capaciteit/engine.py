@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import policies
 from .inflow import arrival_times, rate_pieces
 from .rng import Streams
 from .scenario import Scenario
@@ -100,6 +101,10 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
     whose inflow forecast each replication draws from."""
     meta = sc.scenario
     origin = meta.start - dt.timedelta(days=meta.warmup_days)
+
+    def day(date: dt.date) -> float:
+        return float((date - origin).days)
+
     n_days = (meta.end - meta.start).days + 1
     names = sc.unit_names()
     cell = np.array([u.occupies_cell for u in sc.unit])
@@ -113,12 +118,15 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
             knots.append(None)
             values.append(None)
             continue
-        # usable places: the plan times the usable share (a step function too)
-        k, v = _product(_steps(u.capacity, origin), _steps(u.usable_share, origin, 1.0))
+        # usable places: the plan (with capacity policies) times the usable share
+        plan = policies.add_places(
+            *_steps(u.capacity, origin), policies.capacity_changes(sc, u.name, day)
+        )
+        k, v = _product(plan, _steps(u.usable_share, origin, 1.0))
         knots.append(k)
         values.append(v)
         capacity[:, i] = _at(k, v, out_days)
-        planned[:, i] = _at(*_steps(u.capacity, origin), out_days)
+        planned[:, i] = _at(*plan, out_days)
         threshold[:, i] = capacity[:, i] - _at(*_steps(u.margin, origin, 0.0), out_days)
     for arr in (capacity, planned, threshold):
         arr[:, -1] = arr[:, :-1][:, cell].sum(axis=1) if cell.any() else np.nan
@@ -136,7 +144,12 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
         else:  # pragma: no cover - validation rejects overflow loops
             raise ValueError("overflow loop")
     horizon = meta.warmup_days + n_days
-    rates = [rate_pieces(s.rate_per_year, origin, horizon) for s in sc.stream]
+    rates = [
+        policies.scale_rates(
+            *rate_pieces(s.rate_per_year, origin, horizon), policies.rate_factor(sc, s, day)
+        )
+        for s in sc.stream
+    ]
     statuses = ["pre_trial", "sentenced"]
     for s in sc.stream:
         if s.path == "stay":
@@ -237,7 +250,18 @@ def _people(
         for key in ("pre_trial", "sentence", "stay"):
             if getattr(d, key) is not None:
                 setattr(d, key, getattr(d, key) * stretch)
-    return timeline(s, t_event, d, model.scenario.release, model.senb_start, pl, model.day_of)
+    return timeline(
+        s,
+        t_event,
+        d,
+        model.scenario.release,
+        model.senb_start,
+        pl,
+        model.day_of,
+        scenario=model.scenario,
+        streams=streams,
+        prefix=prefix,
+    )
 
 
 def _cell_window(model: Model, p: People, stream_unit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -292,7 +316,18 @@ def _dated(model: Model, pool: ResidentPool, streams: Streams, prefix: str, k: i
     age = r.random(k) * pool.life[idx]
     d = pool.draws.take(idx)
     d.placement = {p.name: streams(prefix, s.name, "placement", p.name) for p in pl}
-    p = timeline(s, -age, d, sc.release, model.senb_start, pl, model.day_of)
+    p = timeline(
+        s,
+        -age,
+        d,
+        sc.release,
+        model.senb_start,
+        pl,
+        model.day_of,
+        scenario=sc,
+        streams=streams,
+        prefix=prefix,
+    )
     c_start, c_end = _cell_window(model, p, model.unit_names.index(s.unit))
     return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
 

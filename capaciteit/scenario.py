@@ -370,6 +370,62 @@ class Placement(_Model):
         return self
 
 
+class _Policy(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    start: dt.date = Field(description="first day the policy acts")
+    end: dt.date | None = Field(None, description="first day it no longer acts (default: never)")
+    streams: list[str] | None = Field(None, description="streams it acts on (default: all)")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class EarlyRelease(_Policy):
+    """Release up to ``days`` before the law's day (vervroegd heenzenden)."""
+
+    kind: Literal["early_release"]
+    days: float = Field(gt=0, le=365)
+    max_sentence_days: float | None = Field(None, ge=0, description="only sentences up to this")
+    share: float = Field(1.0, ge=0, le=1, description="share of the eligible released early")
+    applies_to: Literal["everyone", "new_admissions"] = Field(
+        "everyone", description="everyone released from start on, or only those admitted from it"
+    )
+
+
+class SentenceLengths(_Policy):
+    """Sentences of a length class imposed from ``start`` are ``factor`` as long."""
+
+    kind: Literal["sentence_lengths"]
+    factor: float = Field(gt=0, le=10)
+    min_sentence_days: float = Field(0, ge=0)
+    max_sentence_days: float | None = Field(None, ge=0)
+
+
+class InflowChange(_Policy):
+    """Arrivals ``factor`` times as many from ``start`` (to ``end``)."""
+
+    kind: Literal["inflow"]
+    factor: float = Field(ge=0, le=100)
+
+
+class CapacityChange(_Policy):
+    """``places`` more (or, negative, fewer: rented out) in ``unit`` from ``start``."""
+
+    kind: Literal["capacity"]
+    unit: str
+    places: float
+
+
+Policy = Annotated[
+    EarlyRelease | SentenceLengths | InflowChange | CapacityChange, Field(discriminator="kind")
+]
+POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity")
+
+
 class Inflow(_Model):
     calibrate: bool = Field(
         False, description="rates, stays and the inflow forecast from the data up to the origin"
@@ -387,6 +443,7 @@ class Scenario(_Model):
     unit: list[Unit] = Field(min_length=1)
     stream: list[Stream] = Field(default_factory=list)
     placement: list[Placement] = Field(default_factory=list)
+    policy: list[Policy] = Field(default_factory=list)
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
 
@@ -426,7 +483,7 @@ def _read_toml(path: Path) -> dict:
         raise ScenarioError([(str(path), where, f"not valid TOML: {msg}")]) from None
 
 
-_NAMED_LISTS = ("unit", "stream", "placement")
+_NAMED_LISTS = ("unit", "stream", "placement", "policy")
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -475,7 +532,7 @@ def _loc_to_path(loc: tuple) -> str:
     for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif part in DIST_NAMES and i > 0:
+        elif (part in DIST_NAMES or part in POLICY_KINDS) and i > 0:
             continue  # the discriminator tag pydantic puts in the location
         elif part == "from_":
             out += ".from" if out else "from"
@@ -501,7 +558,7 @@ def _message(err: dict) -> str:
         "date_type": "must be a date (YYYY-MM-DD, unquoted)",
         "list_type": "must be a list",
         "too_short": f"must have at least {ctx.get('min_length')} entries",
-        "union_tag_not_found": "needs a `distribution` key",
+        "union_tag_not_found": f"needs a `{ctx.get('discriminator', 'kind').strip(chr(39))}` key",
         "model_type": "must be a table",
         "model_attributes_type": "must be a table",
         "dict_type": "must be a table",
@@ -509,6 +566,8 @@ def _message(err: dict) -> str:
     if t in simple:
         return simple[t]
     if t == "union_tag_invalid":
+        if "kind" in str(ctx.get("discriminator")):
+            return f"unknown policy kind {ctx.get('tag')!r} (use one of {', '.join(POLICY_KINDS)})"
         return f"unknown distribution {ctx.get('tag')!r} (use one of {', '.join(DIST_NAMES)})"
     if t == "literal_error":
         return f"must be one of {ctx.get('expected')}"
@@ -588,6 +647,12 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
                 problems.append(
                     (f"placement[{i}].streams[{j}]", f"stream {n!r} serves no sentence")
                 )
+    for i, p in items("policy"):
+        for j, n in enumerate(p.get("streams") or []):
+            if n not in streams:
+                problems.append((f"policy[{i}].streams[{j}]", f"no stream named {n!r}"))
+        if p.get("kind") == "capacity" and "unit" in p and p["unit"] not in unit_by_name:
+            problems.append((f"policy[{i}].unit", f"no unit named {p['unit']!r}"))
     rel = data.get("release") if isinstance(data.get("release"), dict) else {}
     if rel.get("transition") == "offence_date":
         for i, s in items("stream"):

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import distributions as dist
+from . import policies
 from .release import YEAR_DAYS, release_day
 from .rng import Streams
 from .scenario import Fixed, Placement, Release, Stream
@@ -179,11 +180,16 @@ def timeline(
     placements: list[Placement],
     day_of,
     force_senb: bool | None = None,
+    scenario=None,
+    streams: Streams | None = None,
+    prefix: str = "",
 ) -> People:
     """Dates of each person's detention from the draws; ``day_of(date)`` maps dates to days.
 
     ``force_senb`` overrides the transitional rule (True: SenB rules for all,
     False: the 2008 rules for all); the start stock uses it to bound stays.
+    ``scenario`` brings its dated policies (sentence lengths, early release);
+    ``streams`` and ``prefix`` the random numbers they draw.
     """
     n = len(t_event)
     if stream.path == "stay":
@@ -210,6 +216,10 @@ def timeline(
         t_sentence = t_event - d.sentence_lag if d.sentence_lag is not None else t_event
         convicted = None
         t_trial = t_adm
+    if scenario is not None and scenario.policy:
+        sentence = np.maximum(
+            np.rint(policies.sentence_factor(scenario, stream, sentence, t_sentence, day_of)), 1.0
+        )
     if release.transition == "sentence_date":
         basis = t_sentence
     elif release.transition == "admission_date":
@@ -233,6 +243,11 @@ def timeline(
     else:
         custody = served
     t_end = t_adm + custody
+    if scenario is not None and scenario.policy:
+        earliest = t_trial if convicted is not None else t_adm
+        t_end = policies.early_release(
+            scenario, stream, t_adm, t_end, earliest, sentence, streams, prefix, day_of
+        )
     phases = _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of)
     return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases)
 

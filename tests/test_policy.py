@@ -155,3 +155,117 @@ def test_compare_and_need_commands(run_cli, tmp_path):
     assert code == 0, err
     assert set(pd.read_csv(tmp_path / "need.csv")["unit"]) == {"main", "wing", "total"}
     assert run_cli("need", path, "--risk", "1.5")[0] == 2
+
+
+POLICY_BASE = """
+[scenario]
+name = "pol"
+start = 2030-01-01
+end = 2032-12-31
+warmup_days = 800
+
+[[unit]]
+name = "main"
+capacity = 2000
+
+[[stream]]
+name = "convicts"
+unit = "main"
+rate_per_year = 3652.5
+path = "sentence"
+sentence = { distribution = "fixed", days = SENTENCE }
+"""
+
+
+def _policy_run(tmp_path, sentence, policy="", n=20):
+    path = tmp_path / f"p{abs(hash(policy))}.toml"
+    path.write_text(POLICY_BASE.replace("SENTENCE", str(sentence)) + policy)
+    return cap.simulate(cap.load_scenario(path), replications=n, seed=5)
+
+
+def _mean(ds, when):
+    return float(ds.occupancy.sel(unit="main", time=when).mean())
+
+
+def test_early_release_shortens_stays_by_its_days(tmp_path):
+    """Release 14 days early for sentences up to a year: each stay of 100 days
+    becomes 86, so by Little's law the stock falls by 10 a day x 14 days = 140."""
+    base = _policy_run(tmp_path, 100)
+    pol = _policy_run(tmp_path, 100, """
+[[policy]]
+name = "early"
+kind = "early_release"
+start = 2031-01-01
+days = 14
+max_sentence_days = 365
+""")
+    before = slice("2030-01-01", "2030-12-31")
+    assert np.array_equal(base.occupancy.sel(time=before), pol.occupancy.sel(time=before))
+    drop = _mean(base, slice("2031-06", "2032-12")) - _mean(pol, slice("2031-06", "2032-12"))
+    assert drop == pytest.approx(140, abs=6)  # sd of a mean of ~1,000 Poisson days: ~1.5
+    over = _policy_run(tmp_path, 400, """
+[[policy]]
+name = "early"
+kind = "early_release"
+start = 2031-01-01
+days = 14
+max_sentence_days = 365
+""")
+    assert np.array_equal(over.occupancy.values, _policy_run(tmp_path, 400).occupancy.values)
+
+
+def test_early_release_for_a_share_only(tmp_path):
+    base = _policy_run(tmp_path, 100)
+    half = _policy_run(tmp_path, 100, """
+[[policy]]
+name = "early"
+kind = "early_release"
+start = 2031-01-01
+days = 14
+share = 0.5
+""")
+    drop = _mean(base, slice("2031-06", "2032-12")) - _mean(half, slice("2031-06", "2032-12"))
+    assert drop == pytest.approx(70, abs=6)
+
+
+def test_longer_sentences_follow_the_law(tmp_path):
+    """Sentences of two years imposed from 2031 are doubled to four: v.i. after
+    two thirds (973 days) instead of one year plus a third of the rest (486)."""
+    base = _policy_run(tmp_path, 730)
+    pol = _policy_run(tmp_path, 730, """
+[[policy]]
+name = "longer"
+kind = "sentence_lengths"
+start = 2031-01-01
+factor = 2
+min_sentence_days = 365
+""")
+    # in steady state before: 10 a day x 486 days; those sentenced from 2031 stay 973
+    assert _mean(base, slice("2032-06", "2032-12")) == pytest.approx(4860, rel=0.03)
+    grown = _mean(pol, "2032-12-31") - _mean(base, "2032-12-31")
+    assert grown == pytest.approx(10 * (730 - 486), rel=0.1)  # two years of arrivals kept
+
+
+def test_inflow_and_capacity_policies(tmp_path):
+    base = _policy_run(tmp_path, 100)
+    pol = _policy_run(tmp_path, 100, """
+[[policy]]
+name = "more"
+kind = "inflow"
+start = 2031-01-01
+end = 2032-01-01
+factor = 1.5
+
+[[policy]]
+name = "rented"
+kind = "capacity"
+unit = "main"
+start = 2031-07-01
+places = -300
+""")
+    assert _mean(pol, slice("2031-06", "2031-12")) / _mean(base, slice("2031-06", "2031-12")) \
+        == pytest.approx(1.5, rel=0.03)
+    assert _mean(pol, slice("2032-06", "2032-12")) == pytest.approx(
+        _mean(base, slice("2032-06", "2032-12")), rel=0.03)
+    assert float(pol.capacity.sel(unit="main", time="2031-06-30")) == 2000
+    assert float(pol.capacity.sel(unit="main", time="2031-07-01")) == 1700

@@ -1,0 +1,109 @@
+"""Policies that start on a date, applied while a replication runs.
+
+Each policy is data in the scenario (``[[policy]]``, a ``kind`` and its
+parameters) and acts where it belongs: on the rates arrivals are drawn from
+(``inflow``), on the places of a unit (``capacity``), on the sentences imposed
+from its start (``sentence_lengths``), on the release day of those released
+from its start (``early_release``; for everyone inside or only for those
+admitted from its start). They are pure functions of arrays; two scenarios
+that differ by a policy share every random number before its start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .rng import Streams
+from .scenario import CapacityChange, EarlyRelease, InflowChange, Scenario, SentenceLengths
+
+
+def _applies(policy, stream) -> bool:
+    return policy.streams is None or stream.name in policy.streams
+
+
+def rate_factor(sc: Scenario, stream, day_of) -> list[tuple[float, float, float]]:
+    """(start day, end day, factor) of the inflow policies acting on a stream."""
+    out = []
+    for p in sc.policy:
+        if isinstance(p, InflowChange) and _applies(p, stream):
+            end = day_of(p.end) if p.end else np.inf
+            out.append((day_of(p.start), end, p.factor))
+    return out
+
+
+def scale_rates(knots: np.ndarray, rates: np.ndarray, changes) -> tuple[np.ndarray, np.ndarray]:
+    """Piecewise rates times each change's factor over its [start, end)."""
+    for start, end, factor in changes:
+        cut = [x for x in (start, end) if knots[0] < x < knots[-1]]
+        k = np.union1d(knots, cut)
+        base = rates[np.searchsorted(knots, k[:-1], side="right") - 1]
+        inside = (k[:-1] >= start) & (k[:-1] < end)
+        knots, rates = k, np.where(inside, base * factor, base)
+    return knots, rates
+
+
+def capacity_changes(sc: Scenario, unit: str, day_of) -> list[tuple[float, float, float]]:
+    """(start day, end day, places) of the capacity policies on a unit."""
+    return [
+        (day_of(p.start), day_of(p.end) if p.end else np.inf, p.places)
+        for p in sc.policy
+        if isinstance(p, CapacityChange) and p.unit == unit
+    ]
+
+
+def add_places(knots: np.ndarray, values: np.ndarray, changes):
+    """A capacity step function with places added over each [start, end)."""
+    for start, end, places in changes:
+        cut = [x for x in (start, end) if x > knots[0] and np.isfinite(x)]
+        k = np.union1d(knots, cut)
+        base = values[np.searchsorted(knots, k, side="right") - 1]
+        inside = (k >= start) & (k < end)
+        knots, values = k, np.maximum(np.where(inside, base + places, base), 0.0)
+    return knots, values
+
+
+def sentence_factor(
+    sc: Scenario, stream, sentence: np.ndarray, t_sentence: np.ndarray, day_of
+) -> np.ndarray:
+    """Sentences (days, as drawn) after the sentence-length policies: those in a
+    policy's class imposed in its period are multiplied by its factor."""
+    out = sentence
+    for p in sc.policy:
+        if isinstance(p, SentenceLengths) and _applies(p, stream):
+            end = day_of(p.end) if p.end else np.inf
+            hit = (t_sentence >= day_of(p.start)) & (t_sentence < end)
+            hit &= sentence >= p.min_sentence_days
+            if p.max_sentence_days is not None:
+                hit &= sentence <= p.max_sentence_days
+            out = np.where(hit, out * p.factor, out)
+    return out
+
+
+def early_release(
+    sc: Scenario,
+    stream,
+    t_adm: np.ndarray,
+    t_end: np.ndarray,
+    earliest: np.ndarray,
+    sentence: np.ndarray,
+    streams: Streams | None,
+    prefix: str,
+    day_of,
+) -> np.ndarray:
+    """Release days after the early-release policies (never before ``earliest``)."""
+    out = t_end
+    for p in sc.policy:
+        if not (isinstance(p, EarlyRelease) and _applies(p, stream)) or streams is None:
+            continue
+        start, end = day_of(p.start), (day_of(p.end) if p.end else np.inf)
+        due = (sentence > 0) & (out >= start) & (out < end)
+        if p.max_sentence_days is not None:
+            due &= sentence <= p.max_sentence_days
+        if p.applies_to == "new_admissions":
+            due &= t_adm >= start
+        u = streams(prefix, stream.name, "policy", p.name).random(len(out))
+        due &= u < p.share
+        # never before the policy's start or the earliest possible day
+        new = np.maximum(np.maximum(out - p.days, start), earliest)
+        out = np.where(due, np.minimum(out, new), out)
+    return out
