@@ -532,8 +532,10 @@ def _loc_to_path(loc: tuple) -> str:
     for i, part in enumerate(loc):
         if isinstance(part, int):
             out += f"[{part}]"
-        elif (part in DIST_NAMES or part in POLICY_KINDS) and i > 0:
-            continue  # the discriminator tag pydantic puts in the location
+        elif part in DIST_NAMES and i > 0 and isinstance(loc[i - 1], str):
+            continue  # the discriminator tag pydantic puts after a distribution key
+        elif part in POLICY_KINDS and i > 1 and loc[i - 2] == "policy":
+            continue  # ... and after a policy's list position
         elif part == "from_":
             out += ".from" if out else "from"
         else:

@@ -20,7 +20,8 @@ def test_run_writes_the_contract_files(write, run_cli, tmp_path):
     code, stdout, err = run_cli("run", path, "-n", "6", "--seed", "3", "-o", out, "--workers", "2")
     assert code == 0, err
     assert "6 replications" in stdout
-    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "occupancy.nc", "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "manifest.json", "occupancy.nc", "summary.csv", "yearly.csv"]
     ds = xr.load_dataset(out / "occupancy.nc")
     api = cap.simulate(cap.load_scenario(path), replications=6, seed=3)
     for v in ("occupancy", "waiting", "admissions", "releases", "capacity"):
