@@ -82,6 +82,21 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
         costs[:, 1],
         {"units": "EUR/place/day", "long_name": "cost of a usable place per day"},
     )
+    years = np.unique(model.output_dates().astype("datetime64[Y]").astype(int) + 1970)
+    pmj = np.full((years.size, len(coords["unit"])), np.nan)
+    for p in sc.pmj:
+        if p.year in years and p.unit in coords["unit"]:
+            pmj[np.searchsorted(years, p.year), coords["unit"].index(p.unit)] = p.places
+    data["pmj"] = xr.Variable(
+        ("year", "unit"),
+        pmj,
+        {
+            "units": "places",
+            "long_name": "PMJ figure (capacity need or plan), from the scenario",
+            "sources": "; ".join(sorted({p.source for p in sc.pmj})),
+        },
+    )
+    coords["year"] = years
     ds = xr.Dataset(data, coords=coords)
     ds["unit"].attrs["long_name"] = "capacity unit; 'total' sums the cell-occupying units"
     ds["replication"].attrs["long_name"] = "replication r uses SeedSequence(seed).spawn(...)[r]"
@@ -221,5 +236,15 @@ def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
     frame.index = frame.index.set_names(["year", "unit"])
     frame = frame.reset_index()
     frame["days"] = frame["year"].map(y["days"].to_series())
+    pmj = ds["pmj"].to_series()
+    frame["pmj"] = [
+        pmj.get((yr, u), np.nan) for yr, u in zip(frame["year"], frame["unit"], strict=True)
+    ]
+    frame["gap_pmj"] = frame["occupancy_p50"] - frame["pmj"]
+    over = (y["occupancy_max"] > ds["pmj"]).where(ds["pmj"].notnull()).mean("replication")
+    over = over.to_series()
+    frame["p_above_pmj"] = [
+        over.get((yr, u), np.nan) for yr, u in zip(frame["year"], frame["unit"], strict=True)
+    ]
     frame["unit"] = pd.Categorical(frame["unit"], categories=list(ds["unit"].values), ordered=True)
     return frame.sort_values(["year", "unit"], kind="stable").reset_index(drop=True)

@@ -426,6 +426,16 @@ Policy = Annotated[
 POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity")
 
 
+class Pmj(_Model):
+    """A PMJ figure (WODC's Prognosemodel Justitiële ketens) for a year and unit."""
+
+    year: int = Field(ge=1990, le=2100)
+    unit: str = "total"
+    places: float = Field(ge=0)
+    kind: Literal["need", "planned"] = Field("need", description="capacity need or planned")
+    source: str = Field(min_length=1, description="where the figure was published")
+
+
 class Inflow(_Model):
     calibrate: bool = Field(
         False, description="rates, stays and the inflow forecast from the data up to the origin"
@@ -444,6 +454,7 @@ class Scenario(_Model):
     stream: list[Stream] = Field(default_factory=list)
     placement: list[Placement] = Field(default_factory=list)
     policy: list[Policy] = Field(default_factory=list)
+    pmj: list[Pmj] = Field(default_factory=list)
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
 
@@ -649,6 +660,10 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
                 problems.append(
                     (f"placement[{i}].streams[{j}]", f"stream {n!r} serves no sentence")
                 )
+    unit_names = set(unit_by_name) | {"total"}
+    for i, p in items("pmj"):
+        if "unit" in p and p["unit"] not in unit_names:
+            problems.append((f"pmj[{i}].unit", f"no unit named {p['unit']!r}"))
     for i, p in items("policy"):
         for j, n in enumerate(p.get("streams") or []):
             if n not in streams:

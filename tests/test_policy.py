@@ -269,3 +269,41 @@ places = -300
         _mean(base, slice("2032-06", "2032-12")), rel=0.03)
     assert float(pol.capacity.sel(unit="main", time="2031-06-30")) == 2000
     assert float(pol.capacity.sel(unit="main", time="2031-07-01")) == 1700
+
+
+@pytest.mark.parametrize("path", sorted((__import__("pathlib").Path(__file__).parents[1]
+                                          / "scenarios").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_every_shipped_scenario_runs(path):
+    """Every scenario in scenarios/ validates and runs, with conserved counts."""
+    sc = cap.load_scenario(path)
+    assert sc.scenario.title, "each scenario says what question it answers"
+    ds = cap.simulate(sc, replications=2, seed=1)
+    occ = ds.occupancy.values.astype(np.int64)
+    assert np.array_equal(np.diff(occ, axis=1), (ds.admissions - ds.releases).values[:, 1:])
+
+
+def test_pmj_figures_are_compared(tmp_path):
+    path = tmp_path / "pmj.toml"
+    path.write_text(SMALL + """
+[[pmj]]
+year = 2031
+places = 800
+source = "test figure"
+
+[[pmj]]
+year = 2031
+unit = "wing"
+places = 5
+kind = "planned"
+source = "test figure"
+""")
+    ds = cap.simulate(cap.load_scenario(path), replications=10, seed=1)
+    from capaciteit.results import yearly_summary
+
+    t = yearly_summary(ds).set_index(["year", "unit"])
+    assert t.loc[(2031, "total"), "pmj"] == 800
+    assert t.loc[(2031, "total"), "gap_pmj"] == pytest.approx(
+        t.loc[(2031, "total"), "occupancy_p50"] - 800)
+    assert t.loc[(2031, "wing"), "p_above_pmj"] == 1.0
+    assert np.isnan(t.loc[(2030, "total"), "pmj"])
