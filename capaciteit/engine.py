@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import policies
+from . import policies, responses
 from .inflow import arrival_times, rate_pieces
 from .rng import Streams
 from .scenario import Scenario
@@ -78,6 +78,7 @@ class Model:
     capacity: np.ndarray  # (n_days, n_units + 1): usable places per output day; last: total
     planned: np.ndarray  # places in the capacity plan (before the usable share)
     threshold: np.ndarray  # usable places less the operational margin
+    threshold_all: np.ndarray  # the total's threshold on every simulated day
     wing_order: list[int]
     rates: list[tuple[np.ndarray, np.ndarray]]
     senb_start: float
@@ -130,6 +131,16 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
         threshold[:, i] = capacity[:, i] - _at(*_steps(u.margin, origin, 0.0), out_days)
     for arr in (capacity, planned, threshold):
         arr[:, -1] = arr[:, :-1][:, cell].sum(axis=1) if cell.any() else np.nan
+    # the total shortage threshold on every simulated day (for responses)
+    all_days = np.arange(meta.warmup_days + n_days)
+    threshold_all = np.zeros(all_days.size)
+    for i, u in enumerate(sc.unit):
+        if cell[i]:
+            if knots[i] is None:
+                threshold_all[:] = np.nan
+                continue
+            threshold_all += _at(knots[i], values[i], all_days) - _at(
+                *_steps(u.margin, origin, 0.0), all_days)
     # wings in an order where a unit comes before the unit it overflows to
     wings = [i for i, u in enumerate(sc.unit) if u.when_full is not None]
     order: list[int] = []
@@ -168,6 +179,7 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
         capacity=capacity,
         planned=planned,
         threshold=threshold,
+        threshold_all=threshold_all,
         wing_order=order,
         rates=rates,
         senb_start=float((sc.release.senb_start - origin).days),
@@ -441,7 +453,7 @@ class Census:
         return present.T, self.enter[:, inside].T, self.leave[:, inside].T
 
 
-def _everyone(model: Model, streams: Streams) -> tuple[list[People], np.ndarray]:
+def _everyone(model: Model, streams: Streams):
     """Residents at the origin and arrivals over the horizon, stream by stream."""
     sc = model.scenario
     groups: list[People] = []
@@ -465,7 +477,8 @@ def _everyone(model: Model, streams: Streams) -> tuple[list[People], np.ndarray]
         of_stream.append(si)
     if drv and stay_index.size:
         _stretch_inside(groups, drv.year_starts, stay_index)
-    return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64)
+    decided = responses.apply(model, groups, of_stream, streams) if sc.response else None
+    return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64), decided
 
 
 def _stretch_inside(groups: list[People], year_starts: np.ndarray, index: np.ndarray) -> None:
@@ -486,7 +499,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     """Simulate one replication; return daily counts per unit (last column: total)."""
     sc = model.scenario
     n_units = len(model.unit_names)
-    groups, stream_of = _everyone(model, Streams(seq))
+    groups, stream_of, decided = _everyone(model, Streams(seq))
     units, waits = Census(n_units, model), Census(n_units, model)
     people = Census(1, model)  # `total` flows: first entry into a cell, last exit
     status = Census(len(model.statuses), model)
@@ -532,13 +545,27 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     occupancy[:, n_units] = occupancy[:, :n_units][:, model.cell].sum(axis=1)
     waiting[:, n_units] = waiting[:, :n_units].sum(axis=1)
     _, admissions[:, n_units], releases[:, n_units] = (x[:, 0] for x in people.counts())
-    return {
+    out = {
         "occupancy": occupancy,
         "waiting": waiting,
         "admissions": admissions,
         "releases": releases,
         "stock_by_status": status.counts()[0].astype(np.int32),
     }
+    if decided is not None:
+        acted, moved, extra = (x[model.warmup :] for x in decided)
+        out["response_acted"] = acted.astype(np.int8)
+        out["response_moved"] = moved
+        places = np.zeros((model.n_days, n_units + 1), np.int32)
+        for k, r in enumerate(sc.response):
+            if r.kind == "extra_places":
+                u = model.unit_names.index(r.unit)
+                places[:, u] += (acted[:, k] * round(r.places)).astype(np.int32)
+                if model.cell[u]:
+                    places[:, n_units] += (acted[:, k] * round(r.places)).astype(np.int32)
+        out["extra_places"] = places
+        del extra
+    return out
 
 
 def _add_status(status: Census, model: Model, stream, b_in, b_trial, b_out) -> None:

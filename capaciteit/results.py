@@ -48,6 +48,18 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
     for name, (units, desc) in VARIABLES.items():
         dims = ("replication", "time", "status" if name == "stock_by_status" else "unit")
         data[name] = xr.Variable(dims, arrays[name], {"units": units, "long_name": desc})
+    if "response_acted" in arrays:
+        coords["response"] = [r.name for r in sc.response]
+        dims = ("replication", "time", "response")
+        data["response_acted"] = xr.Variable(dims, arrays["response_acted"], {
+            "units": "1", "long_name": "1 on the days the response acted (the prisons full)"})
+        data["response_moved"] = xr.Variable(dims, arrays["response_moved"], {
+            "units": "persons/day", "long_name": "people the response moved that day "
+            "(released early, not called up, held in a police cell; places it opened)"})
+        data["extra_places"] = xr.Variable(("replication", "time", "unit"),
+                                           arrays["extra_places"], {
+            "units": "places", "long_name": "places opened by responses that day, on top "
+            "of capacity (two in a cell, rented)"})
     data["capacity"] = xr.Variable(
         ("time", "unit"),
         model.capacity,
@@ -192,7 +204,10 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
     margin), and the cost in euros. The basis of summaries and comparisons."""
     year = ds["time"].dt.year
     occ = ds["occupancy"]
-    short = (occ > ds["threshold"]).where(ds["threshold"].notnull())
+    threshold = ds["threshold"]
+    if "extra_places" in ds:
+        threshold = threshold + ds["extra_places"]
+    short = (occ > threshold).where(ds["threshold"].notnull())
     out = xr.Dataset(
         {
             "occupancy_mean": occ.groupby(year).mean("time"),

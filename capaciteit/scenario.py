@@ -426,6 +426,64 @@ Policy = Annotated[
 POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity")
 
 
+class _Response(_Model):
+    name: str = Field(min_length=1)
+    description: str | None = None
+    start: dt.date = Field(description="first day the response may act")
+    end: dt.date | None = Field(None, description="first day it no longer may (default never)")
+    trigger: float = Field(
+        1.0, gt=0, le=2,
+        description="acts on days when the cells' occupancy of the day before is at least "
+        "this share of the shortage threshold (usable places less the margin)")
+    streams: list[str] | None = Field(None, description="streams it acts on (default: all)")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.end is not None and self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class StopCallups(_Response):
+    """No self-reporter is called up while the prisons are full."""
+
+    kind: Literal["stop_callups"]
+    resume_per_day: float | None = Field(
+        None, gt=0, description="called up per day from the held list once it stops (default: all)"
+    )
+
+
+class EarlyReleaseWhenFull(_Response):
+    """Release up to ``days`` early, on the days the prisons are full."""
+
+    kind: Literal["early_release"]
+    days: float = Field(gt=0, le=365)
+    max_sentence_days: float | None = Field(None, ge=0)
+    share: float = Field(1.0, ge=0, le=1)
+
+
+class PoliceCells(_Response):
+    """Arrestees stay in a police cell while no prison place is free, at most
+    ``max_days`` (art. 15a Pbw: ten days)."""
+
+    kind: Literal["police_cells"]
+    max_days: float = Field(10.0, gt=0, le=10)
+
+
+class ExtraPlaces(_Response):
+    """``places`` more (two in a cell, rented abroad) while the prisons are full."""
+
+    kind: Literal["extra_places"]
+    places: float = Field(gt=0)
+    unit: str = Field(description="unit the places are added to")
+
+
+Response = Annotated[
+    StopCallups | EarlyReleaseWhenFull | PoliceCells | ExtraPlaces, Field(discriminator="kind")
+]
+RESPONSE_KINDS = ("stop_callups", "early_release", "police_cells", "extra_places")
+
+
 class Pmj(_Model):
     """A PMJ figure (WODC's Prognosemodel Justitiële ketens) for a year and unit."""
 
@@ -455,6 +513,7 @@ class Scenario(_Model):
     placement: list[Placement] = Field(default_factory=list)
     policy: list[Policy] = Field(default_factory=list)
     pmj: list[Pmj] = Field(default_factory=list)
+    response: list[Response] = Field(default_factory=list)
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
 
@@ -494,7 +553,7 @@ def _read_toml(path: Path) -> dict:
         raise ScenarioError([(str(path), where, f"not valid TOML: {msg}")]) from None
 
 
-_NAMED_LISTS = ("unit", "stream", "placement", "policy")
+_NAMED_LISTS = ("unit", "stream", "placement", "policy", "response")
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -547,6 +606,8 @@ def _loc_to_path(loc: tuple) -> str:
             continue  # the discriminator tag pydantic puts after a distribution key
         elif part in POLICY_KINDS and i > 1 and loc[i - 2] == "policy":
             continue  # ... and after a policy's list position
+        elif part in RESPONSE_KINDS and i > 1 and loc[i - 2] == "response":
+            continue
         elif part == "from_":
             out += ".from" if out else "from"
         else:
@@ -578,6 +639,9 @@ def _message(err: dict) -> str:
     }
     if t in simple:
         return simple[t]
+    if t == "union_tag_invalid" and str(ctx.get("tag")) not in POLICY_KINDS + DIST_NAMES and \
+            "kind" in str(ctx.get("discriminator")) and err["loc"][0] == "response":
+        return f"unknown response kind {ctx.get('tag')!r} (use one of {', '.join(RESPONSE_KINDS)})"
     if t == "union_tag_invalid":
         if "kind" in str(ctx.get("discriminator")):
             return f"unknown policy kind {ctx.get('tag')!r} (use one of {', '.join(POLICY_KINDS)})"
@@ -664,6 +728,12 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
     for i, p in items("pmj"):
         if "unit" in p and p["unit"] not in unit_names:
             problems.append((f"pmj[{i}].unit", f"no unit named {p['unit']!r}"))
+    for i, p in items("response"):
+        for j, n in enumerate(p.get("streams") or []):
+            if n not in streams:
+                problems.append((f"response[{i}].streams[{j}]", f"no stream named {n!r}"))
+        if p.get("kind") == "extra_places" and "unit" in p and p["unit"] not in unit_by_name:
+            problems.append((f"response[{i}].unit", f"no unit named {p['unit']!r}"))
     for i, p in items("policy"):
         for j, n in enumerate(p.get("streams") or []):
             if n not in streams:

@@ -101,7 +101,10 @@ class People:
         i = np.flatnonzero(end > b)
         if i.size == 0:
             return
-        for arr in (self.t_adm, self.t_trial, self.t_end):
+        arrays = [self.t_adm, self.t_end]
+        if self.t_trial is not self.t_adm:  # one array on path "sentence"
+            arrays.append(self.t_trial)
+        for arr in arrays:
             t = arr[i]
             arr[i] = np.where(t > b, b + (t - b) * r, t)
         for _pl, who, a, e in self.phases:

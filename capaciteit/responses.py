@@ -1,0 +1,252 @@
+"""System responses to a shortage, decided day by day while a replication runs.
+
+A response acts on the days when the prisons are full: when the people in
+cells at the end of the day before are at least its ``trigger`` share of the
+shortage threshold (usable places less the margin, plus any extra places a
+response has opened). Each day, in this order:
+
+``extra_places``  opens its places (two people in a cell, places rented abroad)
+                  for the day;
+``early_release`` releases today everyone eligible whose release day falls in
+                  the next ``days`` days (so each is released up to ``days``
+                  early);
+``stop_callups``  calls up no self-reporter today: those due wait at home on the
+                  call-up list, and are called up (``resume_per_day`` a day, or
+                  all) once the response stops acting; their whole stay moves;
+``police_cells``  holds today's arrestees in a police cell until a place is free,
+                  at most ``max_days``; the time counts (their release day stays).
+
+Occupancy is kept as per-day entries and exits of the time people spend in
+cells, updated as the responses move people, so each day's decision sees the
+effect of the earlier ones. What moved is written back into the people's
+arrays before the finite units and the census run. Outputs: per day and
+response, whether it acted and how many people it moved (or places it opened).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rng import Streams
+from .scenario import EarlyReleaseWhenFull, ExtraPlaces, PoliceCells, StopCallups
+from .sentencing import People
+
+
+@dataclass
+class _Flat:
+    """Everyone's time in cells as day numbers, with where they come from."""
+
+    group: np.ndarray
+    index: np.ndarray
+    stream: np.ndarray
+    adm: np.ndarray  # day entering a cell
+    rel: np.ndarray  # day leaving the cells
+    callup: np.ndarray  # on the call-up list before admission
+    fixed_exit: np.ndarray  # leaves the cells at release (no end phase outside)
+    sentence: np.ndarray
+    trial: np.ndarray  # day of the trial (no early release before it)
+
+
+def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
+    parts = []
+    for k, (g, si) in enumerate(zip(groups, stream_of_group, strict=True)):
+        s = model.scenario.stream[si]
+        if not model.cell[model.unit_names.index(s.unit)] or not len(g):
+            continue
+        end = g.t_end.copy()
+        for pl, who, a, _b in g.phases:
+            if not model.cell[model.unit_names.index(pl.unit)]:
+                end[who] = np.fmin(end[who], a)
+        parts.append((np.full(len(g), k), np.arange(len(g)), np.full(len(g), si),
+                      np.floor(g.t_adm), np.floor(end), g.t_adm > g.t_event,
+                      end == g.t_end, g.sentence, np.floor(g.t_trial)))
+    cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
+    return _Flat(cols[0], cols[1], cols[2], cols[3].astype(np.int64),
+                 cols[4].astype(np.int64), cols[5], cols[6], cols[7], cols[8].astype(np.int64))
+
+
+def apply(model, groups: list[People], stream_of_group: list[int],
+          streams: Streams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Decide the responses day by day; move people in ``groups`` in place.
+
+    Returns (acted, moved, extra): per simulated day and response, 1 if it
+    acted and how many people it moved (places it opened); and per day the
+    extra places open.
+    """
+    sc = model.scenario
+    resp = sc.response
+    horizon = model.warmup + model.n_days
+    acted = np.zeros((horizon, len(resp)), np.int32)
+    moved = np.zeros((horizon, len(resp)), np.int32)
+    extra = np.zeros(horizon)
+    f = _flatten(model, groups, stream_of_group)
+    enter = np.bincount(np.clip(f.adm, 0, horizon), minlength=horizon + 1).astype(np.int64)
+    leave = np.bincount(np.clip(f.rel, 0, horizon), minlength=horizon + 1).astype(np.int64)
+    occ = int(enter[0] - leave[0])  # in cells at the end of day 0
+    threshold = model.threshold_all
+    shift = np.zeros(f.adm.size, np.int64)  # days a call-up (and the whole stay) moved
+    wait = np.zeros(f.adm.size, np.int64)  # days an admission moved, release kept
+    early = np.zeros(f.adm.size, np.int64)  # days a release moved earlier
+    index = {s.name: i for i, s in enumerate(sc.stream)}
+    plans = [_plan(r, f, model, horizon, index, streams) for r in resp]
+    for d in range(1, horizon):
+        open_places = 0.0
+        for k, r in enumerate(resp):
+            p = plans[k]
+            if not p["lo"] <= d < p["hi"]:
+                if isinstance(r, StopCallups | PoliceCells):
+                    _let_in(r, p, d, None, f, enter, leave, shift, wait)
+                continue
+            full = occ >= r.trigger * (threshold[d] + open_places)
+            if isinstance(r, ExtraPlaces):
+                if full:
+                    open_places += r.places
+                    acted[d, k], moved[d, k] = 1, round(r.places)
+            elif isinstance(r, EarlyReleaseWhenFull):
+                if full:
+                    acted[d, k] = 1
+                    moved[d, k] = _release_early(r, p, d, f, leave, early)
+            else:
+                due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
+                if full and due.size:
+                    p["held"].append(due)
+                    enter[d] -= due.size
+                    if isinstance(r, StopCallups):  # their stay moves: exits too
+                        np.subtract.at(leave, np.clip(f.rel[due], 0, horizon), 1)
+                    moved[d, k] = due.size
+                acted[d, k] = int(full)
+                _let_in(r, p, d, full, f, enter, leave, shift, wait)
+        extra[d] = open_places
+        occ += int(enter[d] - leave[d])
+    for k, r in enumerate(resp):  # still held when the run ends
+        if isinstance(r, StopCallups | PoliceCells):
+            for batch in plans[k]["held"]:
+                (shift if isinstance(r, StopCallups) else wait)[batch] += horizon - f.adm[batch]
+    _write_back(groups, f, shift, wait, early)
+    return acted, moved, extra
+
+
+def _plan(r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Streams) -> dict:
+    """Who a response may act on, ordered as it meets them."""
+    lo = int(model.day_of(r.start))
+    hi = int(model.day_of(r.end)) if r.end else horizon
+    ok = np.ones(f.adm.size, bool) if r.streams is None else np.isin(
+        f.stream, [index[n] for n in r.streams])
+    plan: dict = {"lo": max(lo, 1), "hi": hi}
+    if isinstance(r, EarlyReleaseWhenFull):
+        ok &= f.fixed_exit & (f.sentence > 0) & (f.rel > lo)
+        if r.max_sentence_days is not None:
+            ok &= f.sentence <= r.max_sentence_days
+        ok &= streams("response", r.name).random(f.adm.size) < r.share
+        idx = np.flatnonzero(ok)
+        idx = idx[np.argsort(f.rel[idx], kind="stable")]
+        plan.update(idx=idx, rel=f.rel[idx].copy(), taken=np.zeros(f.adm.size, bool))
+    elif isinstance(r, StopCallups | PoliceCells):
+        ok &= f.callup if isinstance(r, StopCallups) else ~f.callup
+        ok &= (f.adm >= lo) & (f.adm < hi)
+        idx = np.flatnonzero(ok)
+        idx = idx[np.argsort(f.adm[idx], kind="stable")]
+        plan.update(idx=idx, starts=np.searchsorted(f.adm[idx], np.arange(horizon + 1)),
+                    held=deque())
+    return plan
+
+
+def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
+    """Release today those inside whose release day is within ``days``."""
+    lo, hi = np.searchsorted(p["rel"], [d, d + r.days], side="right")
+    take = p["idx"][lo:hi]
+    take = take[~p["taken"][take] & (f.rel[take] > d) & (f.adm[take] <= d)
+                & (f.trial[take] <= d)]
+    if take.size:
+        p["taken"][take] = True
+        np.subtract.at(leave, np.minimum(f.rel[take], leave.size - 1), 1)
+        leave[d] += take.size
+        early[take] += f.rel[take] - d
+        f.rel[take] = d
+    return int(take.size)
+
+
+def _let_in(r, p: dict, d: int, full: bool | None, f: _Flat, enter, leave, shift, wait) -> None:
+    """Admit held people today: all once the response stops acting (self-
+    reporters: up to ``resume_per_day``); arrestees at their maximum in a police
+    cell; arrestees whose release day has come leave from the police cell."""
+    held: deque = p["held"]
+    if not held:
+        return
+    if isinstance(r, PoliceCells):  # release day reached while held: never in a cell
+        for n, batch in enumerate(held):
+            gone = f.rel[batch] <= d
+            if gone.any():
+                out = batch[gone]
+                np.subtract.at(leave, np.clip(f.rel[out], 0, leave.size - 1), 1)
+                wait[out] += f.rel[out] - f.adm[out]
+                f.adm[out] = f.rel[out]
+                held[n] = batch[~gone]
+    out = []
+    if not full:
+        budget = np.inf if not isinstance(r, StopCallups) or r.resume_per_day is None \
+            else int(r.resume_per_day)
+        while held and budget > 0:
+            batch = held.popleft()
+            if batch.size > budget:
+                held.appendleft(batch[int(budget):])
+                batch = batch[: int(budget)]
+            out.append(batch)
+            budget -= batch.size
+    elif isinstance(r, PoliceCells):
+        while held and held[0].size and d - f.adm[held[0][0]] >= r.max_days:
+            out.append(held.popleft())
+    for batch in out:
+        if not batch.size:
+            continue
+        delay = d - f.adm[batch]
+        if isinstance(r, StopCallups):
+            shift[batch] += delay
+            f.rel[batch] += delay
+            np.add.at(leave, np.minimum(f.rel[batch], leave.size - 1), 1)
+        else:
+            wait[batch] += delay
+        f.adm[batch] = d
+        enter[d] += batch.size
+    while held and not held[0].size:
+        held.popleft()
+
+
+def _write_back(groups, f: _Flat, shift, wait, early) -> None:
+    for k, g in enumerate(groups):
+        sel = f.group == k
+        if not sel.any():
+            continue
+        i = f.index[sel]
+        s, w, e = shift[sel].astype(float), wait[sel].astype(float), early[sel].astype(float)
+        if s.any():  # the whole stay moves with the call-up
+            g.t_adm[i] += s
+            if g.t_trial is not g.t_adm:  # one array on path "sentence"
+                g.t_trial[i] += s
+            g.t_end[i] += s
+            for _pl, who, a, b in g.phases:
+                pos = np.searchsorted(i, who)
+                hit = (pos < i.size) & (i[np.minimum(pos, i.size - 1)] == who)
+                add = np.where(hit, s[np.minimum(pos, i.size - 1)], 0.0)
+                a += add
+                b += add
+        if w.any():  # admitted later, the release day stays
+            if g.t_adm is g.t_event:  # arrested and admitted at once: one array till now
+                trial_too = g.t_trial is g.t_adm
+                g.t_adm = g.t_adm.copy()
+                if trial_too:
+                    g.t_trial = g.t_adm
+            g.t_adm[i] = np.minimum(g.t_adm[i] + w, g.t_end[i])
+            if g.t_trial is not g.t_adm:
+                g.t_trial[i] = np.maximum(g.t_trial[i], g.t_adm[i])
+        if e.any():  # released earlier (not before admission); an end phase is cut short
+            g.t_end[i] = np.maximum(g.t_end[i] - e, g.t_adm[i])
+            if g.t_trial is not g.t_adm:
+                g.t_trial[i] = np.minimum(g.t_trial[i], g.t_end[i])
+            for _pl, who, a, b in g.phases:
+                ends = g.t_end[who]
+                np.minimum(b, ends, out=b)
+                np.minimum(a, b, out=a)

@@ -1,0 +1,184 @@
+"""System responses to a shortage, decided day by day while a replication runs:
+each has the right sign and size on a small scenario worked out by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import capaciteit as cap
+
+BASE = """
+[scenario]
+name = "resp"
+start = 2030-01-01
+end = 2031-12-31
+warmup_days = 400
+
+[[unit]]
+name = "main"
+capacity = CAPACITY
+
+[[stream]]
+name = "selfreport"
+unit = "main"
+rate_per_year = 1826.25
+path = "sentence"
+callup_days = { distribution = "fixed", days = 30 }
+sentence = { distribution = "fixed", days = 60 }
+
+[[stream]]
+name = "arrested"
+unit = "main"
+rate_per_year = 1826.25
+path = "sentence"
+sentence = { distribution = "fixed", days = 60 }
+"""
+# 5 a day in each stream, 60 days each: 600 people in cells in steady state
+
+
+def run(tmp_path, capacity, response="", n=12):
+    path = tmp_path / f"r{abs(hash(response + str(capacity)))}.toml"
+    path.write_text(BASE.replace("CAPACITY", str(capacity)) + response)
+    return cap.simulate(cap.load_scenario(path), replications=n, seed=4)
+
+
+def mean(ds, var="occupancy", when=slice("2031-01", "2031-12")):
+    return float(ds[var].sel(unit="main", time=when).mean())
+
+
+ALWAYS_FULL, NEVER_FULL = 100, 100000
+
+
+def test_never_full_changes_nothing(tmp_path):
+    """A response that never acts leaves every number as it was (common random
+    numbers), and says it never acted."""
+    responses = """
+[[response]]
+name = "early"
+kind = "early_release"
+start = 2030-01-01
+days = 14
+
+[[response]]
+name = "stop"
+kind = "stop_callups"
+start = 2030-01-01
+"""
+    base = run(tmp_path, NEVER_FULL)
+    ds = run(tmp_path, NEVER_FULL, responses)
+    assert np.array_equal(base.occupancy.values, ds.occupancy.values)
+    assert int(ds.response_acted.sum()) == 0
+
+
+def test_early_release_when_full(tmp_path):
+    """Always full: everyone is released 14 days early, so the stock falls by
+    10 a day x 14 days = 140 (Little's law); it acts every day."""
+    base = run(tmp_path, ALWAYS_FULL)
+    ds = run(tmp_path, ALWAYS_FULL, """
+[[response]]
+name = "early"
+kind = "early_release"
+start = 2030-06-01
+days = 14
+""")
+    assert mean(base) - mean(ds) == pytest.approx(140, abs=8)
+    acted = ds.response_acted.sel(response="early", time=slice("2030-06-02", "2031-12-31"))
+    assert bool(acted.all())
+    moved = float(ds.response_moved.sel(response="early", time="2031").sum("time").mean())
+    assert moved == pytest.approx(10 * 365, rel=0.05)  # all released early
+
+
+def test_stop_callups_when_full(tmp_path):
+    """Always full: no self-reporter is called up; their cells empty (300 fewer)
+    and the call-up list grows by 5 a day."""
+    base = run(tmp_path, ALWAYS_FULL)
+    ds = run(tmp_path, ALWAYS_FULL, """
+[[response]]
+name = "stop"
+kind = "stop_callups"
+start = 2030-06-01
+""")
+    assert mean(base) - mean(ds) == pytest.approx(300, abs=10)
+    wait = ds.waiting.sel(unit="main")
+    growth = float((wait.sel(time="2031-12-31") - wait.sel(time="2031-01-01")).mean())
+    assert growth == pytest.approx(5 * 364, rel=0.05)
+
+
+def test_callups_resume_when_room(tmp_path):
+    """Full only while the stock is at least 95% of 700 places: callups stop and
+    resume, so the stock hovers near the trigger instead of settling at 600+."""
+    ds = run(tmp_path, 580, """
+[[response]]
+name = "stop"
+kind = "stop_callups"
+start = 2030-01-01
+resume_per_day = 10
+""")
+    acted = ds.response_acted.sel(response="stop")
+    assert 0 < float(acted.mean()) < 1
+    assert mean(ds) < 600
+
+
+def test_police_cells_when_full(tmp_path):
+    """Always full: arrestees wait the full ten days in a police cell; their
+    release day stays, so their time in a prison cell is 50 days, not 60: 50
+    fewer in cells, 50 more waiting."""
+    base = run(tmp_path, ALWAYS_FULL)
+    ds = run(tmp_path, ALWAYS_FULL, """
+[[response]]
+name = "police"
+kind = "police_cells"
+start = 2030-06-01
+streams = ["arrested"]
+""")
+    assert mean(base) - mean(ds) == pytest.approx(50, abs=6)
+    assert mean(ds, "waiting") - mean(base, "waiting") == pytest.approx(50, abs=6)
+
+
+def test_extra_places_when_full(tmp_path):
+    """Extra places open on full days and count towards the shortage threshold."""
+    ds = run(tmp_path, 590, """
+[[response]]
+name = "two in a cell"
+kind = "extra_places"
+unit = "main"
+places = 50
+start = 2030-06-01
+trigger = 0.95
+""")
+    acted = ds.response_acted.sel(response="two in a cell")
+    extra = ds.extra_places.sel(unit="main")
+    assert np.array_equal(extra.values, 50 * acted.values)
+    assert np.array_equal(ds.extra_places.sel(unit="total").values, extra.values)
+    from capaciteit.results import yearly
+
+    y = yearly(ds)
+    occ = ds.occupancy.sel(unit="main", time="2031")
+    short = (occ > 590 + extra.sel(time="2031")).any("time")
+    assert np.array_equal(y.shortage.sel(unit="main", year=2031).values, short.values)
+
+
+def test_conservation_with_responses(tmp_path):
+    ds = run(tmp_path, 560, """
+[[response]]
+name = "early"
+kind = "early_release"
+start = 2030-06-01
+days = 7
+
+[[response]]
+name = "stop"
+kind = "stop_callups"
+start = 2030-06-01
+resume_per_day = 8
+
+[[response]]
+name = "police"
+kind = "police_cells"
+start = 2030-06-01
+max_days = 5
+""")
+    occ = ds.occupancy.values.astype(np.int64)
+    assert np.array_equal(np.diff(occ, axis=1), (ds.admissions - ds.releases).values[:, 1:])
+    assert (ds.occupancy >= 0).all()
