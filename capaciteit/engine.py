@@ -140,7 +140,8 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
                 threshold_all[:] = np.nan
                 continue
             threshold_all += _at(knots[i], values[i], all_days) - _at(
-                *_steps(u.margin, origin, 0.0), all_days)
+                *_steps(u.margin, origin, 0.0), all_days
+            )
     # wings in an order where a unit comes before the unit it overflows to
     wings = [i for i, u in enumerate(sc.unit) if u.when_full is not None]
     order: list[int] = []
@@ -475,10 +476,42 @@ def _everyone(model: Model, streams: Streams):
             stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
         groups.append(_people(model, si, t, streams, "inflow", stretch))
         of_stream.append(si)
+    if sc.court is not None:  # the backlog's cases heard within the run: a wave
+        for si, t in _court_arrivals(model, streams):
+            groups.append(_people(model, si, t, streams, "court"))
+            of_stream.append(si)
+    keep = [k for k, g in enumerate(groups) if len(g)]
+    groups, of_stream = [groups[k] for k in keep], [of_stream[k] for k in keep]
     if drv and stay_index.size:
         _stretch_inside(groups, drv.year_starts, stay_index)
     decided = responses.apply(model, groups, of_stream, streams) if sc.response else None
     return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64), decided
+
+
+def court_curve(model: Model) -> tuple[np.ndarray, np.ndarray]:
+    """Days and the share of the court backlog heard by then (straight lines
+    between the scenario's dates, flat before the first and after the last)."""
+    curve = model.scenario.court.curve()
+    days = np.array([model.day_of(d) for d, _ in curve])
+    return days, np.array([x for _, x in curve])
+
+
+def _court_arrivals(model: Model, streams: Streams):
+    """Admissions from backlog cases heard in the run: a Poisson process whose
+    intensity is the backlog's hearing rate times the prison share, split over
+    the streams by their weights."""
+    court = model.scenario.court
+    days, share = court_curve(model)
+    horizon = float(model.warmup + model.n_days)
+    knots = np.union1d(np.clip(days, 0, horizon), [0.0, horizon])
+    heard = np.interp(knots, days, share) * court.backlog_cases * court.prison_share
+    rates = np.diff(heard) / np.maximum(np.diff(knots), 1e-12)
+    total = sum(court.streams.values())
+    names = [s.name for s in model.scenario.stream]
+    for name, weight in court.streams.items():
+        rng = streams("court", name, "arrivals")
+        t = arrival_times(knots, rates * weight / total, rng)
+        yield names.index(name), t
 
 
 def _stretch_inside(groups: list[People], year_starts: np.ndarray, index: np.ndarray) -> None:

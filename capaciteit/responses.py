@@ -60,16 +60,36 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         for pl, who, a, _b in g.phases:
             if not model.cell[model.unit_names.index(pl.unit)]:
                 end[who] = np.fmin(end[who], a)
-        parts.append((np.full(len(g), k), np.arange(len(g)), np.full(len(g), si),
-                      np.floor(g.t_adm), np.floor(end), g.t_adm > g.t_event,
-                      end == g.t_end, g.sentence, np.floor(g.t_trial)))
+        parts.append(
+            (
+                np.full(len(g), k),
+                np.arange(len(g)),
+                np.full(len(g), si),
+                np.floor(g.t_adm),
+                np.floor(end),
+                g.t_adm > g.t_event,
+                end == g.t_end,
+                g.sentence,
+                np.floor(g.t_trial),
+            )
+        )
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
-    return _Flat(cols[0], cols[1], cols[2], cols[3].astype(np.int64),
-                 cols[4].astype(np.int64), cols[5], cols[6], cols[7], cols[8].astype(np.int64))
+    return _Flat(
+        cols[0],
+        cols[1],
+        cols[2],
+        cols[3].astype(np.int64),
+        cols[4].astype(np.int64),
+        cols[5],
+        cols[6],
+        cols[7],
+        cols[8].astype(np.int64),
+    )
 
 
-def apply(model, groups: list[People], stream_of_group: list[int],
-          streams: Streams) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def apply(
+    model, groups: list[People], stream_of_group: list[int], streams: Streams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decide the responses day by day; move people in ``groups`` in place.
 
     Returns (acted, moved, extra): per simulated day and response, 1 if it
@@ -133,8 +153,11 @@ def _plan(r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Stre
     """Who a response may act on, ordered as it meets them."""
     lo = int(model.day_of(r.start))
     hi = int(model.day_of(r.end)) if r.end else horizon
-    ok = np.ones(f.adm.size, bool) if r.streams is None else np.isin(
-        f.stream, [index[n] for n in r.streams])
+    ok = (
+        np.ones(f.adm.size, bool)
+        if r.streams is None
+        else np.isin(f.stream, [index[n] for n in r.streams])
+    )
     plan: dict = {"lo": max(lo, 1), "hi": hi}
     if isinstance(r, EarlyReleaseWhenFull):
         ok &= f.fixed_exit & (f.sentence > 0) & (f.rel > lo)
@@ -149,8 +172,9 @@ def _plan(r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Stre
         ok &= (f.adm >= lo) & (f.adm < hi)
         idx = np.flatnonzero(ok)
         idx = idx[np.argsort(f.adm[idx], kind="stable")]
-        plan.update(idx=idx, starts=np.searchsorted(f.adm[idx], np.arange(horizon + 1)),
-                    held=deque())
+        plan.update(
+            idx=idx, starts=np.searchsorted(f.adm[idx], np.arange(horizon + 1)), held=deque()
+        )
     return plan
 
 
@@ -158,8 +182,7 @@ def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
     """Release today those inside whose release day is within ``days``."""
     lo, hi = np.searchsorted(p["rel"], [d, d + r.days], side="right")
     take = p["idx"][lo:hi]
-    take = take[~p["taken"][take] & (f.rel[take] > d) & (f.adm[take] <= d)
-                & (f.trial[take] <= d)]
+    take = take[~p["taken"][take] & (f.rel[take] > d) & (f.adm[take] <= d) & (f.trial[take] <= d)]
     if take.size:
         p["taken"][take] = True
         np.subtract.at(leave, np.minimum(f.rel[take], leave.size - 1), 1)
@@ -187,12 +210,15 @@ def _let_in(r, p: dict, d: int, full: bool | None, f: _Flat, enter, leave, shift
                 held[n] = batch[~gone]
     out = []
     if not full:
-        budget = np.inf if not isinstance(r, StopCallups) or r.resume_per_day is None \
+        budget = (
+            np.inf
+            if not isinstance(r, StopCallups) or r.resume_per_day is None
             else int(r.resume_per_day)
+        )
         while held and budget > 0:
             batch = held.popleft()
             if batch.size > budget:
-                held.appendleft(batch[int(budget):])
+                held.appendleft(batch[int(budget) :])
                 batch = batch[: int(budget)]
             out.append(batch)
             budget -= batch.size

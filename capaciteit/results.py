@@ -51,15 +51,29 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
     if "response_acted" in arrays:
         coords["response"] = [r.name for r in sc.response]
         dims = ("replication", "time", "response")
-        data["response_acted"] = xr.Variable(dims, arrays["response_acted"], {
-            "units": "1", "long_name": "1 on the days the response acted (the prisons full)"})
-        data["response_moved"] = xr.Variable(dims, arrays["response_moved"], {
-            "units": "persons/day", "long_name": "people the response moved that day "
-            "(released early, not called up, held in a police cell; places it opened)"})
-        data["extra_places"] = xr.Variable(("replication", "time", "unit"),
-                                           arrays["extra_places"], {
-            "units": "places", "long_name": "places opened by responses that day, on top "
-            "of capacity (two in a cell, rented)"})
+        data["response_acted"] = xr.Variable(
+            dims,
+            arrays["response_acted"],
+            {"units": "1", "long_name": "1 on the days the response acted (the prisons full)"},
+        )
+        data["response_moved"] = xr.Variable(
+            dims,
+            arrays["response_moved"],
+            {
+                "units": "persons/day",
+                "long_name": "people the response moved that day "
+                "(released early, not called up, held in a police cell; places it opened)",
+            },
+        )
+        data["extra_places"] = xr.Variable(
+            ("replication", "time", "unit"),
+            arrays["extra_places"],
+            {
+                "units": "places",
+                "long_name": "places opened by responses that day, on top "
+                "of capacity (two in a cell, rented)",
+            },
+        )
     data["capacity"] = xr.Variable(
         ("time", "unit"),
         model.capacity,
@@ -109,6 +123,16 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
         },
     )
     coords["year"] = years
+    if sc.court is not None:
+        from .engine import court_curve
+
+        days, share = court_curve(model)
+        t = model.warmup + np.arange(model.n_days) + 1.0  # the end of each day
+        data["court_backlog"] = xr.Variable(
+            ("time",),
+            (1 - np.interp(t, days, share)) * sc.court.backlog_cases,
+            {"units": "cases", "long_name": "COVID-19 court backlog: cases not yet heard"},
+        )
     ds = xr.Dataset(data, coords=coords)
     ds["unit"].attrs["long_name"] = "capacity unit; 'total' sums the cell-occupying units"
     ds["replication"].attrs["long_name"] = "replication r uses SeedSequence(seed).spawn(...)[r]"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import re
 import tomllib
@@ -432,9 +433,12 @@ class _Response(_Model):
     start: dt.date = Field(description="first day the response may act")
     end: dt.date | None = Field(None, description="first day it no longer may (default never)")
     trigger: float = Field(
-        1.0, gt=0, le=2,
+        1.0,
+        gt=0,
+        le=2,
         description="acts on days when the cells' occupancy of the day before is at least "
-        "this share of the shortage threshold (usable places less the margin)")
+        "this share of the shortage threshold (usable places less the margin)",
+    )
     streams: list[str] | None = Field(None, description="streams it acts on (default: all)")
 
     @model_validator(mode="after")
@@ -484,6 +488,36 @@ Response = Annotated[
 RESPONSE_KINDS = ("stop_callups", "early_release", "police_cells", "extra_places")
 
 
+class Court(_Model):
+    """The courts' COVID-19 backlog: cases not heard, and when they were heard."""
+
+    backlog_cases: float = Field(ge=0, description="criminal cases not heard in the closure")
+    handled: dict[str, float] = Field(
+        description="share of the backlog heard by each date (a table of dates -> share, "
+        "rising; straight lines between the dates, flat after the last)"
+    )
+    prison_share: float = Field(
+        ge=0, le=1, description="share of cases that bring someone into prison"
+    )
+    streams: dict[str, float] = Field(description="streams the admissions go to, with weights")
+
+    @field_validator("handled")
+    @classmethod
+    def _handled(cls, v: dict) -> dict:
+        if not v:
+            raise ValueError("needs at least one date")
+        items = sorted((_to_date(k, "handled"), x) for k, x in v.items())
+        shares = [x for _, x in items]
+        if any(not 0 <= x <= 1 for x in shares) or any(
+            b < a for a, b in itertools.pairwise(shares)
+        ):
+            raise ValueError("shares must rise from 0 to at most 1")
+        return v
+
+    def curve(self) -> list[tuple[dt.date, float]]:
+        return sorted((_to_date(k, "handled"), float(x)) for k, x in self.handled.items())
+
+
 class Pmj(_Model):
     """A PMJ figure (WODC's Prognosemodel Justitiële ketens) for a year and unit."""
 
@@ -514,6 +548,7 @@ class Scenario(_Model):
     policy: list[Policy] = Field(default_factory=list)
     pmj: list[Pmj] = Field(default_factory=list)
     response: list[Response] = Field(default_factory=list)
+    court: Court | None = None
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
 
@@ -639,8 +674,12 @@ def _message(err: dict) -> str:
     }
     if t in simple:
         return simple[t]
-    if t == "union_tag_invalid" and str(ctx.get("tag")) not in POLICY_KINDS + DIST_NAMES and \
-            "kind" in str(ctx.get("discriminator")) and err["loc"][0] == "response":
+    if (
+        t == "union_tag_invalid"
+        and str(ctx.get("tag")) not in POLICY_KINDS + DIST_NAMES
+        and "kind" in str(ctx.get("discriminator"))
+        and err["loc"][0] == "response"
+    ):
         return f"unknown response kind {ctx.get('tag')!r} (use one of {', '.join(RESPONSE_KINDS)})"
     if t == "union_tag_invalid":
         if "kind" in str(ctx.get("discriminator")):
@@ -728,6 +767,10 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
     for i, p in items("pmj"):
         if "unit" in p and p["unit"] not in unit_names:
             problems.append((f"pmj[{i}].unit", f"no unit named {p['unit']!r}"))
+    court = data.get("court") if isinstance(data.get("court"), dict) else {}
+    for n in court.get("streams") or {}:
+        if n not in streams:
+            problems.append((f"court.streams.{n}", f"no stream named {n!r}"))
     for i, p in items("response"):
         for j, n in enumerate(p.get("streams") or []):
             if n not in streams:

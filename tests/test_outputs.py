@@ -21,7 +21,11 @@ def test_run_writes_the_contract_files(write, run_cli, tmp_path):
     assert code == 0, err
     assert "6 replications" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
-        "manifest.json", "occupancy.nc", "summary.csv", "yearly.csv"]
+        "manifest.json",
+        "occupancy.nc",
+        "summary.csv",
+        "yearly.csv",
+    ]
     ds = xr.load_dataset(out / "occupancy.nc")
     api = cap.simulate(cap.load_scenario(path), replications=6, seed=3)
     for v in ("occupancy", "waiting", "admissions", "releases", "capacity"):

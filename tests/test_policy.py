@@ -77,12 +77,16 @@ def test_costs_are_occupied_days_and_usable_places(small_run):
     c = daily_costs(ds)
     occ = ds.occupancy.isel(replication=0, time=100)
     capa = ds.capacity.isel(time=100)
-    want = (float(occ.sel(unit="main")) * 250 + float(capa.sel(unit="main")) * 10
-            + float(occ.sel(unit="wing")) * 300)
+    want = (
+        float(occ.sel(unit="main")) * 250
+        + float(capa.sel(unit="main")) * 10
+        + float(occ.sel(unit="wing")) * 300
+    )
     assert float(c.sel(unit="total").isel(replication=0, time=100)) == pytest.approx(want)
     y = yearly(ds)
     assert float(y.euros.sel(unit="total", year=2030).isel(replication=0)) == pytest.approx(
-        float(c.sel(unit="total", time="2030").isel(replication=0).sum()))
+        float(c.sel(unit="total", time="2030").isel(replication=0).sum())
+    )
 
 
 def test_shortage_is_occupancy_above_the_threshold(small_run):
@@ -110,8 +114,9 @@ def test_quantile_interval_covers():
     stated (checked on uniform samples)."""
     rng = np.random.default_rng(0)
     lo, hi = quantile_interval(100, 0.95, 0.9)
-    hits = [np.sort(rng.random(100))[lo] <= 0.95 <= np.sort(rng.random(100))[hi]
-            for _ in range(2000)]
+    hits = [
+        np.sort(rng.random(100))[lo] <= 0.95 <= np.sort(rng.random(100))[hi] for _ in range(2000)
+    ]
     assert np.mean(hits) >= 0.85
 
 
@@ -126,8 +131,11 @@ def test_paired_differences_are_tight(small, small_run, tmp_path):
     replication by replication (the same people), and the interval is narrow
     because the two runs share their random numbers."""
     alt = tmp_path / "alt.toml"
-    alt.write_text(SMALL.replace("usable_share = 0.5", "usable_share = 1.0").replace(
-        'name = "small"', 'name = "alt"'))
+    alt.write_text(
+        SMALL.replace("usable_share = 0.5", "usable_share = 1.0").replace(
+            'name = "small"', 'name = "alt"'
+        )
+    )
     ds = cap.simulate(cap.load_scenario(alt), replications=30, seed=3)
     table = paired(small_run, ds)
     occ = table[(table.metric == "occupancy_mean")].set_index(["year", "unit"])
@@ -136,9 +144,10 @@ def test_paired_differences_are_tight(small, small_run, tmp_path):
     assert occ.loc[(2030, "wing"), "high"] - occ.loc[(2030, "wing"), "low"] < 2.0
     independent = cap.simulate(cap.load_scenario(alt), replications=30, seed=99)
     loose = paired(small_run, independent).set_index(["year", "unit", "metric"])
-    assert (loose.loc[(2030, "main", "occupancy_mean"), "high"]
-            - loose.loc[(2030, "main", "occupancy_mean"), "low"]) > 3 * (
-        occ.loc[(2030, "main"), "high"] - occ.loc[(2030, "main"), "low"])
+    assert (
+        loose.loc[(2030, "main", "occupancy_mean"), "high"]
+        - loose.loc[(2030, "main", "occupancy_mean"), "low"]
+    ) > 3 * (occ.loc[(2030, "main"), "high"] - occ.loc[(2030, "main"), "low"])
 
 
 def test_compare_and_need_commands(run_cli, tmp_path):
@@ -150,8 +159,9 @@ def test_compare_and_need_commands(run_cli, tmp_path):
     table = pd.read_csv(out / "small-vs-small.csv")
     assert (table["difference"] == 0).all()
     assert "occupancy_mean +0" in stdout
-    code, stdout, err = run_cli("need", path, "--risk", "0.2", "-n", "10", "-o",
-                                tmp_path / "need.csv")
+    code, stdout, err = run_cli(
+        "need", path, "--risk", "0.2", "-n", "10", "-o", tmp_path / "need.csv"
+    )
     assert code == 0, err
     assert set(pd.read_csv(tmp_path / "need.csv")["unit"]) == {"main", "wing", "total"}
     assert run_cli("need", path, "--risk", "1.5")[0] == 2
@@ -191,39 +201,51 @@ def test_early_release_shortens_stays_by_its_days(tmp_path):
     """Release 14 days early for sentences up to a year: each stay of 100 days
     becomes 86, so by Little's law the stock falls by 10 a day x 14 days = 140."""
     base = _policy_run(tmp_path, 100)
-    pol = _policy_run(tmp_path, 100, """
+    pol = _policy_run(
+        tmp_path,
+        100,
+        """
 [[policy]]
 name = "early"
 kind = "early_release"
 start = 2031-01-01
 days = 14
 max_sentence_days = 365
-""")
+""",
+    )
     before = slice("2030-01-01", "2030-12-31")
     assert np.array_equal(base.occupancy.sel(time=before), pol.occupancy.sel(time=before))
     drop = _mean(base, slice("2031-06", "2032-12")) - _mean(pol, slice("2031-06", "2032-12"))
     assert drop == pytest.approx(140, abs=6)  # sd of a mean of ~1,000 Poisson days: ~1.5
-    over = _policy_run(tmp_path, 400, """
+    over = _policy_run(
+        tmp_path,
+        400,
+        """
 [[policy]]
 name = "early"
 kind = "early_release"
 start = 2031-01-01
 days = 14
 max_sentence_days = 365
-""")
+""",
+    )
     assert np.array_equal(over.occupancy.values, _policy_run(tmp_path, 400).occupancy.values)
 
 
 def test_early_release_for_a_share_only(tmp_path):
     base = _policy_run(tmp_path, 100)
-    half = _policy_run(tmp_path, 100, """
+    half = _policy_run(
+        tmp_path,
+        100,
+        """
 [[policy]]
 name = "early"
 kind = "early_release"
 start = 2031-01-01
 days = 14
 share = 0.5
-""")
+""",
+    )
     drop = _mean(base, slice("2031-06", "2032-12")) - _mean(half, slice("2031-06", "2032-12"))
     assert drop == pytest.approx(70, abs=6)
 
@@ -232,14 +254,18 @@ def test_longer_sentences_follow_the_law(tmp_path):
     """Sentences of two years imposed from 2031 are doubled to four: v.i. after
     two thirds (973 days) instead of one year plus a third of the rest (486)."""
     base = _policy_run(tmp_path, 730)
-    pol = _policy_run(tmp_path, 730, """
+    pol = _policy_run(
+        tmp_path,
+        730,
+        """
 [[policy]]
 name = "longer"
 kind = "sentence_lengths"
 start = 2031-01-01
 factor = 2
 min_sentence_days = 365
-""")
+""",
+    )
     # in steady state before: 10 a day x 486 days; those sentenced from 2031 stay 973
     assert _mean(base, slice("2032-06", "2032-12")) == pytest.approx(4860, rel=0.03)
     grown = _mean(pol, "2032-12-31") - _mean(base, "2032-12-31")
@@ -248,7 +274,10 @@ min_sentence_days = 365
 
 def test_inflow_and_capacity_policies(tmp_path):
     base = _policy_run(tmp_path, 100)
-    pol = _policy_run(tmp_path, 100, """
+    pol = _policy_run(
+        tmp_path,
+        100,
+        """
 [[policy]]
 name = "more"
 kind = "inflow"
@@ -262,18 +291,23 @@ kind = "capacity"
 unit = "main"
 start = 2031-07-01
 places = -300
-""")
-    assert _mean(pol, slice("2031-06", "2031-12")) / _mean(base, slice("2031-06", "2031-12")) \
-        == pytest.approx(1.5, rel=0.03)
+""",
+    )
+    assert _mean(pol, slice("2031-06", "2031-12")) / _mean(
+        base, slice("2031-06", "2031-12")
+    ) == pytest.approx(1.5, rel=0.03)
     assert _mean(pol, slice("2032-06", "2032-12")) == pytest.approx(
-        _mean(base, slice("2032-06", "2032-12")), rel=0.03)
+        _mean(base, slice("2032-06", "2032-12")), rel=0.03
+    )
     assert float(pol.capacity.sel(unit="main", time="2031-06-30")) == 2000
     assert float(pol.capacity.sel(unit="main", time="2031-07-01")) == 1700
 
 
-@pytest.mark.parametrize("path", sorted((__import__("pathlib").Path(__file__).parents[1]
-                                          / "scenarios").glob("*.toml")),
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path",
+    sorted((__import__("pathlib").Path(__file__).parents[1] / "scenarios").glob("*.toml")),
+    ids=lambda p: p.stem,
+)
 def test_every_shipped_scenario_runs(path):
     """Every scenario in scenarios/ validates and runs, with conserved counts."""
     sc = cap.load_scenario(path)
@@ -285,7 +319,9 @@ def test_every_shipped_scenario_runs(path):
 
 def test_pmj_figures_are_compared(tmp_path):
     path = tmp_path / "pmj.toml"
-    path.write_text(SMALL + """
+    path.write_text(
+        SMALL
+        + """
 [[pmj]]
 year = 2031
 places = 800
@@ -297,13 +333,15 @@ unit = "wing"
 places = 5
 kind = "planned"
 source = "test figure"
-""")
+"""
+    )
     ds = cap.simulate(cap.load_scenario(path), replications=10, seed=1)
     from capaciteit.results import yearly_summary
 
     t = yearly_summary(ds).set_index(["year", "unit"])
     assert t.loc[(2031, "total"), "pmj"] == 800
     assert t.loc[(2031, "total"), "gap_pmj"] == pytest.approx(
-        t.loc[(2031, "total"), "occupancy_p50"] - 800)
+        t.loc[(2031, "total"), "occupancy_p50"] - 800
+    )
     assert t.loc[(2031, "wing"), "p_above_pmj"] == 1.0
     assert np.isnan(t.loc[(2030, "total"), "pmj"])

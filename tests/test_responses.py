@@ -75,13 +75,17 @@ def test_early_release_when_full(tmp_path):
     """Always full: everyone is released 14 days early, so the stock falls by
     10 a day x 14 days = 140 (Little's law); it acts every day."""
     base = run(tmp_path, ALWAYS_FULL)
-    ds = run(tmp_path, ALWAYS_FULL, """
+    ds = run(
+        tmp_path,
+        ALWAYS_FULL,
+        """
 [[response]]
 name = "early"
 kind = "early_release"
 start = 2030-06-01
 days = 14
-""")
+""",
+    )
     assert mean(base) - mean(ds) == pytest.approx(140, abs=8)
     acted = ds.response_acted.sel(response="early", time=slice("2030-06-02", "2031-12-31"))
     assert bool(acted.all())
@@ -93,12 +97,16 @@ def test_stop_callups_when_full(tmp_path):
     """Always full: no self-reporter is called up; their cells empty (300 fewer)
     and the call-up list grows by 5 a day."""
     base = run(tmp_path, ALWAYS_FULL)
-    ds = run(tmp_path, ALWAYS_FULL, """
+    ds = run(
+        tmp_path,
+        ALWAYS_FULL,
+        """
 [[response]]
 name = "stop"
 kind = "stop_callups"
 start = 2030-06-01
-""")
+""",
+    )
     assert mean(base) - mean(ds) == pytest.approx(300, abs=10)
     wait = ds.waiting.sel(unit="main")
     growth = float((wait.sel(time="2031-12-31") - wait.sel(time="2031-01-01")).mean())
@@ -108,13 +116,17 @@ start = 2030-06-01
 def test_callups_resume_when_room(tmp_path):
     """Full only while the stock is at least 95% of 700 places: callups stop and
     resume, so the stock hovers near the trigger instead of settling at 600+."""
-    ds = run(tmp_path, 580, """
+    ds = run(
+        tmp_path,
+        580,
+        """
 [[response]]
 name = "stop"
 kind = "stop_callups"
 start = 2030-01-01
 resume_per_day = 10
-""")
+""",
+    )
     acted = ds.response_acted.sel(response="stop")
     assert 0 < float(acted.mean()) < 1
     assert mean(ds) < 600
@@ -125,20 +137,27 @@ def test_police_cells_when_full(tmp_path):
     release day stays, so their time in a prison cell is 50 days, not 60: 50
     fewer in cells, 50 more waiting."""
     base = run(tmp_path, ALWAYS_FULL)
-    ds = run(tmp_path, ALWAYS_FULL, """
+    ds = run(
+        tmp_path,
+        ALWAYS_FULL,
+        """
 [[response]]
 name = "police"
 kind = "police_cells"
 start = 2030-06-01
 streams = ["arrested"]
-""")
+""",
+    )
     assert mean(base) - mean(ds) == pytest.approx(50, abs=6)
     assert mean(ds, "waiting") - mean(base, "waiting") == pytest.approx(50, abs=6)
 
 
 def test_extra_places_when_full(tmp_path):
     """Extra places open on full days and count towards the shortage threshold."""
-    ds = run(tmp_path, 590, """
+    ds = run(
+        tmp_path,
+        590,
+        """
 [[response]]
 name = "two in a cell"
 kind = "extra_places"
@@ -146,7 +165,8 @@ unit = "main"
 places = 50
 start = 2030-06-01
 trigger = 0.95
-""")
+""",
+    )
     acted = ds.response_acted.sel(response="two in a cell")
     extra = ds.extra_places.sel(unit="main")
     assert np.array_equal(extra.values, 50 * acted.values)
@@ -160,7 +180,10 @@ trigger = 0.95
 
 
 def test_conservation_with_responses(tmp_path):
-    ds = run(tmp_path, 560, """
+    ds = run(
+        tmp_path,
+        560,
+        """
 [[response]]
 name = "early"
 kind = "early_release"
@@ -178,7 +201,37 @@ name = "police"
 kind = "police_cells"
 start = 2030-06-01
 max_days = 5
-""")
+""",
+    )
     occ = ds.occupancy.values.astype(np.int64)
     assert np.array_equal(np.diff(occ, axis=1), (ds.admissions - ds.releases).values[:, 1:])
     assert (ds.occupancy >= 0).all()
+
+
+COURT = """
+[court]
+backlog_cases = 36525
+handled = { 2030-06-01 = 0.0, 2031-06-01 = 1.0 }
+prison_share = 0.1
+streams = { selfreport = 1.0 }
+"""
+
+
+def test_court_backlog_sends_a_wave(tmp_path):
+    """36,525 cases heard evenly over a year, 10% to prison: 10 extra
+    self-reporters a day while it lasts, none after; the backlog falls in a
+    straight line; without the catch-up nothing changes."""
+    base = run(tmp_path, NEVER_FULL)
+    ds = run(tmp_path, NEVER_FULL, COURT)
+    extra = (ds.admissions - base.admissions).sel(unit="main")
+    during = float(extra.sel(time=slice("2030-07-01", "2031-05-31")).mean())
+    assert during == pytest.approx(10, abs=0.5)
+    assert float(extra.sel(time=slice("2031-08-01", "2031-12-31")).mean()) == pytest.approx(
+        0, abs=0.05
+    )
+    backlog = ds.court_backlog
+    assert float(backlog.sel(time="2030-05-30")) == 36525
+    assert float(backlog.sel(time="2030-12-01")) == pytest.approx(36525 * (1 - 183 / 365), rel=0.01)
+    assert float(backlog.sel(time="2031-07-01")) == 0
+    flat = run(tmp_path, NEVER_FULL, COURT.replace("2031-06-01 = 1.0", "2031-06-01 = 0.0"))
+    assert np.array_equal(flat.occupancy.values, base.occupancy.values)

@@ -324,17 +324,26 @@ def test_broken_data_file_names_file_and_row(edit, expect, tmp_path):
     ), e.value.lines()
 
 
-@pytest.mark.parametrize(("policy", "expect"), [
-    ('kind = "amnesty"\nstart = 2030-02-01', "policy[0]: unknown policy kind 'amnesty'"),
-    ('kind = "inflow"\nstart = 2030-02-01\nend = 2030-01-01\nfactor = 2',
-     "policy[0]: end must be after start"),
-    ('kind = "capacity"\nstart = 2030-02-01\nunit = "nope"\nplaces = 5',
-     "policy[0].unit: no unit named 'nope'"),
-    ('kind = "early_release"\nstart = 2030-02-01\ndays = -3', "policy[0].days: must be > 0"),
-])
+@pytest.mark.parametrize(
+    ("policy", "expect"),
+    [
+        ('kind = "amnesty"\nstart = 2030-02-01', "policy[0]: unknown policy kind 'amnesty'"),
+        (
+            'kind = "inflow"\nstart = 2030-02-01\nend = 2030-01-01\nfactor = 2',
+            "policy[0]: end must be after start",
+        ),
+        (
+            'kind = "capacity"\nstart = 2030-02-01\nunit = "nope"\nplaces = 5',
+            "policy[0].unit: no unit named 'nope'",
+        ),
+        ('kind = "early_release"\nstart = 2030-02-01\ndays = -3', "policy[0].days: must be > 0"),
+    ],
+)
 def test_policy_mistakes(policy, expect, write, run_cli):
     path = write("pol.toml", GOOD + f'\n[[policy]]\nname = "p"\n{policy}\n')
     code, _, err = run_cli("validate", path)
     assert code == 2
-    assert any(line == f"{path}: {expect}" or line.startswith(f"{path}: {expect}")
-               for line in err.splitlines()), err
+    assert any(
+        line == f"{path}: {expect}" or line.startswith(f"{path}: {expect}")
+        for line in err.splitlines()
+    ), err
