@@ -283,7 +283,7 @@ def _compare(a: argparse.Namespace) -> int:
     import shutil
     import tempfile
 
-    from .compare import compare
+    from .compare import check_pairable, compare
     from .runner import default_workers, start_stock
     from .scenario import load_scenario
 
@@ -291,6 +291,7 @@ def _compare(a: argparse.Namespace) -> int:
     alts = [load_scenario(p) for p in a.alternatives]
     for sc in (base, *alts):
         start_stock(sc)  # bad input before any work
+    check_pairable(base, alts)
     if a.replications is not None and a.replications < 2:
         return _fail(["capaciteit compare: --replications must be >= 2"])
     out = a.out or Path("results") / "compare"

@@ -16,6 +16,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
+from .errors import ScenarioError
 from .results import yearly
 from .runner import simulate
 from .scenario import Scenario
@@ -25,6 +26,46 @@ METRICS = {
     "shortage": "probability of at least one shortage day in the year",
     "euros": "cost in the year (EUR)",
 }
+
+
+def check_pairable(base: Scenario, alternatives: list[Scenario]) -> None:
+    """Refuse alternatives whose period differs from the base's.
+
+    Replication ``r`` of two scenarios shares its random numbers only when both
+    start on the same day with the same warm-up; otherwise a "difference" mixes
+    the policy with a different start stock, calibration origin and partial
+    years (a scenario from 2024 against one from 2021 reads as +845 people and
+    -EUR 588m in 2024). Compare such a scenario with the base it extends.
+    """
+
+    def period(sc: Scenario) -> dict[str, object]:
+        m = sc.scenario
+        return {
+            "scenario.start": m.start,
+            "scenario.end": m.end,
+            "scenario.warmup_days": m.warmup_days,
+            "scenario.start_stock": m.start_stock,
+            "forecast.origin": sc.forecast.origin,
+        }
+
+    want = period(base)
+    problems = []
+    for alt in alternatives:
+        got = period(alt)
+        keys = [k for k in want if got[k] != want[k]]
+        if keys:
+            what = ", ".join(f"{got[k]} for {want[k]}" for k in keys)
+            problems.append(
+                (
+                    alt.source_file or alt.name,
+                    ", ".join(keys),
+                    f"differs from the base {base.source_file or base.name} ({what}); "
+                    "paired differences need the same period: compare it with a base "
+                    "that has the same start, end, warm-up and forecast origin",
+                )
+            )
+    if problems:
+        raise ScenarioError(problems)
 
 
 def paired(base: xr.Dataset, alt: xr.Dataset, level: float = 0.95) -> pd.DataFrame:
@@ -60,6 +101,7 @@ def compare(
 ) -> dict[str, pd.DataFrame]:
     """Run the base and each alternative with the same seed; paired differences
     of each alternative against the base."""
+    check_pairable(base, alternatives)
     ds_base = simulate(base, replications=replications, seed=seed, workers=workers)
     out = {}
     for alt in alternatives:

@@ -11,6 +11,8 @@ from capaciteit.capacity import need, quantile_interval
 from capaciteit.compare import paired
 from capaciteit.results import daily_costs, yearly
 
+from .conftest import SCENARIOS
+
 SMALL = """
 [scenario]
 name = "small"
@@ -167,6 +169,19 @@ def test_compare_and_need_commands(run_cli, tmp_path):
     assert run_cli("need", path, "--risk", "1.5")[0] == 2
 
 
+def test_compare_refuses_scenarios_of_another_period(run_cli, tmp_path):
+    """Different start days share no random numbers and mix partial years: the
+    command names the file and keys, exits 2 and writes nothing."""
+    base, later = tmp_path / "small.toml", tmp_path / "later.toml"
+    base.write_text(SMALL)
+    later.write_text(f'[scenario]\nname = "later"\nextends = "{base.name}"\nstart = 2029-01-01\n')
+    out = tmp_path / "cmp"
+    code, _, err = run_cli("compare", base, later, "-n", "5", "-o", out)
+    assert code == 2 and not out.exists()
+    line = err.strip().splitlines()
+    assert len(line) == 1 and line[0].startswith(f"{later}: scenario.start:"), err
+
+
 POLICY_BASE = """
 [scenario]
 name = "pol"
@@ -305,7 +320,7 @@ places = -300
 
 @pytest.mark.parametrize(
     "path",
-    sorted((__import__("pathlib").Path(__file__).parents[1] / "scenarios").glob("*.toml")),
+    sorted(SCENARIOS.glob("*.toml")),
     ids=lambda p: p.stem,
 )
 def test_every_shipped_scenario_runs(path):

@@ -114,8 +114,8 @@ start = 2030-06-01
 
 
 def test_callups_resume_when_room(tmp_path):
-    """Full only while the stock is at least 95% of 700 places: callups stop and
-    resume, so the stock hovers near the trigger instead of settling at 600+."""
+    """580 places against 600 in steady state: call-ups stop on full days and
+    resume when there is room, so the stock hovers near 580 instead of 600."""
     ds = run(
         tmp_path,
         580,
