@@ -17,6 +17,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 forecast: $(STAMP)
 	$(BIN)/capaciteit run scenarios/baseline.toml --force
+	$(BIN)/capaciteit run scenarios/forecast-2024.toml --force --quiet
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
