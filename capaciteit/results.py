@@ -225,21 +225,55 @@ def daily_costs(ds: xr.Dataset) -> xr.DataArray:
 def yearly(ds: xr.Dataset) -> xr.Dataset:
     """Per replication, year and unit: mean and peak occupancy, whether any day
     was a shortage (occupancy above the threshold: usable places less the
-    margin), and the cost in euros. The basis of summaries and comparisons."""
-    year = ds["time"].dt.year
-    occ = ds["occupancy"]
-    threshold = ds["threshold"]
-    if "extra_places" in ds:
-        threshold = threshold + ds["extra_places"]
-    short = (occ > threshold).where(ds["threshold"].notnull())
+    margin, plus places a response opened), and the cost in euros. The basis of
+    summaries and comparisons.
+
+    Works unit by unit on the integer arrays (as :func:`monthly_summary`), so a
+    national run of 1,000 replications needs no float copy of the daily cube.
+    """
+    years = ds["time"].dt.year.values
+    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
+    days = np.diff(np.r_[starts, years.size])
+    units = [str(u) for u in ds["unit"].values]
+    shape = (ds.sizes["replication"], starts.size, len(units))
+    mean = np.empty(shape)
+    peak = np.empty(shape, dtype=ds["occupancy"].dtype)
+    short = np.full(shape, np.nan)
+    euros = np.zeros(shape)
+    per_day = ds["cost_per_day"].fillna(0.0)
+    per_place = ds["cost_per_place"].fillna(0.0)
+    for k, u in enumerate(units):
+        occ = ds["occupancy"].sel(unit=u).values  # (replication, time) int
+        total = np.add.reduceat(occ, starts, axis=1, dtype=np.int64)
+        mean[:, :, k] = total / days
+        peak[:, :, k] = np.maximum.reduceat(occ, starts, axis=1)
+        thr = ds["threshold"].sel(unit=u).values
+        known = ~np.isnan(thr)
+        if known.any():
+            limit = thr[None, :]
+            if "extra_places" in ds:
+                limit = limit + ds["extra_places"].sel(unit=u).values
+            over = np.maximum.reduceat((occ > limit) & known, starts, axis=1)
+            short[:, :, k] = np.where(np.add.reduceat(known, starts) > 0, over, np.nan)
+        if u != "total":
+            places = np.add.reduceat(np.nan_to_num(ds["capacity"].sel(unit=u).values), starts)
+            euros[:, :, k] = (
+                float(per_day.sel(unit=u)) * total + float(per_place.sel(unit=u)) * places
+            )
+    if "total" in units:
+        t = units.index("total")
+        euros[:, :, t] = euros[:, :, [k for k in range(len(units)) if k != t]].sum(axis=2)
+    coords = {"replication": ds["replication"].values, "year": years[starts], "unit": units}
+    dims = ("replication", "year", "unit")
     out = xr.Dataset(
         {
-            "occupancy_mean": occ.groupby(year).mean("time"),
-            "occupancy_max": occ.groupby(year).max("time"),
-            "shortage": short.groupby(year).max("time"),
-            "euros": daily_costs(ds).groupby(year).sum("time"),
-            "days": occ.isel(replication=0, unit=0).groupby(year).count("time"),
-        }
+            "occupancy_mean": (dims, mean),
+            "occupancy_max": (dims, peak),
+            "shortage": (dims, short),
+            "euros": (dims, euros),
+            "days": ("year", days),
+        },
+        coords=coords,
     )
     out["occupancy_mean"].attrs.update(units="persons", long_name="mean occupancy in the year")
     out["occupancy_max"].attrs.update(units="persons", long_name="highest occupancy in the year")

@@ -98,6 +98,21 @@ def test_shortage_is_occupancy_above_the_threshold(small_run):
     assert np.array_equal(y.shortage.sel(unit="main", year=2031).values, above.values)
 
 
+def test_yearly_figures_match_a_plain_groupby(small_run):
+    """The unit-by-unit yearly reduction equals xarray's groupby on the cube."""
+    ds = small_run
+    y = yearly(ds)
+    year = ds["time"].dt.year
+    for name, want in (
+        ("occupancy_mean", ds.occupancy.groupby(year).mean("time")),
+        ("occupancy_max", ds.occupancy.groupby(year).max("time")),
+        ("euros", daily_costs(ds).groupby(year).sum("time")),
+    ):
+        got = y[name].transpose(*want.dims).sel(unit=want.unit)
+        np.testing.assert_allclose(got.values, want.values, rtol=1e-12, err_msg=name)
+    assert y.days.values.tolist() == [365, 365]
+
+
 def test_need_is_the_quantile_of_yearly_peaks(small_run):
     """Capacity needed for risk r: the (1-r) quantile of the yearly peak plus the
     margin; with it, the share of replications with a shortage day is <= r."""
