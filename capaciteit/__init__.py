@@ -6,24 +6,36 @@ Public API::
     sc = cap.load_scenario("scenarios/baseline.toml")
     ds = cap.simulate(sc, replications=100, seed=1)
     cap.conditional_release_day(sentence_days=1095, rules="senb2021")  # 730
+    ds.cap.headline().verdict                 # "likely", "possible" or "unlikely"
+
+Importing the package registers ``ds.cap`` (:mod:`capaciteit.accessor`) on
+every xarray Dataset.
 """
 
 __version__ = "0.1.0"
 
+from . import accessor as _accessor  # noqa: F401  (registers ds.cap)
+from .capacity import need
 from .errors import DataError, InputError, ScenarioError
+from .headline import Headline, headline
 from .release import conditional_release_day
-from .results import monthly_summary
+from .results import monthly_summary, yearly, yearly_summary
 from .runner import simulate
 from .scenario import Scenario, load_scenario
 
 __all__ = [
     "DataError",
+    "Headline",
     "InputError",
     "Scenario",
     "ScenarioError",
     "__version__",
     "conditional_release_day",
+    "headline",
     "load_scenario",
     "monthly_summary",
+    "need",
     "simulate",
+    "yearly",
+    "yearly_summary",
 ]

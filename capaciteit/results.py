@@ -157,6 +157,18 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
     return ds
 
 
+def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> np.ndarray:
+    """(replication, time) booleans: the unit's occupancy above its shortage
+    threshold (usable places less the margin, plus places a response opened)
+    that day. False where the unit has no capacity."""
+    if occ is None:
+        occ = ds["occupancy"].sel(unit=unit).values
+    limit = ds["threshold"].sel(unit=unit).values[None, :]
+    if "extra_places" in ds:
+        limit = limit + ds["extra_places"].sel(unit=unit).values
+    return occ > limit  # NaN compares False
+
+
 def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
     """Per month and unit: P10/P50/P90 over replications of the monthly mean
     occupancy, its mean, the mean capacity, the share of replications with at
@@ -182,8 +194,7 @@ def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
             over = short = np.full(len(starts), np.nan)
         else:
             over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
-            thr = ds["threshold"].sel(unit=u).values
-            short = np.maximum.reduceat(occ > thr, starts, axis=1).mean(axis=0)
+            short = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1).mean(axis=0)
         wait = np.add.reduceat(ds["waiting"].sel(unit=u).values, starts, axis=1) / days
         adm = np.add.reduceat(ds["admissions"].sel(unit=u).values, starts, axis=1)
         rows.append(
@@ -247,13 +258,9 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
         total = np.add.reduceat(occ, starts, axis=1, dtype=np.int64)
         mean[:, :, k] = total / days
         peak[:, :, k] = np.maximum.reduceat(occ, starts, axis=1)
-        thr = ds["threshold"].sel(unit=u).values
-        known = ~np.isnan(thr)
+        known = ds["threshold"].sel(unit=u).notnull().values
         if known.any():
-            limit = thr[None, :]
-            if "extra_places" in ds:
-                limit = limit + ds["extra_places"].sel(unit=u).values
-            over = np.maximum.reduceat((occ > limit) & known, starts, axis=1)
+            over = np.maximum.reduceat(shortage_days(ds, u, occ), starts, axis=1)
             short[:, :, k] = np.where(np.add.reduceat(known, starts) > 0, over, np.nan)
         if u != "total":
             places = np.add.reduceat(np.nan_to_num(ds["capacity"].sel(unit=u).values), starts)
