@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from .errors import InputError, ScenarioError
+from .progress import bar
 
 NOT_YET: dict[str, str] = {}
 BASELINE = Path("scenarios/baseline.toml")
@@ -92,25 +93,6 @@ def _fail(lines: list[str], code: int = 2) -> int:
     return code
 
 
-class _Progress:
-    """Replications done and time left, on a terminal only."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self.t0 = time.monotonic()
-
-    def __call__(self, done: int, total: int) -> None:
-        if not self.enabled:
-            return
-        el = time.monotonic() - self.t0
-        left = el / done * (total - done) if done else 0
-        bar = "#" * int(30 * done / total)
-        sys.stderr.write(f"\r[{bar:<30}] {done}/{total} replications, {left:5.0f} s left ")
-        if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def _run(a: argparse.Namespace) -> int:
     from .outputs import write_results
     from .runner import default_workers, simulate, start_stock
@@ -134,7 +116,7 @@ def _run(a: argparse.Namespace) -> int:
     start_stock(sc)  # bad start-stock settings are input errors: before any work
     workers = a.workers or default_workers()
     t0 = time.monotonic()
-    progress = _Progress(sys.stderr.isatty() and not a.quiet)
+    progress = bar(sc.name, a.quiet)
     ds = simulate(sc, replications=a.replications, seed=a.seed, workers=workers, progress=progress)
     wall = time.monotonic() - t0
     files = write_results(
@@ -251,7 +233,7 @@ def _backtest(a: argparse.Namespace) -> int:
     if a.out.exists() and not a.force:
         return _fail([f"{a.out}: results folder exists; add --force to replace it"])
     base = load_scenario(a.scenario)
-    prog = _Progress(sys.stderr.isatty() and not a.quiet)
+    prog = bar(f"back-test {base.name}", a.quiet)
     table, fans = backtest.run(
         base, origins, a.replications, a.seed, workers=a.workers or default_workers(), progress=prog
     )
@@ -299,7 +281,14 @@ def _compare(a: argparse.Namespace) -> int:
         return _fail([f"{out}: results folder exists; add --force to replace it"])
     n = a.replications or base.scenario.replications
     seed = base.scenario.seed if a.seed is None else a.seed
-    tables = compare(base, alts, n, seed, workers=a.workers or default_workers())
+    tables = compare(
+        base,
+        alts,
+        n,
+        seed,
+        workers=a.workers or default_workers(),
+        progress=lambda name: bar(name, a.quiet),
+    )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     tmp.chmod(0o755)
@@ -345,7 +334,8 @@ def _need(a: argparse.Namespace) -> int:
     n = a.replications or sc.scenario.replications
     if n < 2:
         return _fail(["capaciteit need: --replications must be >= 2"])
-    ds = simulate(sc, replications=n, seed=a.seed, workers=a.workers or default_workers())
+    workers = a.workers or default_workers()
+    ds = simulate(sc, replications=n, seed=a.seed, workers=workers, progress=bar(sc.name, a.quiet))
     table = need(ds, a.risk)
     out = a.out or Path("results") / sc.name / "need.csv"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,8 @@ exactly zero.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -97,14 +99,21 @@ def paired(base: xr.Dataset, alt: xr.Dataset, level: float = 0.95) -> pd.DataFra
 
 
 def compare(
-    base: Scenario, alternatives: list[Scenario], replications: int, seed: int, workers: int = 1
+    base: Scenario,
+    alternatives: list[Scenario],
+    replications: int,
+    seed: int,
+    workers: int = 1,
+    progress: Callable[[str], Callable[[int, int], None]] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Run the base and each alternative with the same seed; paired differences
-    of each alternative against the base."""
+    of each alternative against the base. ``progress(name)`` may give a
+    ``(done, total)`` callback per scenario run."""
     check_pairable(base, alternatives)
-    ds_base = simulate(base, replications=replications, seed=seed, workers=workers)
-    out = {}
-    for alt in alternatives:
-        ds_alt = simulate(alt, replications=replications, seed=seed, workers=workers)
-        out[alt.name] = paired(ds_base, ds_alt)
-    return out
+
+    def run(sc: Scenario) -> xr.Dataset:
+        cb = progress(sc.name) if progress else None
+        return simulate(sc, replications=replications, seed=seed, workers=workers, progress=cb)
+
+    ds_base = run(base)
+    return {alt.name: paired(ds_base, run(alt)) for alt in alternatives}

@@ -78,14 +78,14 @@ def scenario_notes(path: str | Path) -> list[Note]:
     """
     notes: list[Note] = []
     for file in _chain(Path(path)):
-        table, open_note = "", None
+        table, array, open_note = "", False, None
         pending: list[dict] = []  # notes waiting for the key below them
         for n, raw in enumerate(file.read_text(encoding="utf-8").splitlines(), start=1):
             code, comment = _split_comment(raw)
             header = _HEADER.match(code)
             if header:
-                table = header.group(1)
-            name = _NAME.match(code)
+                table, array = header.group(1), code.lstrip().startswith("[[")
+            name = _NAME.match(code) if array else None
             if name and table:
                 table = f"{table.split(' ')[0]} {name.group(1)}"
             key = _KEY.match(code)
@@ -93,7 +93,7 @@ def scenario_notes(path: str | Path) -> list[Note]:
                 for p in pending:
                     p["where"] = f"{table}: {key.group(1)}" if table else key.group(1)
                 pending = []
-            elif name or header:
+            elif name:  # a note above "[[unit]]" belongs to the unit its name names
                 for p in pending:
                     p["where"] = table
                 pending = []
@@ -122,7 +122,9 @@ def scenario_notes(path: str | Path) -> list[Note]:
                     "text": comment,
                 }
                 notes.append(open_note)  # type: ignore[arg-type]
-                if not code.strip():
+                if not code.strip() and not table:
+                    open_note["where"] = "scenario"  # the file's opening comment
+                elif not code.strip():
                     pending.append(open_note)
             elif open_note is not None and not code.strip() and comment:
                 open_note["text"] += " " + comment
