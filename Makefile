@@ -1,5 +1,5 @@
 # Two commands on a fresh machine with python3 (3.11+) and make:
-#   make forecast   run scenarios/baseline.toml -> results/baseline/
+#   make forecast   run every scenario (baseline included) -> results/<name>/, results/index.html
 #   make test       the whole test suite (what .ci/run calls)
 PYTHON ?= python3
 VENV   := .venv
@@ -16,8 +16,7 @@ $(STAMP): requirements.lock pyproject.toml
 	@touch $@
 
 forecast: $(STAMP)
-	$(BIN)/capaciteit run scenarios/baseline.toml --force
-	$(BIN)/capaciteit run scenarios/forecast-2024.toml --force --quiet
+	$(BIN)/capaciteit publish scenarios/*.toml -o results --force
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -43,6 +43,14 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--resume", action="store_true", help="continue an interrupted run (issue #6)")
     r.add_argument("--force", action="store_true", help="replace an existing results folder")
     r.add_argument("--quiet", action="store_true", help="no progress or summary output")
+    r.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
+    u = sub.add_parser("publish", help="run every scenario given and write an index of results")
+    u.add_argument("scenarios", type=Path, nargs="+")
+    u.add_argument("-n", "--replications", type=int, default=None, help="default: each scenario's")
+    u.add_argument("-o", "--out", type=Path, default=Path("results"))
+    u.add_argument("--workers", type=int, default=None)
+    u.add_argument("--force", action="store_true", help="replace existing results folders")
+    u.add_argument("--quiet", action="store_true")
     v = sub.add_parser("validate", help="check scenario files")
     v.add_argument("scenarios", type=Path, nargs="+")
     c = sub.add_parser("calibrate", help="fit rates, stays and the inflow forecast to the data")
@@ -322,6 +330,31 @@ def _compare(a: argparse.Namespace) -> int:
     return 0
 
 
+def _publish(a: argparse.Namespace) -> int:
+    from .publish import publish
+    from .runner import default_workers
+    from .scenario import load_scenario
+
+    if a.replications is not None and a.replications < 1:
+        return _fail(["capaciteit publish: --replications must be >= 1"])
+    if not a.force:
+        taken = [a.out / load_scenario(p).name for p in a.scenarios]
+        taken = [t for t in taken if t.exists()]
+        if taken:
+            return _fail([f"{taken[0]}: results folder exists; add --force to replace it"])
+    index = publish(
+        list(a.scenarios),
+        a.out,
+        replications=a.replications,
+        workers=a.workers or default_workers(),
+        progress=lambda name: bar(name, a.quiet),
+        log=None if a.quiet else print,
+    )
+    if not a.quiet:
+        print(f"index -> {index}")
+    return 0
+
+
 def _need(a: argparse.Namespace) -> int:
     from .capacity import need
     from .runner import default_workers, simulate, start_stock
@@ -367,6 +400,8 @@ def main(argv: list[str] | None = None) -> int:
             return _validate(a)
         if a.command == "compare":
             return _compare(a)
+        if a.command == "publish":
+            return _publish(a)
         if a.command == "need":
             return _need(a)
         if a.command == "calibrate":

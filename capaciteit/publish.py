@@ -1,0 +1,287 @@
+"""The forecast artifacts CI publishes: every scenario run into ``results/<name>/``
+and an index that links them, with the commit, seeds and content hashes.
+
+``make forecast`` calls ``capaciteit publish scenarios/*.toml``. Each scenario
+runs with its own seed and number of replications (or ``-n``), so the same
+commit gives the same numbers: the index lists the sha256 of each summary, and
+two runs of one commit give the same hashes. Every file is written into place
+atomically; the index is written last, so it never links a folder that is not
+there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import os
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import xarray as xr
+
+from . import __version__
+from .headline import headline
+from .outputs import write_results
+from .runner import simulate, start_stock
+from .scenario import Scenario, load_scenario
+
+#: files of a results folder, in the order the index lists them
+LINKS = ("report.html", "workbook.xlsx", "summary.csv", "yearly.csv", "manifest.json")
+
+
+@dataclass
+class Entry:
+    """What the index says of one scenario run."""
+
+    name: str
+    title: str
+    file: str
+    folder: Path
+    start: str
+    end: str
+    replications: int
+    seed: int
+    verdict: str
+    first_year: int | None
+    first_p: float | None
+    gap_year: int | None
+    gap: float | None
+    euros_per_year: float | None
+    hashes: dict[str, str]
+    wall_s: float
+
+
+def run_scenario(
+    sc: Scenario,
+    out: Path,
+    *,
+    scenario_file: str,
+    replications: int | None = None,
+    seed: int | None = None,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    **write: object,
+) -> tuple[xr.Dataset, list[Path], float]:
+    """Simulate a scenario and write its results folder; returns the dataset,
+    the files written and the wall time of the simulation."""
+    t0 = time.monotonic()
+    ds = simulate(sc, replications=replications, seed=seed, workers=workers, progress=progress)
+    wall = time.monotonic() - t0
+    extra = {"scenario_file": scenario_file, "wall_time_s": round(wall, 3), "workers": workers}
+    files = write_results(ds, out, sc.to_dict(), extra, **write)  # type: ignore[arg-type]
+    return ds, files, wall
+
+
+def git_commit(where: Path) -> str:
+    """The commit of the code the results come from, with ``+changes`` when its
+    tree is dirty; ``unknown`` for an installed package outside a checkout."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+changes" if dirty else "")
+
+
+def publish(
+    paths: list[Path],
+    root: Path,
+    *,
+    replications: int | None = None,
+    workers: int = 1,
+    progress: Callable[[str], Callable[[int, int], None] | None] | None = None,
+    log: Callable[[str], None] | None = None,
+) -> Path:
+    """Run every scenario into ``root/<name>/`` and write ``root/index.html`` and
+    ``root/README.md``. All scenarios are validated before any is run."""
+    scenarios = [load_scenario(p) for p in paths]
+    names = [sc.name for sc in scenarios]
+    dup = sorted({n for n in names if names.count(n) > 1})
+    if dup:
+        from .errors import ScenarioError
+
+        raise ScenarioError(
+            [
+                (str(p), "scenario.name", f"{sc.name!r} is used by another scenario")
+                for p, sc in zip(paths, scenarios, strict=True)
+                if sc.name in dup
+            ]
+        )
+    for sc in scenarios:
+        start_stock(sc)  # bad input before any work
+    entries = []
+    for path, sc in zip(paths, scenarios, strict=True):
+        out = root / sc.name
+        cb = progress(sc.name) if progress else None
+        ds, _, wall = run_scenario(
+            sc,
+            out,
+            scenario_file=str(path),
+            replications=replications,
+            workers=workers,
+            progress=cb,
+        )
+        h = headline(ds)
+        manifest = json.loads((out / "manifest.json").read_text())
+        entries.append(
+            Entry(
+                name=sc.name,
+                title=sc.scenario.title or "",
+                file=str(path),
+                folder=out,
+                start=h.start.isoformat(),
+                end=h.end.isoformat(),
+                replications=h.replications,
+                seed=h.seed,
+                verdict=h.verdict,
+                first_year=h.first_year,
+                first_p=h.first_p,
+                gap_year=h.gap_year,
+                gap=h.gap,
+                euros_per_year=h.euros_per_year,
+                hashes=manifest["outputs"],
+                wall_s=wall,
+            )
+        )
+        if log:
+            log(f"{sc.name}: {h.replications} replications in {wall:.1f} s -> {out}/")
+        del ds
+    commit = git_commit(Path(__file__).resolve().parent)  # the code's checkout
+    made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    _atomic_write(root / "index.html", index_html(entries, root, commit, made))
+    _atomic_write(root / "README.md", index_markdown(entries, root, commit, made))
+    return root / "index.html"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".tmp-{path.name}-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _verdict(e: Entry) -> str:
+    if e.verdict == "likely":
+        return f"likely from {e.first_year} ({e.first_p:.0%})"
+    if e.verdict == "possible":
+        return f"possible from {e.first_year} ({e.first_p:.0%})"
+    return "unlikely"
+
+
+def _gap(e: Entry) -> str:
+    if e.gap is None:
+        return ""
+    return f"{e.gap:,.0f} ({e.gap_year})" if e.gap > 0 else "none"
+
+
+def _euros(e: Entry) -> str:
+    return "" if e.euros_per_year is None else f"{e.euros_per_year / 1e6:,.0f}"
+
+
+def index_html(entries: list[Entry], root: Path, commit: str, made: str) -> str:
+    """A plain, self-contained page linking every scenario's results."""
+    esc = html.escape
+    rows = []
+    for e in entries:
+        rel = e.folder.relative_to(root) if e.folder.is_relative_to(root) else e.folder
+        links = " ".join(
+            f'<a href="{esc(str(rel / f))}">{esc(f)}</a>' for f in LINKS if (e.folder / f).exists()
+        )
+        hashes = "<br>".join(
+            f"{esc(f)} <code>{esc(h[:12])}</code>"
+            for f, h in e.hashes.items()
+            if f.endswith(".csv")
+        )
+        rows.append(
+            "<tr>"
+            f'<td id="{esc(e.name)}"><b>{esc(e.name)}</b><br><small>{esc(e.file)}</small></td>'
+            f"<td>{esc(e.title)}</td>"
+            f"<td>{esc(e.start)} to {esc(e.end)}</td>"
+            f"<td>{e.replications:,} / {e.seed}</td>"
+            f"<td>{esc(_verdict(e))}</td>"
+            f"<td>{esc(_gap(e))}</td>"
+            f"<td>{esc(_euros(e))}</td>"
+            f"<td>{links}</td>"
+            f"<td><small>{hashes}</small></td>"
+            "</tr>"
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>capaciteit: forecast artifacts</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; font-size: 0.9em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.4em 0.6em; vertical-align: top; text-align: left; }}
+th {{ background: #f0f0f0; }}
+code {{ font-size: 0.85em; }}
+</style></head><body>
+<h1>capaciteit: forecast artifacts</h1>
+<p>Every scenario in <code>scenarios/</code>, run by <code>make forecast</code>
+(<code>capaciteit publish</code>). Generated {esc(made)} from commit
+<code>{esc(commit)}</code> with capaciteit {esc(__version__)}. The same commit, seed and
+number of replications give the same numbers: compare the hashes.</p>
+<p><b>Shortage</b>: the first year in which at least one day above the shortage
+threshold (usable places less the margin) has a probability of at least 50%
+(<i>likely</i>) or 5% (<i>possible</i>). <b>Places short</b>: usable places needed to
+keep that yearly risk at or below 5%, less the usable places, in the year that needs
+most. <b>EUR m/yr</b>: mean yearly cost of the projected occupancy.</p>
+<table>
+<tr><th>scenario</th><th>question</th><th>period</th><th>replications / seed</th>
+<th>shortage</th><th>places short (year)</th><th>EUR m/yr</th><th>files</th>
+<th>sha256 of the summaries</th></tr>
+{chr(10).join(rows)}
+</table>
+<p><small>Not committed to the repository, for size: <code>occupancy.nc</code> (every
+replication and day), and the reports and workbooks of all scenarios but the baseline
+and the current forecast; <code>make forecast</code> writes them.</small></p>
+</body></html>
+"""
+
+
+def index_markdown(entries: list[Entry], root: Path, commit: str, made: str) -> str:
+    """The same index as Markdown, which a repository browser renders."""
+    lines = [
+        "# Forecast artifacts",
+        "",
+        f"Every scenario in `scenarios/`, run by `make forecast` on {made} from commit "
+        f"`{commit}` (capaciteit {__version__}). `index.html` is the same list with links; "
+        "each folder holds `summary.csv` (monthly), `yearly.csv` and `manifest.json`.",
+        "",
+        "| scenario | question | period | reps / seed | shortage | places short (year) "
+        "| EUR m/yr |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for e in entries:
+        rel = e.folder.relative_to(root) if e.folder.is_relative_to(root) else e.folder
+        title = e.title.replace("|", "\\|")
+        lines.append(
+            f"| [{e.name}]({rel}/) | {title} | {e.start} to {e.end} | {e.replications:,} / "
+            f"{e.seed} | {_verdict(e)} | {_gap(e)} | {_euros(e)} |"
+        )
+    lines += [
+        "",
+        "Shortage: the first year in which a day above the shortage threshold has a "
+        "probability of at least 50% (likely) or 5% (possible). Places short: usable places "
+        "needed for at most 5% risk a year, less those available, in the year that needs most.",
+        "",
+    ]
+    return "\n".join(lines)
