@@ -136,6 +136,11 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
     ds = xr.Dataset(data, coords=coords)
     ds["unit"].attrs["long_name"] = "capacity unit; 'total' sums the cell-occupying units"
     ds["replication"].attrs["long_name"] = "replication r uses SeedSequence(seed).spawn(...)[r]"
+    ds["time"].attrs["long_name"] = "day (counts are taken at its end)"
+    ds["status"].attrs["long_name"] = "legal status of the people in cells"
+    ds["year"].attrs["long_name"] = "calendar year (of the PMJ figures)"
+    if "response" in ds.coords:
+        ds["response"].attrs["long_name"] = "system response to a shortage, by its name"
     ds.attrs.update(
         {
             "scenario": sc.name,

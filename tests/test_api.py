@@ -163,3 +163,13 @@ def test_progress_bar_draws_only_when_wanted(monkeypatch):
     progress.bar("run", quiet=False)(1, 4)  # a StringIO is not a terminal
     assert quiet.getvalue() == ""
     assert not progress.wanted(quiet=True)
+
+
+def test_every_variable_and_coordinate_says_what_it_is():
+    sc = cap.load_scenario(SCENARIOS / "shortage-measures-2024.toml")
+    ds = cap.simulate(sc, replications=1, seed=1)
+    assert {"response_acted", "extra_places"} <= set(ds.data_vars)
+    for name in [*ds.coords, *ds.data_vars]:
+        assert ds[name].attrs.get("long_name"), name
+    for name in ds.data_vars:
+        assert ds[name].attrs.get("units"), name
