@@ -8,6 +8,7 @@ leaves a partial results folder.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import traceback
@@ -19,6 +20,7 @@ from .progress import bar
 
 NOT_YET: dict[str, str] = {}
 BASELINE = Path("scenarios/baseline.toml")
+BACKTEST = Path("results/backtest")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,6 +46,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--force", action="store_true", help="replace an existing results folder")
     r.add_argument("--quiet", action="store_true", help="no progress or summary output")
     r.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
+    r.add_argument(
+        "--backtest",
+        type=Path,
+        default=BACKTEST,
+        help=f"back-test folder whose scores the report shows (default: {BACKTEST})",
+    )
     u = sub.add_parser("publish", help="run every scenario given and write an index of results")
     u.add_argument("scenarios", type=Path, nargs="+")
     u.add_argument("-n", "--replications", type=int, default=None, help="default: each scenario's")
@@ -51,6 +59,8 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--workers", type=int, default=None)
     u.add_argument("--force", action="store_true", help="replace existing results folders")
     u.add_argument("--quiet", action="store_true")
+    u.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
+    u.add_argument("--backtest", type=Path, default=BACKTEST)
     v = sub.add_parser("validate", help="check scenario files")
     v.add_argument("scenarios", type=Path, nargs="+")
     c = sub.add_parser("calibrate", help="fit rates, stays and the inflow forecast to the data")
@@ -81,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--workers", type=int, default=None)
     m.add_argument("--force", action="store_true")
     m.add_argument("--quiet", action="store_true")
+    m.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
     d = sub.add_parser("need", help="capacity needed for a risk of a shortage day per year")
     d.add_argument("scenario", type=Path)
     d.add_argument("--risk", type=float, default=0.05)
@@ -132,6 +143,9 @@ def _run(a: argparse.Namespace) -> int:
         out,
         sc.to_dict(),
         {"scenario_file": str(a.scenario), "wall_time_s": round(wall, 3), "workers": workers},
+        scenario=sc,
+        lang=a.lang,
+        backtest=_backtest_folder(sc, a.backtest),
     )
     if not a.quiet:
         tot = ds["occupancy"].sel(unit="total")
@@ -145,6 +159,13 @@ def _run(a: argparse.Namespace) -> int:
             )
         del files
     return 0
+
+
+def _backtest_folder(sc, folder: Path | None) -> Path | None:
+    """The back-test scores belong in the report of a calibrated forecast only."""
+    if folder is None or not sc.inflow.calibrate:
+        return None
+    return folder if (folder / "summary.csv").is_file() else None
 
 
 def _checkpoints(ds) -> list:
@@ -301,8 +322,14 @@ def _compare(a: argparse.Namespace) -> int:
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     tmp.chmod(0o755)
     try:
+        from .report import write_compare_report
+        from .workbook import write_compare_workbook
+
         for name, table in tables.items():
             table.to_csv(tmp / f"{base.name}-vs-{name}.csv", index=False, float_format="%.4f")
+        common = {"n": n, "seed": seed, "lang": a.lang}
+        write_compare_report(tables, base.name, tmp / "report.html", **common)
+        write_compare_workbook(tables, base.name, tmp / "workbook.xlsx", **common)
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)
@@ -349,6 +376,8 @@ def _publish(a: argparse.Namespace) -> int:
         workers=a.workers or default_workers(),
         progress=lambda name: bar(name, a.quiet),
         log=None if a.quiet else print,
+        lang=a.lang,
+        backtest=lambda sc: _backtest_folder(sc, a.backtest),
     )
     if not a.quiet:
         print(f"index -> {index}")
@@ -415,6 +444,9 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(e.lines())
     except KeyboardInterrupt:
         return _fail(["capaciteit: interrupted; nothing was written"], 130)
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:  # an internal error: say so, with the traceback for the report
         traceback.print_exc()
         return _fail(

@@ -19,14 +19,60 @@ import xarray as xr
 
 from . import __version__, history
 from .results import monthly_summary, yearly_summary
+from .scenario import Scenario
+
+
+def _documents(
+    ds: xr.Dataset,
+    folder: Path,
+    scenario: Scenario | None,
+    lang: str,
+    risk: float,
+    backtest: Path | None,
+) -> list[str]:
+    """The planner's files: the report, the workbook and the fan chart of all cells."""
+    from .figures import fan_chart
+    from .report import write_report
+    from .workbook import write_workbook
+
+    path = scenario.source_file if scenario is not None else None
+    path = path if path and Path(path).is_file() else None
+    bt = {}
+    if backtest is not None and (backtest / "summary.csv").is_file():
+        bt["backtest"] = backtest / "summary.csv"
+        if (backtest / "backtest.png").is_file():
+            bt["backtest_png"] = backtest / "backtest.png"
+    write_report(ds, folder / "report.html", scenario_path=path, lang=lang, risk=risk, **bt)
+    write_workbook(ds, folder / "workbook.xlsx", scenario=scenario, lang=lang, risk=risk)
+    ax = fan_chart(ds, "total", lang=lang)
+    ax.figure.savefig(folder / "fan.png", dpi=80, bbox_inches="tight")
+    return ["report.html", "workbook.xlsx", "fan.png"]
 
 
 def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_results(ds: xr.Dataset, out: Path, scenario_dict: dict, extra: dict) -> list[Path]:
-    """Write occupancy.nc, summary.csv and manifest.json into ``out`` atomically."""
+def write_results(
+    ds: xr.Dataset,
+    out: Path,
+    scenario_dict: dict,
+    extra: dict,
+    *,
+    scenario: Scenario | None = None,
+    lang: str = "nl",
+    risk: float = 0.05,
+    backtest: Path | None = None,
+    documents: bool = True,
+) -> list[Path]:
+    """Write a run's results folder atomically: occupancy.nc, summary.csv,
+    yearly.csv, and (``documents``) report.html, workbook.xlsx and fan.png, then
+    manifest.json with the hash of each.
+
+    ``scenario`` (with its source file) adds the settings and the labelled
+    assumptions to the report and workbook; ``backtest`` is a back-test folder
+    (``summary.csv`` and ``backtest.png``) whose scores the report shows.
+    """
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
@@ -46,6 +92,8 @@ def write_results(ds: xr.Dataset, out: Path, scenario_dict: dict, extra: dict) -
         monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")
         yearly_summary(ds).to_csv(tmp / "yearly.csv", index=False, float_format="%.4f")
         files = ["occupancy.nc", "summary.csv", "yearly.csv"]
+        if documents:
+            files += _documents(ds, tmp, scenario, lang, risk, backtest)
         manifest = {
             "scenario": ds.attrs["scenario"],
             "scenario_title": ds.attrs.get("scenario_title", ""),

@@ -104,6 +104,8 @@ def publish(
     workers: int = 1,
     progress: Callable[[str], Callable[[int, int], None] | None] | None = None,
     log: Callable[[str], None] | None = None,
+    lang: str = "nl",
+    backtest: Callable[[Scenario], Path | None] | None = None,
 ) -> Path:
     """Run every scenario into ``root/<name>/`` and write ``root/index.html`` and
     ``root/README.md``. All scenarios are validated before any is run."""
@@ -133,6 +135,9 @@ def publish(
             replications=replications,
             workers=workers,
             progress=cb,
+            scenario=sc,
+            lang=lang,
+            backtest=backtest(sc) if backtest else None,
         )
         h = headline(ds)
         manifest = json.loads((out / "manifest.json").read_text())

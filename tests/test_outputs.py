@@ -3,6 +3,7 @@ dataset, and the Python API's dataset layout."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import numpy as np
@@ -21,9 +22,12 @@ def test_run_writes_the_contract_files(write, run_cli, tmp_path):
     assert code == 0, err
     assert "6 replications" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        "fan.png",
         "manifest.json",
         "occupancy.nc",
+        "report.html",
         "summary.csv",
+        "workbook.xlsx",
         "yearly.csv",
     ]
     ds = xr.load_dataset(out / "occupancy.nc")
@@ -47,6 +51,10 @@ def test_run_writes_the_contract_files(write, run_cli, tmp_path):
     assert manifest["scenario_hash"] == ds.attrs["scenario_hash"]
     assert manifest["capaciteit_version"] == cap.__version__
     assert manifest["wall_time_s"] > 0
+    for name, sha in manifest["outputs"].items():  # every file is listed with its hash
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == sha, name
+    assert set(manifest["outputs"]) == {p.name for p in out.iterdir()} - {"manifest.json"}
+    assert '<html lang="nl">' in (out / "report.html").read_text()
     files = {d["file"].split("/")[-1] for d in manifest["data_sources"]}
     assert {"stock_30sept.csv", "inflow.csv", "stock_components.csv"} <= files
 

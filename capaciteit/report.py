@@ -1,0 +1,1094 @@
+"""The HTML report of a run: the question, the answer, and what it rests on.
+
+One self-contained page (figures as embedded PNGs, CSS inline, no JavaScript,
+no external files) that can be mailed, archived or opened offline. Dutch by
+default, English on request; every number is formatted the way its reader
+writes it (9.850; 5,0%; € 850 mln against 9,850; 5.0%; EUR 850m).
+
+The numbers come from :func:`capaciteit.headline.headline` and the reductions of
+:mod:`capaciteit.results`, so the report never disagrees with the workbook or
+the notebooks. The comparison report shows the paired differences of
+:func:`capaciteit.compare.paired`.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import jinja2
+import numpy as np
+import pandas as pd
+import xarray as xr
+from markupsafe import Markup
+
+from . import __version__
+from .figures import (
+    court_chart,
+    daily_quantiles,
+    difference_chart,
+    fan_chart,
+    new_figure,
+    png_data_uri,
+    shortage_chart,
+    unit_label,
+    waiting_chart,
+)
+from .headline import headline
+from .provenance import data_sources, scenario_notes
+from .results import yearly_summary
+
+LANGS = ("nl", "en")
+LABEL_ORDER = ("HYPOTHETICAL", "ASSUMPTION", "DERIVED", "SOURCED")
+MINUS = "\u2212"
+NBSP = "\u00a0"
+
+MONTHS = {
+    "nl": "januari februari maart april mei juni juli augustus september oktober november "
+    "december".split(),
+    "en": "January February March April May June July August September October November "
+    "December".split(),
+}
+
+# Sentences with {placeholders} are trusted markup: the values put into them are
+# escaped (or are markup built here), so a scenario title cannot inject HTML.
+STRINGS: dict[str, dict[str, str]] = {
+    "nl": {
+        "report": "Capaciteitsrapport",
+        "contents": "Inhoud",
+        "sec_question": "De vraag",
+        "sec_headline": "Het antwoord",
+        "sec_occupancy": "Bezetting tegen capaciteit",
+        "sec_shortage": "Kans op een tekort per maand",
+        "sec_waiting": "Wachtlijst en maatregelen",
+        "sec_assumptions": "Aannames en bronnen",
+        "sec_backtest": "Hoe goed voorspelde het model?",
+        "sec_glossary": "Begrippen",
+        "question_intro": "De vraag die dit scenario beantwoordt:",
+        "no_title": "(het scenario heeft geen titel)",
+        "scenario": "Scenario",
+        "period": "Periode",
+        "replications": "Replicaties",
+        "seed": "Seed",
+        "created": "Gemaakt",
+        "version": "Versie van capaciteit",
+        "start_stock": "Beginbezetting",
+        "period_value": "{start} tot en met {end}",
+        "replications_note": "Elke replicatie is een mogelijke toekomst; de banden en kansen in "
+        "dit rapport zijn de spreiding over de replicaties.",
+        "likely": "waarschijnlijk",
+        "possible": "mogelijk",
+        "unlikely": "onwaarschijnlijk",
+        "verdict_likely": "Een tekort is <strong>waarschijnlijk</strong> vanaf {first_year}: de "
+        "kans op ten minste één tekortdag is dat jaar {first_p}. De kans is het hoogst in "
+        "{peak_year} ({peak_p}).",
+        "verdict_possible": "Een tekort is <strong>mogelijk</strong> vanaf {first_year}: de kans "
+        "op ten minste één tekortdag is dat jaar {first_p}: ten minste het aanvaarde risico van "
+        "{risk}, maar onder de 50%. De kans is het hoogst in {peak_year} ({peak_p}).",
+        "verdict_unlikely": "Een tekort is <strong>onwaarschijnlijk</strong>: in geen enkel jaar "
+        "is de kans op een tekortdag {risk} of meer. De kans is het hoogst in {peak_year} "
+        "({peak_p}).",
+        "verdict_none": "Er zijn geen plaatsen opgegeven, dus een tekort kan niet worden berekend.",
+        "definition": "Een tekortdag is een dag waarop de bezetting boven de tekortgrens ligt: de "
+        "bruikbare plaatsen min de marge die nodig is om mensen te kunnen plaatsen. De kans op "
+        "een tekort in een jaar is het deel van de replicaties met ten minste één tekortdag in "
+        "dat jaar.",
+        "need_short": "Het jaar dat de meeste plaatsen boven de eigen bruikbare plaatsen nodig "
+        "heeft is {gap_year}. Om de kans op een tekortdag daar op ten hoogste {risk} te houden "
+        "zijn {needed} bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}): "
+        "{gap} meer dan de {current} bruikbare plaatsen van dat jaar.",
+        "need_spare": "Om de kans op een tekortdag in elk jaar op ten hoogste {risk} te houden "
+        "zijn de bruikbare plaatsen genoeg. Het krapst is {gap_year}: daar zijn {needed} "
+        "bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}), {gap} minder "
+        "dan de {current} bruikbare plaatsen van dat jaar.",
+        "euros": "De kosten zijn gemiddeld {euros} per jaar (volledige jaren): bezette plaatsen "
+        "maal de kosten per dag plus bruikbare plaatsen maal de kosten per plaats.",
+        "year_table": "Per jaar, alle cellen samen (totaal). P10, P50 en P90 zijn percentielen "
+        "van de gemiddelde bezetting in het jaar over de replicaties; 'nodig' is het aantal "
+        "bruikbare plaatsen voor een risico van {risk}; 'plaatsen tekort' is nodig min bruikbaar "
+        "(negatief: plaatsen over).",
+        "col_year": "jaar",
+        "col_days": "dagen",
+        "col_capacity": "bruikbare plaatsen",
+        "col_threshold": "tekortgrens",
+        "col_p_shortage": "kans op tekort",
+        "col_needed": "nodig",
+        "col_interval": "90%-interval",
+        "col_gap": "plaatsen tekort",
+        "col_euros": "kosten (€ mln)",
+        "col_pmj": "PMJ",
+        "col_gap_pmj": "P50 − PMJ",
+        "to": "tot",
+        "occupancy_intro": "De band is P10 tot P90 van de bezetting per dag over de replicaties, "
+        "de lijn de mediaan (P50); daartegen de bruikbare plaatsen en de tekortgrens{pmj}. "
+        "Eerst alle cellen samen, dan elke eenheid met plaatsen.",
+        "pmj_note": " en, als ruit, het PMJ-cijfer",
+        "fan_alt": "Waaierdiagram van de bezetting van {unit} per dag: P10-P90-band en P50, "
+        "tegen de bruikbare plaatsen en de tekortgrens.",
+        "shortage_intro": "De kans dat een maand ten minste één tekortdag heeft, voor alle cellen "
+        "samen en per eenheid met plaatsen. De tabel geeft de kans per jaar.",
+        "shortage_alt": "Kans op ten minste één tekortdag per maand, per eenheid.",
+        "waiting_intro": "Wie wacht op een plaats: zelfmelders die nog niet zijn opgeroepen, "
+        "arrestanten in een politiecel en wachtrijen voor afdelingen (alle cellen samen). De band "
+        "is P10 tot P90 over de replicaties, de lijn P50.",
+        "waiting_peak": "De wachtlijst (P50) is het langst op {date}: {p50} mensen (P90 {p90}).",
+        "waiting_alt": "Wachtlijst per dag: P10-P90-band en P50.",
+        "responses_intro": "Maatregelen die het systeem neemt op dagen dat de gevangenissen vol "
+        "zijn. Per jaar: het gemiddelde aantal dagen dat de maatregel werkte en het gemiddelde "
+        "aantal mensen dat hij verplaatste (over de replicaties).",
+        "no_responses": "Dit scenario heeft geen maatregelen voor een volle gevangenis.",
+        "col_days_acted": "dagen actief",
+        "col_moved": "verplaatst",
+        "court_intro": "De achterstand van strafzaken bij de rechtbanken door COVID-19; zaken "
+        "die worden behandeld komen als extra instroom binnen.",
+        "court_cleared": "De achterstand is weggewerkt op {date}.",
+        "court_zero": "De achterstand bij de rechtbanken door COVID-19 is in deze periode nul.",
+        "court_alt": "Achterstand van strafzaken bij de rechtbanken per dag.",
+        "assumptions_intro": "Elk cijfer in een scenariobestand draagt een label: SOURCED (met "
+        "bron), DERIVED (berekend uit bronnen), ASSUMPTION (aanname, met de reden) of "
+        "HYPOTHETICAL (een veronderstelling voor een wat-als-vraag). Aannames en "
+        "veronderstellingen staan bovenaan en zijn gemarkeerd. De toelichtingen staan zoals ze in "
+        "het scenariobestand zijn geschreven.",
+        "assumptions_counts": "{n} toelichtingen: {counts}.",
+        "no_scenario_path": "De aannames staan in het scenariobestand ({scenario}); geef het "
+        "pad mee om ze hier te tonen.",
+        "no_notes": "Het scenariobestand heeft geen gelabelde toelichtingen.",
+        "col_label": "label",
+        "col_file": "bestand",
+        "col_where": "waar",
+        "col_text": "toelichting",
+        "sources_intro": "De gegevens die met het model worden meegeleverd, met hun bron:",
+        "col_source": "bron",
+        "col_figures": "cijfers",
+        "col_years": "jaren",
+        "backtest_intro": "In de terugtoets is de hele keten vanaf eerdere startjaren gedraaid "
+        "met alleen de gegevens van dat moment, en vergeleken met de werkelijke bezetting op 30 "
+        "september, 1 tot 5 jaar vooruit.",
+        "backtest_mape": "MAPE: de gemiddelde absolute fout van de mediaan, in procenten.",
+        "backtest_mase": "MASE: de fout gedeeld door die van de naïeve voorspelling ('zoals "
+        "nu', een random walk); onder 1 is beter dan naïef.",
+        "backtest_cov": "Dekking: het deel van de uitkomsten binnen de 50%- en 80%-band; bij "
+        "goede banden ongeveer 50% en 80%.",
+        "backtest_crps": "CRPS: de fout van de hele voorspelde verdeling in personen (lager is "
+        "beter), naast die van de naïeve voorspelling.",
+        "backtest_summary": "Over {horizon}: MASE {mase} ({mase_word}); de 80%-band dekt "
+        "{cov80} van de uitkomsten ({cov_word}); CRPS {crps} tegen {crps_naive} naïef.",
+        "better": "beter dan naïef",
+        "worse": "niet beter dan naïef",
+        "too_narrow": "de banden zijn te smal",
+        "too_wide": "de banden zijn te breed",
+        "about_right": "ongeveer goed",
+        "backtest_none": "Er is geen terugtoets meegegeven. Maak er een met "
+        "<code>capaciteit backtest</code> (schrijft <code>results/backtest/summary.csv</code> "
+        "en <code>backtest.png</code>) en geef die mee aan het rapport.",
+        "backtest_alt": "Terugtoets: voorspellingen vanaf eerdere startjaren tegen de werkelijke "
+        "bezetting op 30 september.",
+        "col_horizon": "horizon",
+        "col_forecasts": "voorspellingen",
+        "col_cov50": "dekking 50%",
+        "col_cov80": "dekking 80%",
+        "col_crps_naive": "CRPS naïef",
+        "yr": "jaar",
+        "glossary_intro": "Nederlandse vaktermen in dit rapport.",
+        "footer": "Gemaakt met capaciteit {version}.",
+        "partial": "onvolledig jaar",
+    },
+    "en": {
+        "report": "Capacity report",
+        "contents": "Contents",
+        "sec_question": "The question",
+        "sec_headline": "The answer",
+        "sec_occupancy": "Occupancy against capacity",
+        "sec_shortage": "Shortage probability by month",
+        "sec_waiting": "Waiting list and responses",
+        "sec_assumptions": "Assumptions and data sources",
+        "sec_backtest": "How well did the model forecast?",
+        "sec_glossary": "Glossary",
+        "question_intro": "The question this scenario answers:",
+        "no_title": "(the scenario has no title)",
+        "scenario": "Scenario",
+        "period": "Period",
+        "replications": "Replications",
+        "seed": "Seed",
+        "created": "Created",
+        "version": "capaciteit version",
+        "start_stock": "Start stock",
+        "period_value": "{start} to {end}",
+        "replications_note": "Each replication is one possible future; the bands and "
+        "probabilities in this report are the spread over the replications.",
+        "likely": "likely",
+        "possible": "possible",
+        "unlikely": "unlikely",
+        "verdict_likely": "A shortage is <strong>likely</strong> from {first_year}: the "
+        "probability of at least one shortage day is {first_p} that year. It is highest in "
+        "{peak_year} ({peak_p}).",
+        "verdict_possible": "A shortage is <strong>possible</strong> from {first_year}: the "
+        "probability of at least one shortage day is {first_p} that year: at least the accepted "
+        "risk of {risk}, but below 50%. It is highest in {peak_year} ({peak_p}).",
+        "verdict_unlikely": "A shortage is <strong>unlikely</strong>: in no year is the "
+        "probability of a shortage day {risk} or more. It is highest in {peak_year} "
+        "({peak_p}).",
+        "verdict_none": "No places are set, so a shortage cannot be computed.",
+        "definition": "A shortage day is a day on which occupancy is above the shortage "
+        "threshold: the usable places less the margin needed to place people. The probability "
+        "of a shortage in a year is the share of replications with at least one shortage day in "
+        "that year.",
+        "need_short": "The year that needs the most places beyond its own usable places is "
+        "{gap_year}. To keep the probability of a shortage day at or below {risk} it needs "
+        "{needed} usable places (90% interval {needed_low} to {needed_high}): {gap} more than "
+        "the {current} usable places of that year.",
+        "need_spare": "To keep the probability of a shortage day at or below {risk} in every "
+        "year the usable places suffice. The tightest year is {gap_year}: it needs {needed} "
+        "usable places (90% interval {needed_low} to {needed_high}), {gap} fewer than the "
+        "{current} usable places of that year.",
+        "euros": "The cost is {euros} a year on average (whole years): occupied places times "
+        "the cost per day plus usable places times the cost per place.",
+        "year_table": "Per year, all cells together (total). P10, P50 and P90 are percentiles "
+        "over replications of the year's mean occupancy; 'needed' is the usable places for a "
+        "risk of {risk}; 'places short' is needed less usable (negative: places to spare).",
+        "col_year": "year",
+        "col_days": "days",
+        "col_capacity": "usable places",
+        "col_threshold": "shortage threshold",
+        "col_p_shortage": "shortage probability",
+        "col_needed": "needed",
+        "col_interval": "90% interval",
+        "col_gap": "places short",
+        "col_euros": "cost (EUR m)",
+        "col_pmj": "PMJ",
+        "col_gap_pmj": "P50 − PMJ",
+        "to": "to",
+        "occupancy_intro": "The band is P10 to P90 of daily occupancy over the replications, "
+        "the line the median (P50); against them the usable places and the shortage "
+        "threshold{pmj}. All cells together first, then each unit with places.",
+        "pmj_note": " and, as diamonds, the PMJ figure",
+        "fan_alt": "Fan chart of daily occupancy of {unit}: P10-P90 band and P50, against the "
+        "usable places and the shortage threshold.",
+        "shortage_intro": "The probability that a month has at least one shortage day, for all "
+        "cells together and for each unit with places. The table gives the probability per "
+        "year.",
+        "shortage_alt": "Probability of at least one shortage day per month, per unit.",
+        "waiting_intro": "Who waits for a place: self-reporters not yet called up, arrestees in "
+        "police cells and queues for wings (all cells together). The band is P10 to P90 over "
+        "the replications, the line P50.",
+        "waiting_peak": "The waiting list (P50) is longest on {date}: {p50} people (P90 {p90}).",
+        "waiting_alt": "Waiting list per day: P10-P90 band and P50.",
+        "responses_intro": "Responses the system takes on days when the prisons are full. Per "
+        "year: the mean number of days the response acted and the mean number of people it "
+        "moved (over the replications).",
+        "no_responses": "This scenario has no responses to a full prison.",
+        "col_days_acted": "days acted",
+        "col_moved": "people moved",
+        "court_intro": "The backlog of criminal cases at the courts from COVID-19; cases heard "
+        "arrive as extra admissions.",
+        "court_cleared": "The backlog is cleared on {date}.",
+        "court_zero": "The COVID-19 court backlog is zero throughout this period.",
+        "court_alt": "Court backlog of criminal cases per day.",
+        "assumptions_intro": "Every figure in a scenario file carries a label: SOURCED (with its "
+        "source), DERIVED (computed from sources), ASSUMPTION (with the reason) or HYPOTHETICAL "
+        "(a premise of a what-if question). Assumptions and hypotheticals come first and are "
+        "marked. The notes are quoted as written in the scenario file.",
+        "assumptions_counts": "{n} notes: {counts}.",
+        "no_scenario_path": "The assumptions are in the scenario file ({scenario}); pass its "
+        "path to show them here.",
+        "no_notes": "The scenario file has no labelled notes.",
+        "col_label": "label",
+        "col_file": "file",
+        "col_where": "where",
+        "col_text": "note",
+        "sources_intro": "The data shipped with the model, with their sources:",
+        "col_source": "source",
+        "col_figures": "figures",
+        "col_years": "years",
+        "backtest_intro": "In the back-test the whole chain ran from earlier origins with only "
+        "the data of their time, and was scored against the real 30-September stock 1 to 5 "
+        "years ahead.",
+        "backtest_mape": "MAPE: the mean absolute error of the median, in percent.",
+        "backtest_mase": "MASE: the error divided by that of the naive forecast ('as now', a "
+        "random walk); below 1 is better than naive.",
+        "backtest_cov": "Coverage: the share of outcomes inside the 50% and 80% bands; about "
+        "50% and 80% for honest bands.",
+        "backtest_crps": "CRPS: the error of the whole forecast distribution in persons (lower "
+        "is better), beside that of the naive forecast.",
+        "backtest_summary": "Over {horizon}: MASE {mase} ({mase_word}); the 80% band covers "
+        "{cov80} of the outcomes ({cov_word}); CRPS {crps} against {crps_naive} naive.",
+        "better": "better than naive",
+        "worse": "not better than naive",
+        "too_narrow": "the bands are too narrow",
+        "too_wide": "the bands are too wide",
+        "about_right": "about right",
+        "backtest_none": "No back-test was given. Make one with <code>capaciteit backtest</code> "
+        "(it writes <code>results/backtest/summary.csv</code> and <code>backtest.png</code>) "
+        "and pass it to the report.",
+        "backtest_alt": "Back-test: forecasts from earlier origins against the real "
+        "30-September stock.",
+        "col_horizon": "horizon",
+        "col_forecasts": "forecasts",
+        "col_cov50": "50% coverage",
+        "col_cov80": "80% coverage",
+        "col_crps_naive": "CRPS naive",
+        "yr": "yr",
+        "glossary_intro": "Dutch terms of art used in this report.",
+        "footer": "Made with capaciteit {version}.",
+        "partial": "partial year",
+    },
+}
+
+# From docs/glossary.md, shortened; the terms stay Dutch in both languages.
+GLOSSARY: dict[str, dict[str, str]] = {
+    "nl": {
+        "AIT": "afdeling intensief toezicht: kleine afdeling voor gedetineerden die vanuit de "
+        "gevangenis criminele activiteiten voortzetten.",
+        "BBA": "beperkt beveiligde afdeling: de laatste fase van de detentie, overdag werk "
+        "buiten; onder de Wet SenB ongeveer 300 plaatsen.",
+        "code zwart": "de toestand van maart 2025: bezetting boven 99,5%, arrestanten bleven in "
+        "politiecellen.",
+        "DJI": "Dienst Justitiële Inrichtingen.",
+        "EBI": "extra beveiligde inrichting in Vught (18 plaatsen).",
+        "HvB": "huis van bewaring: voor voorlopig gehechten en korte straffen.",
+        "OM": "Openbaar Ministerie; beslist sinds de Wet SenB over de v.i.",
+        "Pbw": "Penitentiaire beginselenwet; art. 15a laat iemand tot tien dagen in een "
+        "politiecel als er geen plaats is.",
+        "PI": "penitentiaire inrichting.",
+        "PMJ": "Prognosemodel Justitiële ketens van het WODC; zijn prognoses van de "
+        "capaciteitsbehoefte bepalen het budget van DJI.",
+        "PP": "penitentiair programma: het laatste deel van de straf buiten de gevangenis onder "
+        "toezicht; geen cel.",
+        "SenB": "Wet straffen en beschermen, sinds 1 juli 2021: de v.i. is ten hoogste twee jaar "
+        "en niet meer automatisch.",
+        "TA": "terroristenafdeling (van 48 naar 70 plaatsen).",
+        "v.i.": "voorwaardelijke invrijheidstelling: voorwaardelijk vrij voor het einde van een "
+        "straf van meer dan een jaar.",
+        "vervroegd heenzenden": "dagen vóór de einddatum vrijlaten omdat de gevangenissen vol "
+        "zijn.",
+        "WODC": "het onderzoekscentrum van het ministerie van Justitie en Veiligheid, maker van "
+        "het PMJ.",
+        "zelfmelders": "veroordeelden die in vrijheid op hun oproep wachten om hun straf uit te "
+        "zitten; DJI beheert de oproeplijst.",
+    },
+    "en": {
+        "AIT": "afdeling intensief toezicht: small wing for detainees who continue criminal "
+        "activity from prison.",
+        "BBA": "beperkt beveiligde afdeling: limited-security wing for the last phase of "
+        "detention, with outside work by day; about 300 places under the Wet SenB.",
+        "code zwart": "the state of March 2025: occupancy above 99.5%, arrestees held in police "
+        "cells.",
+        "DJI": "Dienst Justitiële Inrichtingen, the custodial institutions agency.",
+        "EBI": "extra beveiligde inrichting: the maximum-security prison in Vught (18 places).",
+        "HvB": "huis van bewaring: remand prison, for pre-trial detainees and short sentences.",
+        "OM": "Openbaar Ministerie, the public prosecution service; decides on v.i. since the Wet "
+        "SenB.",
+        "Pbw": "Penitentiaire beginselenwet, the prisons act; art. 15a allows up to ten days in a "
+        "police cell when no prison place is free.",
+        "PI": "penitentiaire inrichting: a prison establishment.",
+        "PMJ": "Prognosemodel Justitiële ketens: WODC's forecasting model, whose forecasts of "
+        "capacity need set DJI's budget.",
+        "PP": "penitentiair programma: the last part of a sentence spent outside prison under "
+        "supervision; not a cell.",
+        "SenB": "Wet straffen en beschermen, in force 1 July 2021: v.i. at most two years and no "
+        "longer automatic.",
+        "TA": "terroristenafdeling: wing for terrorist suspects and convicts (48 to 70 places).",
+        "v.i.": "voorwaardelijke invrijheidstelling: conditional release before the end of a "
+        "sentence of more than one year.",
+        "vervroegd heenzenden": "releasing people days before their release date because the "
+        "prisons are full.",
+        "WODC": "the research centre of the Ministry of Justice and Security, maker of the PMJ.",
+        "zelfmelders": "self-reporters: people convicted while free who are called up to serve "
+        "their sentence; DJI controls the call-up list.",
+    },
+}
+
+RESPONSE_KINDS = {
+    "nl": {
+        "stop_callups": "zelfmelders worden niet opgeroepen; 'verplaatst' is het aantal dat "
+        "thuis bleef",
+        "early_release": "vervroegd heenzenden; 'verplaatst' is het aantal dat eerder vrijkwam",
+        "police_cells": "arrestanten blijven in een politiecel; 'verplaatst' is het aantal "
+        "arrestanten",
+        "extra_places": "extra plaatsen (twee in een cel, huur)",
+    },
+    "en": {
+        "stop_callups": "self-reporters are not called up; 'people moved' counts those held back",
+        "early_release": "early release; 'people moved' counts those released early",
+        "police_cells": "arrestees stay in police cells; 'people moved' counts the arrestees",
+        "extra_places": "extra places (two in a cell, rented)",
+    },
+}
+
+COMPARE_STRINGS: dict[str, dict[str, str]] = {
+    "nl": {
+        "title": "Vergelijking van scenario's",
+        "contents": "Inhoud",
+        "intro": "Gepaarde verschillen van elk alternatief tegen de basis {base}: {n} "
+        "replicaties met seed {seed}. Replicatie r van elk scenario gebruikt dezelfde "
+        "toevalsgetallen waar de scenario's gelijk zijn, dus het verschil wordt per replicatie "
+        "genomen en het 95%-interval is dat van het gemiddelde verschil.",
+        "vs": "{alt} tegen {base}",
+        "table_intro": "Alle cellen samen (totaal), per jaar: gemiddelde bezetting (personen), "
+        "kans op een tekortdag in het jaar en kosten (€ mln). Verschil = alternatief − basis; "
+        "de kans in procentpunten.",
+        "col_year": "jaar",
+        "base": "basis",
+        "alternative": "alternatief",
+        "difference": "verschil",
+        "interval": "95%-interval",
+        "occupancy_mean": "bezetting",
+        "shortage": "kans op tekort",
+        "euros": "kosten (€ mln)",
+        "alt": "Gepaarde verschillen van {alt} tegen {base} per jaar met 95%-intervallen: "
+        "bezetting, kans op een tekort en kosten.",
+        "to": "tot",
+        "footer": "Gemaakt met capaciteit {version}.",
+    },
+    "en": {
+        "title": "Scenario comparison",
+        "contents": "Contents",
+        "intro": "Paired differences of each alternative against the base {base}: {n} "
+        "replications with seed {seed}. Replication r of every scenario uses the same random "
+        "numbers wherever the scenarios agree, so the difference is taken replication by "
+        "replication and the 95% interval is that of the mean difference.",
+        "vs": "{alt} against {base}",
+        "table_intro": "All cells together (total), per year: mean occupancy (persons), "
+        "probability of a shortage day in the year and cost (EUR m). Difference = alternative − "
+        "base; the probability in percentage points.",
+        "col_year": "year",
+        "base": "base",
+        "alternative": "alternative",
+        "difference": "difference",
+        "interval": "95% interval",
+        "occupancy_mean": "occupancy",
+        "shortage": "shortage probability",
+        "euros": "cost (EUR m)",
+        "alt": "Paired differences of {alt} against {base} per year with 95% intervals: "
+        "occupancy, shortage probability and cost.",
+        "to": "to",
+        "footer": "Made with capaciteit {version}.",
+    },
+}
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _finite(x: object) -> bool:
+    try:
+        return x is not None and math.isfinite(float(x))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def fmt_num(x: object, lang: str, digits: int = 0, sign: bool = False) -> str:
+    """A number the reader's way: 9.850 and 2,5 in Dutch, 9,850 and 2.5 in English;
+    a true minus sign; "–" for a missing value."""
+    if not _finite(x):
+        return "–"
+    v = round(float(x), digits)  # type: ignore[arg-type]
+    if v == 0:
+        v = 0.0  # no "-0"
+    s = f"{abs(v):,.{digits}f}"
+    if lang == "nl":
+        s = s.replace(",", "_").replace(".", ",").replace("_", ".")
+    if v < 0:
+        s = MINUS + s
+    elif sign and v > 0:
+        s = "+" + s
+    return s
+
+
+def fmt_pct(p: object, lang: str, digits: int = 1) -> str:
+    """A probability as a percentage: 5,0% (nl), 5.0% (en)."""
+    return fmt_num(float(p) * 100, lang, digits) + "%" if _finite(p) else "–"  # type: ignore[arg-type]
+
+
+def fmt_eur(x: object, lang: str) -> str:
+    """Euros in millions: € 850 mln (nl), EUR 850m (en); a decimal below 100 million."""
+    if not _finite(x):
+        return "–"
+    m = float(x) / 1e6  # type: ignore[arg-type]
+    s = fmt_num(m, lang, 0 if abs(m) >= 100 else 1)
+    return f"€{NBSP}{s}{NBSP}mln" if lang == "nl" else f"EUR{NBSP}{s}m"
+
+
+def fmt_date(d: dt.date | np.datetime64 | str, lang: str) -> str:
+    """1 juli 2021 (nl), 1 July 2021 (en)."""
+    d = pd.Timestamp(d).date()
+    return f"{d.day} {MONTHS[lang][d.month - 1]} {d.year}"
+
+
+def slug(name: str) -> str:
+    """An id-safe form of a unit or scenario name."""
+    return re.sub(r"[^a-z0-9]+", "-", str(name).lower()).strip("-") or "x"
+
+
+# --------------------------------------------------------------------------- page parts
+
+
+@dataclasses.dataclass
+class Cell:
+    text: str
+    cls: str = ""
+    href: str | None = None
+    colspan: int = 1
+
+
+@dataclasses.dataclass
+class Table:
+    id: str
+    header: list[list[Cell]]
+    rows: list[list[Cell]]
+    row_classes: list[str] = dataclasses.field(default_factory=list)
+    caption: str = ""
+    css: str = ""
+
+
+@dataclasses.dataclass
+class Fig:
+    id: str
+    src: str
+    alt: str
+    caption: str = ""
+
+
+def _num(text: str) -> Cell:
+    return Cell(text, "num")
+
+
+def _head(*names: str) -> list[list[Cell]]:
+    return [[Cell(n) for n in names]]
+
+
+def _figure(ax, fig_id: str, alt: str, caption: str = "") -> Fig:
+    return Fig(fig_id, png_data_uri(ax.figure), alt, caption)
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("capaciteit", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _say(template: str, **values: object) -> Markup:
+    """A trusted sentence with its values escaped (markup values kept)."""
+    return Markup(template).format(**values)
+
+
+def _span(id_: str, text: str) -> Markup:
+    return Markup('<span class="fig" id="{}">{}</span>').format(id_, text)
+
+
+def _units_with_places(ds: xr.Dataset) -> list[str]:
+    """``total`` first, then each unit that has places and is ever occupied."""
+    out = []
+    for u in (str(u) for u in ds["unit"].values):
+        if u == "total" or not ds["capacity"].sel(unit=u).notnull().any():
+            continue
+        if int(ds["occupancy"].sel(unit=u).max()) <= 0:
+            continue
+        out.append(u)
+    return ["total", *out] if "total" in ds["unit"].values else out
+
+
+def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
+    t = STRINGS[lang]
+    h = headline(ds, risk=risk)
+    pct = fmt_pct(risk, lang)
+    if h.peak_year is None:
+        verdict = _say(t["verdict_none"])
+    else:
+        values = {
+            "risk": _span("h-risk", pct),
+            "peak_year": _span("h-peak-year", str(h.peak_year)),
+            "peak_p": _span("h-peak-p", fmt_pct(h.peak_p, lang)),
+        }
+        if h.verdict != "unlikely":
+            values["first_year"] = _span("h-first-year", str(h.first_year))
+            values["first_p"] = _span("h-first-p", fmt_pct(h.first_p, lang))
+        verdict = _say(t[f"verdict_{h.verdict}"], **values)
+    need = None
+    if h.gap is not None and h.needed is not None:
+        key = "need_short" if h.gap > 0 else "need_spare"
+        need = _say(
+            t[key],
+            gap_year=_span("h-gap-year", str(h.gap_year)),
+            risk=pct,
+            needed=_span("h-needed", fmt_num(h.needed, lang)),
+            needed_low=_span("h-needed-low", fmt_num(h.needed_low, lang)),
+            needed_high=_span("h-needed-high", fmt_num(h.needed_high, lang)),
+            gap=_span("h-gap", fmt_num(abs(h.gap), lang)),
+            current=_span("h-current", fmt_num(h.needed - h.gap, lang)),
+        )
+    euros = None
+    if h.euros_per_year is not None:
+        euros = _say(t["euros"], euros=_span("h-euros", fmt_eur(h.euros_per_year, lang)))
+
+    tab = h.table
+    has_pmj = bool(tab["pmj"].notna().any())
+    cols = [
+        t["col_year"],
+        t["col_days"],
+        "P10",
+        "P50",
+        "P90",
+        t["col_capacity"],
+        t["col_threshold"],
+        t["col_p_shortage"],
+        t["col_needed"],
+        t["col_interval"],
+        t["col_gap"],
+        t["col_euros"],
+    ]
+    if has_pmj:
+        cols += [t["col_pmj"], t["col_gap_pmj"]]
+    rows, classes = [], []
+    for year, r in tab.iterrows():
+        row = [
+            Cell(str(year)),
+            _num(str(int(r["days"]))),
+            _num(fmt_num(r["occupancy_p10"], lang)),
+            _num(fmt_num(r["occupancy_p50"], lang)),
+            _num(fmt_num(r["occupancy_p90"], lang)),
+            _num(fmt_num(r["capacity"], lang)),
+            _num(fmt_num(r["threshold"], lang)),
+            _num(fmt_pct(r["p_shortage"], lang)),
+            _num(fmt_num(r["needed"], lang)),
+            _num(f"{fmt_num(r['needed_low'], lang)}–{fmt_num(r['needed_high'], lang)}"),
+            _num(fmt_num(r["gap"], lang, sign=True)),
+            _num(fmt_num(r["euros_mean"] / 1e6, lang, 1)),
+        ]
+        if has_pmj:
+            row += [
+                _num(fmt_num(r["pmj"], lang)),
+                _num(fmt_num(r["gap_pmj"], lang, sign=True)),
+            ]
+        rows.append(row)
+        classes.append("partial" if r["days"] < 365 else "")
+    table = Table("table-years", _head(*cols), rows, classes, _say(t["year_table"], risk=pct))
+    return {
+        "h": h,
+        "verdict": verdict,
+        "verdict_class": h.verdict,
+        "verdict_word": t[h.verdict],
+        "need": need,
+        "euros": euros,
+        "table": table,
+        "has_pmj": has_pmj,
+    }
+
+
+def _shortage_section(ds: xr.Dataset, lang: str, units: list[str]) -> dict:
+    t = STRINGS[lang]
+    units = [u for u in units if ds["threshold"].sel(unit=u).notnull().any()]
+    if not units:
+        return {"figure": None, "table": None}
+    monthly = ds.cap.shortage_probability("month")
+    ax = shortage_chart(ds, units, lang=lang, monthly=monthly)
+    fig = _figure(ax, "fig-shortage", t["shortage_alt"])
+    ys = yearly_summary(ds)
+    p = ys.pivot_table(index="year", columns="unit", values="p_shortage", observed=False)
+    rows = [[Cell(str(y)), *[_num(fmt_pct(p.loc[y, u], lang)) for u in units]] for y in p.index]
+    head = _head(t["col_year"], *[unit_label(u, lang) for u in units])
+    return {"figure": fig, "table": Table("table-shortage", head, rows)}
+
+
+def _response_section(
+    ds: xr.Dataset, lang: str, descriptions: Mapping[str, tuple[str, str | None]]
+) -> dict:
+    t = STRINGS[lang]
+    out: dict = {
+        "table": None,
+        "responses": [],
+        "waiting": None,
+        "court": None,
+        "court_zero": False,
+        "court_cleared": None,
+        "peak": None,
+    }
+    ax = waiting_chart(ds, "total", lang=lang)
+    out["waiting"] = _figure(ax, "fig-waiting", t["waiting_alt"])
+    q = daily_quantiles(ds, "waiting", "total", (0.5, 0.9))
+    i = int(np.argmax(q[0]))
+    if q[0][i] > 0:
+        out["peak"] = _say(
+            t["waiting_peak"],
+            date=fmt_date(ds["time"].values[i], lang),
+            p50=fmt_num(q[0][i], lang),
+            p90=fmt_num(q[1][i], lang),
+        )
+    if "response_acted" in ds and ds.sizes.get("response", 0):
+        year = ds["time"].dt.year
+        n = ds.sizes["replication"]
+        # summed per year over the integer arrays, then averaged over replications
+        acted = ds["response_acted"].astype("int32").groupby(year).sum("time").sum("replication")
+        moved = ds["response_moved"].groupby(year).sum("time").sum("replication")
+        names = [str(r) for r in ds["response"].values]
+        head = [
+            [Cell(t["col_year"])] + [Cell(name, colspan=2) for name in names],
+            [Cell("")] + [Cell(c) for _ in names for c in (t["col_days_acted"], t["col_moved"])],
+        ]
+        rows = []
+        for y in acted["year"].values:
+            row = [Cell(str(int(y)))]
+            for r in names:
+                row.append(_num(fmt_num(float(acted.sel(year=y, response=r)) / n, lang, 1)))
+                row.append(_num(fmt_num(float(moved.sel(year=y, response=r)) / n, lang)))
+            rows.append(row)
+        out["table"] = Table("table-responses", head, rows)
+        kinds = RESPONSE_KINDS[lang]
+        for r in names:
+            kind, desc = descriptions.get(r, (None, None))
+            out["responses"].append((r, kinds.get(kind or "", ""), desc or ""))
+    if "court_backlog" in ds:
+        backlog = ds["court_backlog"].values
+        if np.nanmax(backlog) > 0:
+            out["court"] = _figure(court_chart(ds, lang=lang), "fig-court", t["court_alt"])
+            left = np.flatnonzero(backlog > 0)
+            if left[-1] + 1 < backlog.size:
+                cleared = fmt_date(ds["time"].values[left[-1] + 1], lang)
+                out["court_cleared"] = t["court_cleared"].format(date=cleared)
+        else:
+            out["court_zero"] = True
+    return out
+
+
+def _notes_section(scenario_path: str | Path | None, lang: str) -> dict:
+    t = STRINGS[lang]
+    if scenario_path is None:
+        return {"table": None, "counts": None}
+    notes = scenario_notes(scenario_path)
+    if not notes:
+        return {"table": None, "counts": None}
+    files = list(dict.fromkeys(n.file for n in notes))
+    rank = {label: k for k, label in enumerate(LABEL_ORDER)}
+    notes = sorted(notes, key=lambda n: (rank.get(n.label, 9), files.index(n.file), n.line))
+    rows = [
+        [
+            Cell(n.label, "label"),
+            Cell(f"{n.file}:{n.line}", "file"),
+            Cell(n.where),
+            Cell(re.sub(rf"^{n.label}\s*:\s*", "", n.text)),
+        ]
+        for n in notes
+    ]
+    classes = [f"note-{n.label.lower()}" for n in notes]
+    head = _head(t["col_label"], t["col_file"], t["col_where"], t["col_text"])
+    counts = ", ".join(
+        f"{sum(n.label == label for n in notes)} {label}"
+        for label in LABEL_ORDER
+        if any(n.label == label for n in notes)
+    )
+    return {
+        "table": Table("table-notes", head, rows, classes),
+        "counts": t["assumptions_counts"].format(n=len(notes), counts=counts),
+    }
+
+
+def _sources_table(lang: str) -> Table:
+    t = STRINGS[lang]
+    src = data_sources()
+    rows = []
+    for r in src.itertuples(index=False):
+        url = str(r.url or "")
+        link = url if url.startswith("https://") else None
+        rows.append(
+            [
+                Cell(str(r.file), "file"),
+                Cell(str(r.source), href=link),
+                _num(fmt_num(r.figures, lang)),
+                Cell(str(r.years), "years"),
+            ]
+        )
+    head = _head(t["col_file"], t["col_source"], t["col_figures"], t["col_years"])
+    return Table("table-sources", head, rows)
+
+
+def _backtest_section(
+    backtest: pd.DataFrame | str | Path | None, backtest_png: str | Path | None, lang: str
+) -> dict:
+    t = STRINGS[lang]
+    out: dict = {"table": None, "summary": None, "figure": None}
+    if backtest is not None and not isinstance(backtest, pd.DataFrame):
+        backtest = pd.read_csv(backtest)
+    if backtest is not None and len(backtest):
+
+        def horizon(h: object) -> str:
+            return str(h).replace("yr", t["yr"])
+
+        rows = [
+            [
+                Cell(horizon(r["horizon"])),
+                _num(fmt_num(r["forecasts"], lang)),
+                _num(fmt_pct(r["MAPE"], lang)),
+                _num(fmt_num(r["MASE"], lang, 3)),
+                _num(fmt_pct(r["coverage_50"], lang, 0)),
+                _num(fmt_pct(r["coverage_80"], lang, 0)),
+                _num(fmt_num(r["CRPS"], lang)),
+                _num(fmt_num(r["CRPS_naive"], lang)),
+            ]
+            for _, r in backtest.iterrows()
+        ]
+        head = _head(
+            t["col_horizon"],
+            t["col_forecasts"],
+            "MAPE",
+            "MASE",
+            t["col_cov50"],
+            t["col_cov80"],
+            "CRPS",
+            t["col_crps_naive"],
+        )
+        out["table"] = Table("table-backtest", head, rows)
+        pick = backtest[backtest["horizon"].astype(str) == "1-3 yr"]
+        r = (pick if len(pick) else backtest).iloc[0]
+        cov = float(r["coverage_80"])
+        out["summary"] = _say(
+            t["backtest_summary"],
+            horizon=horizon(r["horizon"]),
+            mase=fmt_num(r["MASE"], lang, 3),
+            mase_word=t["better" if r["MASE"] < 1 else "worse"],
+            cov80=fmt_pct(cov, lang, 0),
+            cov_word=t["too_narrow" if cov < 0.7 else "too_wide" if cov > 0.9 else "about_right"],
+            crps=fmt_num(r["CRPS"], lang),
+            crps_naive=fmt_num(r["CRPS_naive"], lang),
+        )
+    if backtest_png is not None:
+        data = Path(backtest_png).read_bytes()
+        src = "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+        out["figure"] = Fig("fig-backtest", src, t["backtest_alt"])
+    return out
+
+
+def _responses_from_scenario(path: str | Path | None) -> dict[str, tuple[str, str | None]]:
+    """Kind and description of each response, when the scenario file is at hand."""
+    if path is None:
+        return {}
+    from .errors import ScenarioError
+    from .scenario import load_scenario
+
+    try:
+        sc = load_scenario(path)
+    except (ScenarioError, OSError):
+        return {}
+    return {r.name: (r.kind, r.description) for r in sc.response}
+
+
+def render_report(
+    ds: xr.Dataset,
+    *,
+    scenario_path: str | Path | None = None,
+    lang: str = "nl",
+    risk: float = 0.05,
+    backtest: pd.DataFrame | str | Path | None = None,
+    backtest_png: str | Path | None = None,
+) -> str:
+    """The report of a run as one self-contained HTML page.
+
+    ``scenario_path`` adds the labelled assumptions of the scenario file (and the
+    files it extends); ``backtest`` is the back-test summary (a DataFrame or the
+    path of ``summary.csv``) and ``backtest_png`` its figure.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+    t = STRINGS[lang]
+    attrs = ds.attrs
+    times = ds["time"].values
+    units = _units_with_places(ds)
+    head = _headline_section(ds, lang, risk)
+    fans = []
+    for u in units:
+        ax = fan_chart(ds, u, lang=lang)
+        fans.append(
+            _figure(ax, f"fig-fan-{slug(u)}", t["fan_alt"].format(unit=unit_label(u, lang)))
+        )
+    created = str(attrs.get("created_at", ""))
+    try:
+        c = dt.datetime.fromisoformat(created)
+        created = f"{fmt_date(c.date(), lang)} {c:%H:%M} {c.tzname() or ''}".strip()
+    except ValueError:
+        pass
+    stock = attrs.get("start_stock")
+    meta = [
+        (t["scenario"], str(attrs.get("scenario", ""))),
+        (
+            t["period"],
+            t["period_value"].format(start=fmt_date(times[0], lang), end=fmt_date(times[-1], lang)),
+        ),
+        (t["replications"], fmt_num(ds.sizes["replication"], lang)),
+        (t["seed"], str(attrs.get("seed", ""))),
+        (t["created"], created),
+        (t["version"], str(attrs.get("capaciteit_version", __version__))),
+    ]
+    if _finite(stock):
+        kind = str(attrs.get("start_stock_kind", ""))
+        meta.append((t["start_stock"], f"{fmt_num(stock, lang)} ({kind})" if kind else ""))
+    sections = [
+        ("question", t["sec_question"]),
+        ("headline", t["sec_headline"]),
+        ("occupancy", t["sec_occupancy"]),
+        ("shortage", t["sec_shortage"]),
+        ("waiting", t["sec_waiting"]),
+        ("assumptions", t["sec_assumptions"]),
+        ("backtest", t["sec_backtest"]),
+        ("glossary", t["sec_glossary"]),
+    ]
+    page = _environment().get_template("report.html.j2")
+    return page.render(
+        lang=lang,
+        t=t,
+        say=_say,
+        title=str(attrs.get("scenario_title", "")),
+        scenario=str(attrs.get("scenario", "")),
+        version=__version__,
+        meta=meta,
+        sections=sections,
+        headline=head,
+        occupancy_intro=t["occupancy_intro"].format(pmj=t["pmj_note"] if head["has_pmj"] else ""),
+        fans=fans,
+        shortage=_shortage_section(ds, lang, units),
+        waiting=_response_section(ds, lang, _responses_from_scenario(scenario_path)),
+        notes=_notes_section(scenario_path, lang),
+        sources=_sources_table(lang),
+        backtest=_backtest_section(backtest, backtest_png, lang),
+        glossary=list(GLOSSARY[lang].items()),
+    )
+
+
+def write_report(ds: xr.Dataset, path: str | Path, **options) -> Path:
+    """Write :func:`render_report` to ``path`` (UTF-8); returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_report(ds, **options), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- comparison
+
+COMPARE_METRICS = ("occupancy_mean", "shortage", "euros")
+
+
+def _compare_values(metric: str, lang: str) -> tuple:
+    """Formatters for (base/alternative, difference) of a metric."""
+    if metric == "shortage":
+        return (lambda v: fmt_pct(v, lang), lambda v: fmt_num(v * 100, lang, 1, sign=True))
+    if metric == "euros":
+        return (
+            lambda v: fmt_num(v / 1e6, lang, 1),
+            lambda v: fmt_num(v / 1e6, lang, 1, sign=True),
+        )
+    return (lambda v: fmt_num(v, lang), lambda v: fmt_num(v, lang, 1, sign=True))
+
+
+def render_compare_report(
+    tables: Mapping[str, pd.DataFrame],
+    base_name: str,
+    *,
+    n: int,
+    seed: int,
+    lang: str = "nl",
+    unit: str = "total",
+) -> str:
+    """The paired comparison of alternatives against a base (tables from
+    :func:`capaciteit.compare.paired`, keyed by alternative name) as one
+    self-contained HTML page: per alternative a table of yearly differences with
+    their 95% intervals and a figure of them."""
+    if lang not in LANGS:
+        raise ValueError(f"lang must be one of {', '.join(LANGS)}")
+    t = COMPARE_STRINGS[lang]
+    parts = []
+    for name, table in tables.items():
+        sel = table[table["unit"].astype(str) == unit]
+        years = sorted(int(y) for y in sel["year"].unique())
+        head = [
+            [Cell(t["col_year"])] + [Cell(t[m], colspan=4) for m in COMPARE_METRICS],
+            [Cell("")]
+            + [
+                Cell(c)
+                for _ in COMPARE_METRICS
+                for c in (t["base"], t["alternative"], t["difference"], t["interval"])
+            ],
+        ]
+        rows = []
+        for y in years:
+            row = [Cell(str(y))]
+            for m in COMPARE_METRICS:
+                level, diff = _compare_values(m, lang)
+                r = sel[(sel["metric"] == m) & (sel["year"] == y)]
+                if r.empty:
+                    row += [_num("–")] * 4
+                    continue
+                r = r.iloc[0]
+                row += [
+                    _num(level(r["base"])),
+                    _num(level(r["alternative"])),
+                    _num(diff(r["difference"])),
+                    _num(f"{diff(r['low'])} {t['to']} {diff(r['high'])}"),
+                ]
+            rows.append(row)
+        fig = _difference_panels(table, lang, unit)
+        parts.append(
+            {
+                "id": f"alt-{slug(name)}",
+                "title": t["vs"].format(alt=name, base=base_name),
+                "table": Table(f"table-diff-{slug(name)}", head, rows, css="wide"),
+                "figure": Fig(
+                    f"fig-diff-{slug(name)}",
+                    fig,
+                    t["alt"].format(alt=name, base=base_name),
+                ),
+            }
+        )
+    page = _environment().get_template("compare.html.j2")
+    return page.render(
+        lang=lang,
+        t=t,
+        base=base_name,
+        intro=t["intro"].format(base=base_name, n=fmt_num(n, lang), seed=seed),
+        parts=parts,
+        version=__version__,
+    )
+
+
+def _difference_panels(table: pd.DataFrame, lang: str, unit: str) -> str:
+    """Three panels side by side (occupancy, shortage, euros) as a data URI."""
+    fig = new_figure((10.0, 3.2))
+    axes = fig.subplots(1, len(COMPARE_METRICS))
+    for ax, metric in zip(np.atleast_1d(axes), COMPARE_METRICS, strict=True):
+        difference_chart(table, metric, lang, unit=unit, ax=ax)
+    return png_data_uri(fig)
+
+
+def write_compare_report(
+    tables: Mapping[str, pd.DataFrame],
+    base_name: str,
+    path: str | Path,
+    *,
+    n: int,
+    seed: int,
+    lang: str = "nl",
+) -> Path:
+    """Write :func:`render_compare_report` to ``path``; returns the path."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(
+        render_compare_report(tables, base_name, n=n, seed=seed, lang=lang), encoding="utf-8"
+    )
+    return path
+
+
+__all__: Sequence[str] = [
+    "fmt_eur",
+    "fmt_num",
+    "fmt_pct",
+    "render_compare_report",
+    "render_report",
+    "write_compare_report",
+    "write_report",
+]

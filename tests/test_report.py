@@ -1,0 +1,414 @@
+"""The HTML report says what the run says: its numbers are the dataset's, its
+figures are real PNGs inside the page, nothing points outside it, and the
+Dutch and English pages differ in words, not in figures."""
+
+from __future__ import annotations
+
+import base64
+import re
+import struct
+import zlib
+from collections import defaultdict
+from html.parser import HTMLParser
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import capaciteit as cap
+from capaciteit.compare import paired
+from capaciteit.figures import fan_chart
+from capaciteit.headline import headline
+from capaciteit.provenance import data_sources, scenario_notes
+from capaciteit.report import (
+    LABEL_ORDER,
+    fmt_eur,
+    fmt_num,
+    fmt_pct,
+    render_compare_report,
+    render_report,
+    write_report,
+)
+
+from .conftest import ROOT
+
+MEASURES = ROOT / "scenarios" / "shortage-measures-2024.toml"
+BACKTEST = ROOT / "results" / "backtest" / "summary.csv"
+BACKTEST_PNG = ROOT / "results" / "backtest" / "backtest.png"
+VOID = {"img", "meta", "br", "hr", "link", "input", "source", "col", "wbr"}
+
+
+class Page(HTMLParser):
+    """What a test needs of a page: ids, links, images, text per id, tables."""
+
+    def __init__(self, html: str):
+        super().__init__(convert_charrefs=True)
+        self.html_lang: str | None = None
+        self.ids: dict[str, dict[str, str]] = {}
+        self.duplicate_ids: list[str] = []
+        self.refs: list[tuple[str, str, str | None]] = []  # (attr, value, table id)
+        self.images: list[dict[str, str]] = []  # attrs plus the enclosing figure id
+        self.text: dict[str, str] = defaultdict(str)
+        self.headings: list[tuple[str, str]] = []
+        self.tables: dict[str, dict[str, list]] = {}
+        self.tags: set[str] = set()
+        self._stack: list[tuple[str, str | None]] = []
+        self._table: str | None = None
+        self._part = "body"
+        self._row: list[str] | None = None
+        self._row_class = ""
+        self._cell: list[str] | None = None
+        self._heading: list[str] | None = None
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        self.tags.add(tag)
+        if tag == "html":
+            self.html_lang = a.get("lang")
+        if "id" in a:
+            if a["id"] in self.ids:
+                self.duplicate_ids.append(a["id"])
+            self.ids[a["id"]] = {"tag": tag, **a}
+        for attr in ("src", "href"):
+            if attr in a:
+                self.refs.append((attr, a[attr], self._table))
+        if tag == "img":
+            figure = next((i for t, i in reversed(self._stack) if t == "figure"), None)
+            self.images.append({"figure": figure or "", **a})
+        if tag == "table":
+            self._table = a.get("id", "")
+            self.tables[self._table] = {"head": [], "body": [], "classes": []}
+        elif tag in ("thead", "tbody"):
+            self._part = "head" if tag == "thead" else "body"
+        elif tag == "tr":
+            self._row, self._row_class = [], a.get("class", "")
+        elif tag in ("td", "th"):
+            self._cell = []
+        elif tag in ("h1", "h2", "h3"):
+            self._heading = []
+        if tag not in VOID:
+            self._stack.append((tag, a.get("id")))
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append("".join(self._cell).strip())
+            self._cell = None
+        elif tag == "tr" and self._row is not None and self._table is not None:
+            self.tables[self._table][self._part].append(self._row)
+            if self._part == "body":
+                self.tables[self._table]["classes"].append(self._row_class)
+            self._row = None
+        elif tag == "table":
+            self._table = None
+        elif tag in ("h1", "h2", "h3") and self._heading is not None:
+            self.headings.append((tag, "".join(self._heading).strip()))
+            self._heading = None
+        while self._stack:
+            t, _ = self._stack.pop()
+            if t == tag:
+                break
+
+    def handle_data(self, data):
+        for _, i in self._stack:
+            if i:
+                self.text[i] += data
+        if self._cell is not None:
+            self._cell.append(data)
+        if self._heading is not None:
+            self._heading.append(data)
+
+
+def num(text: str, lang: str) -> float:
+    """A number as the page writes it (9.850 / 5,0% / € 850 mln) back to a float."""
+    s = text.replace("\u2212", "-").replace("\xa0", " ")
+    s = re.sub(r"[^\d,.\-+]", "", s)
+    s = s.replace(".", "").replace(",", ".") if lang == "nl" else s.replace(",", "")
+    return float(s)
+
+
+def png_size(src: str) -> tuple[int, int]:
+    """Width and height from the IHDR chunk of a data-URI PNG (no image library)."""
+    assert src.startswith("data:image/png;base64,")
+    data = base64.b64decode(src.split(",", 1)[1], validate=True)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    length, kind = struct.unpack(">I4s", data[8:16])
+    assert kind == b"IHDR" and length == 13
+    body = data[16 : 16 + length]
+    (crc,) = struct.unpack(">I", data[16 + length : 20 + length])
+    assert zlib.crc32(kind + body) == crc
+    assert data.endswith(b"IEND\xaeB`\x82")
+    width, height = struct.unpack(">II", body[:8])
+    return width, height
+
+
+@pytest.fixture(scope="module")
+def national():
+    return cap.simulate(cap.load_scenario(MEASURES), replications=8, seed=1)
+
+
+@pytest.fixture(scope="module")
+def report_nl(national):
+    return render_report(
+        national,
+        scenario_path=MEASURES,
+        lang="nl",
+        backtest=pd.read_csv(BACKTEST),
+        backtest_png=BACKTEST_PNG,
+    )
+
+
+@pytest.fixture(scope="module")
+def report_en(national):
+    return render_report(
+        national, scenario_path=MEASURES, lang="en", backtest=BACKTEST, backtest_png=BACKTEST_PNG
+    )
+
+
+@pytest.fixture(scope="module")
+def stylized():
+    return cap.simulate(cap.load_scenario(ROOT / "scenarios" / "stylized.toml"), 20, seed=1)
+
+
+def test_number_formats():
+    assert fmt_num(9850, "nl") == "9.850" and fmt_num(9850, "en") == "9,850"
+    assert fmt_num(-1234.56, "nl", 1) == "\u22121.234,6"
+    assert fmt_num(12, "en", sign=True) == "+12" and fmt_num(-0.01, "en") == "0"
+    assert fmt_pct(0.05, "nl") == "5,0%" and fmt_pct(0.05, "en") == "5.0%"
+    assert fmt_eur(850e6, "nl") == "€\xa0850\xa0mln" and fmt_eur(850e6, "en") == "EUR\xa0850m"
+    assert fmt_eur(4.7e6, "nl") == "€\xa04,7\xa0mln"
+    assert fmt_num(float("nan"), "nl") == "–" and fmt_pct(None, "en") == "–"
+
+
+def test_headline_numbers_are_the_datasets(national, report_nl):
+    page = Page(report_nl)
+    h = headline(national)
+    assert h.verdict == "likely"  # the staff shortage of 2024 with 8 replications
+    assert h.verdict in page.ids["verdict"]["class"].split()
+    assert page.text["h-first-year"] == str(h.first_year)
+    assert num(page.text["h-first-p"], "nl") == pytest.approx(round(h.first_p * 100, 1))
+    assert page.text["h-peak-year"] == str(h.peak_year)
+    assert num(page.text["h-peak-p"], "nl") == pytest.approx(round(h.peak_p * 100, 1))
+    assert page.text["h-gap-year"] == str(h.gap_year)
+    assert num(page.text["h-needed"], "nl") == round(h.needed)
+    assert num(page.text["h-needed-low"], "nl") == round(h.needed_low)
+    assert num(page.text["h-needed-high"], "nl") == round(h.needed_high)
+    assert num(page.text["h-gap"], "nl") == round(abs(h.gap))
+    assert num(page.text["h-current"], "nl") == round(h.needed - h.gap)
+    assert num(page.text["h-euros"], "nl") == round(h.euros_per_year / 1e6)
+    assert re.fullmatch(r"\d{1,2}\.\d{3}", page.text["h-needed"])  # 10.196: Dutch thousands
+    assert page.text["h-euros"].startswith("€")
+    # the per-year table: every year, P50, probability, places needed and gap
+    table = page.tables["table-years"]
+    head = table["head"][0]
+    rows = {int(r[0]): r for r in table["body"]}
+    assert sorted(rows) == list(h.table.index)
+    for year, r in h.table.iterrows():
+        row = rows[year]
+        assert num(row[head.index("P50")], "nl") == round(r["occupancy_p50"])
+        assert num(row[head.index("P10")], "nl") == round(r["occupancy_p10"])
+        assert num(row[head.index("kans op tekort")], "nl") == pytest.approx(
+            round(r["p_shortage"] * 100, 1)
+        )
+        assert num(row[head.index("nodig")], "nl") == round(r["needed"])
+        assert num(row[head.index("plaatsen tekort")], "nl") == round(r["gap"])
+        assert int(row[head.index("dagen")]) == r["days"]
+    partial = [c for c in table["classes"] if c == "partial"]
+    assert len(partial) == int((h.table["days"] < 365).sum()) == 2  # Oct 2024, Sep 2034
+
+
+def test_figures_are_embedded_pngs(national, report_nl):
+    page = Page(report_nl)
+    units = [
+        str(u)
+        for u in national["unit"].values
+        if u != "total"
+        and national["capacity"].sel(unit=u).notnull().any()
+        and national["occupancy"].sel(unit=u).max() > 0
+    ]
+    assert "pp" not in units and len(units) == 5  # pp has no places
+    fans = [i["figure"] for i in page.images if i["figure"].startswith("fig-fan-")]
+    assert fans == ["fig-fan-total", *[f"fig-fan-{u}" for u in units]]
+    figures = {i["figure"] for i in page.images}
+    assert figures == {*fans, "fig-shortage", "fig-waiting", "fig-backtest"}
+    assert "fig-court" not in figures and "court-zero" in page.ids  # backlog is zero in 2024
+    for img in page.images:
+        w, h = png_size(img["src"])
+        assert w > 0 and h > 0
+        assert len(img["alt"]) > 20
+        if img["figure"].startswith("fig-fan-"):
+            assert (w, h) == (800, 350)  # 8 x 3.5 in at 100 dpi
+    [backtest] = [i["src"] for i in page.images if i["figure"] == "fig-backtest"]
+    assert base64.b64decode(backtest.split(",", 1)[1]) == BACKTEST_PNG.read_bytes()
+    assert len(report_nl.encode()) < 1_500_000
+
+
+def test_nothing_points_outside_the_page(report_nl):
+    page = Page(report_nl)
+    assert not ({"script", "link", "iframe", "object", "embed"} & page.tags)
+    assert "url(" not in report_nl and "@import" not in report_nl
+    https = 0
+    for attr, value, table in page.refs:
+        if attr == "src":
+            assert value.startswith("data:image/png;base64,"), value[:40]
+        elif value.startswith("#"):
+            continue
+        else:
+            assert value.startswith("https://") and table == "table-sources", (value, table)
+            https += 1
+    expected = int(data_sources()["url"].astype(str).str.startswith("https://").sum())
+    assert https == expected > 0
+
+
+def test_internal_anchors_resolve(report_nl, report_en):
+    for html in (report_nl, report_en):
+        page = Page(html)
+        assert not page.duplicate_ids
+        anchors = [v[1:] for a, v, _ in page.refs if a == "href" and v.startswith("#")]
+        assert len(anchors) >= 8
+        assert all(a in page.ids for a in anchors), [a for a in anchors if a not in page.ids]
+
+
+def test_languages_differ_in_words_not_numbers(national, report_nl, report_en):
+    nl, en = Page(report_nl), Page(report_en)
+    assert (nl.html_lang, en.html_lang) == ("nl", "en")
+    h2_nl = [t for tag, t in nl.headings if tag == "h2"]
+    h2_en = [t for tag, t in en.headings if tag == "h2"]
+    assert len(h2_nl) == len(h2_en) == 8
+    assert all(a != b for a, b in zip(h2_nl, h2_en, strict=True))
+    assert h2_nl[1] == "Het antwoord" and h2_en[1] == "The answer"
+    h = headline(national)
+    assert num(en.text["h-needed"], "en") == num(nl.text["h-needed"], "nl") == round(h.needed)
+    assert re.fullmatch(r"\d{1,2},\d{3}", en.text["h-needed"])
+    assert en.text["h-euros"].startswith("EUR")
+    assert "." in en.text["h-first-p"] and "," in nl.text["h-first-p"]
+
+
+def test_responses_table_is_the_datasets(national, report_nl):
+    page = Page(report_nl)
+    table = page.tables["table-responses"]
+    names = [str(r) for r in national["response"].values]
+    assert names == ["no call-ups", "police cells"]
+    assert [c for c in table["head"][0] if c] == ["jaar", *names]
+    years = national["time"].dt.year.values
+    n = national.sizes["replication"]
+    acted = national["response_acted"].values
+    moved = national["response_moved"].values
+    assert len(table["body"]) == len(np.unique(years))
+    total_moved = 0.0
+    for row in table["body"]:
+        days = years == int(row[0])
+        for k in range(len(names)):
+            assert num(row[1 + 2 * k], "nl") == pytest.approx(round(acted[:, days, k].sum() / n, 1))
+            assert num(row[2 + 2 * k], "nl") == round(moved[:, days, k].sum() / n)
+            total_moved += num(row[2 + 2 * k], "nl")
+    assert total_moved > 0  # the responses did act in this run
+    assert "no-responses" not in page.ids
+    assert [li.split(":")[0] for li in page.text["responses"].strip().split("\n")] == names
+
+
+def test_assumptions_come_first(report_nl):
+    page = Page(report_nl)
+    table = page.tables["table-notes"]
+    notes = scenario_notes(MEASURES)
+    assert len(table["body"]) == len(notes)
+    labels = [r[0] for r in table["body"]]
+    assert labels == sorted(labels, key=LABEL_ORDER.index)
+    assert labels[0] == "ASSUMPTION" and labels.count("ASSUMPTION") == sum(
+        n.label == "ASSUMPTION" for n in notes
+    )
+    assert table["classes"][0] == "note-assumption"
+    assert {r[1].split(":")[0] for r in table["body"]} == {n.file for n in notes}
+
+
+def test_backtest_table(report_nl):
+    page = Page(report_nl)
+    summary = pd.read_csv(BACKTEST)
+    rows = page.tables["table-backtest"]["body"]
+    assert len(rows) == len(summary)
+    for row, (_, r) in zip(rows, summary.iterrows(), strict=True):
+        assert num(row[3], "nl") == pytest.approx(round(r["MASE"], 3))
+        assert num(row[5], "nl") == pytest.approx(round(r["coverage_80"] * 100))
+        assert num(row[6], "nl") == round(r["CRPS"])
+    assert "1-3 jaar" in page.text["backtest-summary"]
+
+
+def test_a_run_without_extras(stylized, tmp_path):
+    ds = stylized.copy()
+    ds.attrs["scenario_title"] = "<script>alert('x')</script> & more"
+    ds["pmj"] = ds["pmj"].copy()
+    ds["pmj"].loc[{"unit": "total", "year": 2032}] = 8100.0
+    path = write_report(ds, tmp_path / "sub" / "report.html", lang="en")
+    html = path.read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>")
+    page = Page(html)
+    assert "script" not in page.tags and "&lt;script&gt;" in html
+    assert page.text["question-title"] == ds.attrs["scenario_title"]
+    assert "no-responses" in page.ids and "table-responses" not in page.tables
+    assert "capaciteit backtest" in page.text["no-backtest"]
+    assert "scenario file" in page.text["no-notes"]
+    fans = [i["figure"] for i in page.images if i["figure"].startswith("fig-fan-")]
+    assert fans == ["fig-fan-total", "fig-fan-main", "fig-fan-bba"]
+    assert page.ids["verdict"]["class"].split()[-1] == headline(ds).verdict == "unlikely"
+    head = page.tables["table-years"]["head"][0]
+    row = next(r for r in page.tables["table-years"]["body"] if r[0] == "2032")
+    assert num(row[head.index("PMJ")], "en") == 8100
+    p50 = float(headline(ds).table.loc[2032, "occupancy_p50"])
+    assert num(row[head.index("P50 − PMJ")], "en") == round(p50 - 8100)
+
+
+def test_fan_chart_draws_the_quantiles(stylized):
+    ds = stylized.copy()
+    ds["pmj"] = ds["pmj"].copy()
+    ds["pmj"].loc[{"unit": "total", "year": 2032}] = 8100.0
+    ax = fan_chart(ds, "total", lang="en")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    occ = ds["occupancy"].sel(unit="total").values
+    np.testing.assert_allclose(lines["occupancy P50"].get_ydata(), np.quantile(occ, 0.5, axis=0))
+    np.testing.assert_allclose(
+        lines["usable places"].get_ydata(), ds["capacity"].sel(unit="total").values
+    )
+    assert list(lines["PMJ"].get_ydata()) == [8100.0]
+    band = ax.collections[0].get_paths()[0].vertices[:, 1]
+    assert band.max() == pytest.approx(np.quantile(occ, 0.9, axis=0).max())
+    assert ax.figure is not None and ds.cap.fan("main").get_title(loc="left") == "main"
+    source = (ROOT / "capaciteit" / "figures.py").read_text()
+    assert not re.search(r"^\s*(from|import)\s.*pyplot", source, re.M)  # no global state
+
+
+def test_compare_report_shows_the_paired_differences(national):
+    base = cap.simulate(
+        cap.load_scenario(ROOT / "scenarios" / "staff-shortage-2024.toml"), 8, seed=1
+    )
+    table = paired(base, national)
+    html = render_compare_report(
+        {"shortage-measures-2024": table}, "staff-shortage-2024", n=8, seed=1, lang="nl"
+    )
+    page = Page(html)
+    assert page.html_lang == "nl"
+    rows = page.tables["table-diff-shortage-measures-2024"]["body"]
+    total = table[table["unit"] == "total"].set_index(["metric", "year"])
+    assert len(rows) == total.loc["occupancy_mean"].shape[0] == 11
+    nonzero = 0
+    for row in rows:
+        y = int(row[0])
+        occ = total.loc[("occupancy_mean", y)]
+        assert num(row[1], "nl") == round(occ["base"])
+        assert num(row[3], "nl") == pytest.approx(round(occ["difference"], 1))
+        low, high = row[4].split(" tot ")
+        assert num(low, "nl") == pytest.approx(round(occ["low"], 1))
+        assert num(high, "nl") == pytest.approx(round(occ["high"], 1))
+        short = total.loc[("shortage", y)]
+        assert num(row[7], "nl") == pytest.approx(round(short["difference"] * 100, 1))
+        euros = total.loc[("euros", y)]
+        assert num(row[11], "nl") == pytest.approx(round(euros["difference"] / 1e6, 1))
+        nonzero += abs(occ["difference"]) > 1
+    assert nonzero > 0  # the responses lower occupancy
+    [img] = page.images
+    assert img["figure"] == "fig-diff-shortage-measures-2024"
+    assert png_size(img["src"])[0] == 1000
+    en = Page(render_compare_report({"alt": table}, "base", n=8, seed=1, lang="en"))
+    assert en.html_lang == "en" and en.headings[0][1] != page.headings[0][1]
+    anchors = [v[1:] for a, v, _ in en.refs if a == "href"]
+    assert anchors == ["alt-alt"] and "alt-alt" in en.ids
