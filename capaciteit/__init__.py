@@ -16,12 +16,13 @@ __version__ = "0.1.0"
 
 from . import accessor as _accessor  # noqa: F401  (registers ds.cap)
 from .capacity import need
+from .compare import compare, paired
 from .errors import DataError, InputError, ScenarioError
 from .headline import Headline, headline
 from .release import conditional_release_day
 from .results import monthly_summary, yearly, yearly_summary
 from .runner import simulate
-from .scenario import Scenario, load_scenario
+from .scenario import Scenario, load_scenario, parse_scenario
 
 __all__ = [
     "DataError",
@@ -30,11 +31,14 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "__version__",
+    "compare",
     "conditional_release_day",
     "headline",
     "load_scenario",
     "monthly_summary",
     "need",
+    "paired",
+    "parse_scenario",
     "simulate",
     "yearly",
     "yearly_summary",

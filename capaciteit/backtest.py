@@ -125,15 +125,20 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def figure(fans: dict, path: Path) -> None:
-    """Forecast fans (P10-P90 and median) from each origin against the real stock."""
-    import matplotlib
+    """Forecast fans (P10-P90 and median) from each origin against the real stock.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Drawn on its own Agg canvas, not pyplot, so that calling it from a notebook
+    leaves the notebook's backend alone."""
+    from matplotlib import colormaps
+
+    from .figures import new_figure
 
     stock = history.load_stock()
-    fig, ax = plt.subplots(figsize=(10, 5), dpi=110)
-    cmap = plt.get_cmap("viridis", max(len(fans), 2))
+    fig = new_figure((10, 5))
+    fig.set_dpi(110)
+    fig.set_layout_engine("tight")
+    ax = fig.add_subplot()
+    cmap = colormaps["viridis"].resampled(max(len(fans), 2))
     for k, (year, q) in enumerate(sorted(fans.items())):
         t = q.index.values
         ax.fill_between(t, q[0.1], q[0.9], color=cmap(k), alpha=0.18, lw=0)
@@ -150,6 +155,4 @@ def figure(fans: dict, path: Path) -> None:
     ax.set_title("Back-test: forecasts from each origin (median, 80% band) and what happened")
     ax.legend(ncol=4, fontsize=7, loc="upper right")
     ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    fig.savefig(path, dpi=110)

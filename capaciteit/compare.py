@@ -27,6 +27,7 @@ METRICS = {
     "occupancy_mean": "mean occupancy in the year (persons)",
     "shortage": "probability of at least one shortage day in the year",
     "euros": "cost in the year (EUR)",
+    "waiting_mean": "mean number waiting in the year: call-up list, police cells, wings",
 }
 
 

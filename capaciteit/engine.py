@@ -29,7 +29,7 @@ from . import policies, responses
 from .inflow import arrival_times, rate_pieces
 from .rng import Streams
 from .scenario import Scenario
-from .sentencing import Draws, People, draw, timeline
+from .sentencing import Draws, People, Warp, draw, timeline
 from .sentencing import concat_people as _concat_people
 from .wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 
@@ -253,6 +253,7 @@ def _people(
     streams: Streams,
     prefix: str,
     stretch: np.ndarray | None = None,
+    warp: Warp | None = None,
 ) -> People:
     """A stream's people arriving at ``t_event``; ``stretch`` multiplies each one's
     durations (pre-trial, sentence, stay), for a forecast of the mean stay."""
@@ -274,6 +275,7 @@ def _people(
         scenario=model.scenario,
         streams=streams,
         prefix=prefix,
+        warp=warp,
     )
 
 
@@ -317,7 +319,7 @@ def _pool(model: Model, si: int, streams: Streams, n: int) -> ResidentPool:
     return ResidentPool(si, d, life, cdf / cdf[-1])
 
 
-def _dated(model: Model, pool: ResidentPool, streams: Streams, prefix: str, k: int):
+def _dated(model: Model, pool: ResidentPool, streams: Streams, prefix: str, k: int, warp=None):
     """``k`` residents drawn length-biased from the pool, each with an age uniform
     within its time in the system, then dated (the rules that apply depend on the
     dates): the people, who is still inside at the origin, who is in a cell."""
@@ -340,6 +342,7 @@ def _dated(model: Model, pool: ResidentPool, streams: Streams, prefix: str, k: i
         scenario=sc,
         streams=streams,
         prefix=prefix,
+        warp=warp,
     )
     c_start, c_end = _cell_window(model, p, model.unit_names.index(s.unit))
     return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
@@ -367,7 +370,7 @@ def resident_pools(model: Model, n: int = POOL) -> tuple[list[ResidentPool | Non
     return pools, weights / weights.sum()
 
 
-def _residents(model: Model, streams: Streams) -> list[People | None]:
+def _residents(model: Model, streams: Streams, warp: Warp | None = None) -> list[People | None]:
     """People present at the origin, matching ``model.start_stock`` in cells exactly.
 
     A stationary M/G/inf start: people who arrived at the origin's rate at some
@@ -395,6 +398,7 @@ def _residents(model: Model, streams: Streams) -> list[People | None]:
                 streams,
                 f"start_stock_{len(parts)}",
                 int(1.3 * (need - found)) + 50,
+                warp,
             )
             parts.append(part)
             found += int(part[2].sum())
@@ -459,9 +463,10 @@ def _everyone(model: Model, streams: Streams):
     sc = model.scenario
     groups: list[People] = []
     of_stream: list[int] = []
-    residents = _residents(model, streams) if model.start_stock else [None] * len(sc.stream)
     drv = model.drivers
     inflow_index, stay_index = drv.draw(streams) if drv else (None, None)
+    warp = _warp(drv.year_starts, stay_index) if drv and stay_index.size else None
+    residents = _residents(model, streams, warp) if model.start_stock else [None] * len(sc.stream)
     for si, s in enumerate(sc.stream):
         if residents[si] is not None:
             groups.append(residents[si])
@@ -474,16 +479,16 @@ def _everyone(model: Model, streams: Streams):
         if drv and stay_index.size:
             year = drv.year_of(t)
             stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
-        groups.append(_people(model, si, t, streams, "inflow", stretch))
+        groups.append(_people(model, si, t, streams, "inflow", stretch, warp))
         of_stream.append(si)
     if sc.court is not None:  # the backlog's cases heard within the run: a wave
         for si, t in _court_arrivals(model, streams):
-            groups.append(_people(model, si, t, streams, "court"))
+            groups.append(_people(model, si, t, streams, "court", warp=warp))
             of_stream.append(si)
     keep = [k for k, g in enumerate(groups) if len(g)]
     groups, of_stream = [groups[k] for k in keep], [of_stream[k] for k in keep]
-    if drv and stay_index.size:
-        _stretch_inside(groups, drv.year_starts, stay_index)
+    if warp is not None:
+        _stretch_inside(groups, warp)
     decided = responses.apply(model, groups, of_stream, streams) if sc.response else None
     return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64), decided
 
@@ -514,12 +519,19 @@ def _court_arrivals(model: Model, streams: Streams):
         yield names.index(name), t
 
 
-def _stretch_inside(groups: list[People], year_starts: np.ndarray, index: np.ndarray) -> None:
+def _warp(year_starts: np.ndarray, index: np.ndarray) -> Warp:
+    """The stretches of the forecast years: at each year start, the year's change
+    of the mean stay (the last year start only closes the last year)."""
+    ratios = index / np.r_[1.0, index[:-1]]
+    return Warp(np.asarray(year_starts[:-1], float), ratios[: len(year_starts) - 1])
+
+
+def _stretch_inside(groups: list[People], warp: Warp) -> None:
     """At the start of each forecast year, the year's change of the mean stay
     stretches the rest of the stay of everyone inside; those who arrive during
-    the year got the year's level when they arrived."""
-    for k, b in enumerate(year_starts[:-1]):
-        r = index[k] / (index[k - 1] if k else 1.0)
+    the year got the year's level when they arrived. The rules already judged
+    dates where these stretches put them (:class:`~capaciteit.sentencing.Warp`)."""
+    for b, r in zip(warp.starts, warp.ratios, strict=True):
         for g in groups:
             if not len(g):
                 continue

@@ -89,21 +89,30 @@ def early_release(
     streams: Streams | None,
     prefix: str,
     day_of,
+    seen=None,
+    unseen=None,
 ) -> np.ndarray:
-    """Release days after the early-release policies (never before ``earliest``)."""
+    """Release days after the early-release policies (never before ``earliest``).
+
+    ``seen(t)`` is where the forecast's stay changes will move a date and
+    ``unseen`` its inverse (:class:`~capaciteit.sentencing.Warp`): the policy's
+    dates are compared with where the release will end up."""
+    seen = seen or (lambda t: t)
     out = t_end
     for p in sc.policy:
         if not (isinstance(p, EarlyRelease) and _applies(p, stream)) or streams is None:
             continue
         start, end = day_of(p.start), (day_of(p.end) if p.end else np.inf)
-        due = (sentence > 0) & (out >= start) & (out < end)
+        when = seen(out)
+        due = (sentence > 0) & (when >= start) & (when < end)
         if p.max_sentence_days is not None:
             due &= sentence <= p.max_sentence_days
         if p.applies_to == "new_admissions":
-            due &= t_adm >= start
+            due &= seen(t_adm) >= start
         u = streams(prefix, stream.name, "policy", p.name).random(len(out))
         due &= u < p.share
         # never before the policy's start or the earliest possible day
-        new = np.maximum(np.maximum(out - p.days, start), earliest)
+        first = unseen(np.full(len(out), float(start))) if unseen is not None else start
+        new = np.maximum(np.maximum(out - p.days, first), earliest)
         out = np.where(due, np.minimum(out, new), out)
     return out

@@ -241,8 +241,8 @@ def daily_costs(ds: xr.Dataset) -> xr.DataArray:
 def yearly(ds: xr.Dataset) -> xr.Dataset:
     """Per replication, year and unit: mean and peak occupancy, whether any day
     was a shortage (occupancy above the threshold: usable places less the
-    margin, plus places a response opened), and the cost in euros. The basis of
-    summaries and comparisons.
+    margin, plus places a response opened), the cost in euros and the mean
+    number waiting. The basis of summaries and comparisons.
 
     Works unit by unit on the integer arrays (as :func:`monthly_summary`), so a
     national run of 1,000 replications needs no float copy of the daily cube.
@@ -253,6 +253,7 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
     units = [str(u) for u in ds["unit"].values]
     shape = (ds.sizes["replication"], starts.size, len(units))
     mean = np.empty(shape)
+    waiting = np.empty(shape)
     peak = np.empty(shape, dtype=ds["occupancy"].dtype)
     short = np.full(shape, np.nan)
     euros = np.zeros(shape)
@@ -262,6 +263,8 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
         occ = ds["occupancy"].sel(unit=u).values  # (replication, time) int
         total = np.add.reduceat(occ, starts, axis=1, dtype=np.int64)
         mean[:, :, k] = total / days
+        wait = ds["waiting"].sel(unit=u).values
+        waiting[:, :, k] = np.add.reduceat(wait, starts, axis=1, dtype=np.int64) / days
         peak[:, :, k] = np.maximum.reduceat(occ, starts, axis=1)
         known = ds["threshold"].sel(unit=u).notnull().values
         if known.any():
@@ -283,6 +286,7 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
             "occupancy_max": (dims, peak),
             "shortage": (dims, short),
             "euros": (dims, euros),
+            "waiting_mean": (dims, waiting),
             "days": ("year", days),
         },
         coords=coords,
@@ -294,6 +298,9 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
         long_name="1 if occupancy exceeded the shortage threshold on at least one day of the year",
     )
     out["euros"].attrs.update(units="EUR", long_name="cost in the year")
+    out["waiting_mean"].attrs.update(
+        units="persons", long_name="mean number waiting for a place in the year"
+    )
     return out
 
 

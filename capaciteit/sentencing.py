@@ -72,6 +72,39 @@ class Draws:
         return Draws(**{k: sub(v) for k, v in self.__dict__.items()})
 
 
+@dataclass(frozen=True)
+class Warp:
+    """Where the forecast's changes of the mean stay will move a date.
+
+    At each forecast year start ``b`` the engine stretches what is still ahead of
+    ``b`` by that year's ratio ``r``, for everyone who arrived by ``b``
+    (:meth:`People.stretch_after`). Dates are computed before that stretch, so a
+    rule that compares a date with a policy's date (a sentence imposed from 1
+    January, a release from the policy's start) must judge the date where it will
+    end up; otherwise a scenario would differ from its base before the policy
+    starts, and common random numbers would not hold.
+    """
+
+    starts: np.ndarray  # year starts b, ascending
+    ratios: np.ndarray  # r at each
+
+    def __call__(self, t_event: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``t`` (one per person who arrived at ``t_event``) after the stretches."""
+        t = np.asarray(t, dtype=float)
+        for b, r in zip(self.starts, self.ratios, strict=True):
+            if r != 1.0:
+                t = np.where((t_event <= b) & (t > b), b + (t - b) * r, t)
+        return t
+
+    def inverse(self, t_event: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The date that the stretches move to ``t``."""
+        t = np.broadcast_to(np.asarray(t, dtype=float), np.shape(t_event))
+        for b, r in zip(self.starts[::-1], self.ratios[::-1], strict=True):
+            if r != 1.0:
+                t = np.where((t_event <= b) & (t > b), b + (t - b) / r, t)
+        return t
+
+
 @dataclass
 class People:
     """One stream's people as arrays (days from origin; NaN where not applicable)."""
@@ -186,15 +219,23 @@ def timeline(
     scenario=None,
     streams: Streams | None = None,
     prefix: str = "",
+    warp: Warp | None = None,
 ) -> People:
     """Dates of each person's detention from the draws; ``day_of(date)`` maps dates to days.
 
     ``force_senb`` overrides the transitional rule (True: SenB rules for all,
     False: the 2008 rules for all); the start stock uses it to bound stays.
     ``scenario`` brings its dated policies (sentence lengths, early release);
-    ``streams`` and ``prefix`` the random numbers they draw.
+    ``streams`` and ``prefix`` the random numbers they draw. ``warp`` says where
+    the forecast's stay changes will move each date: rules judge dates there.
     """
     n = len(t_event)
+
+    def seen(t: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+        if warp is None:
+            return t
+        return warp(t_event if idx is None else t_event[idx], t)
+
     if stream.path == "stay":
         return People(
             t_event,
@@ -221,7 +262,8 @@ def timeline(
         t_trial = t_adm
     if scenario is not None and scenario.policy:
         sentence = np.maximum(
-            np.rint(policies.sentence_factor(scenario, stream, sentence, t_sentence, day_of)), 1.0
+            np.rint(policies.sentence_factor(scenario, stream, sentence, seen(t_sentence), day_of)),
+            1.0,
         )
     if release.transition == "sentence_date":
         basis = t_sentence
@@ -229,7 +271,7 @@ def timeline(
         basis = t_adm
     else:
         basis = t_sentence - (d.offence_lag if d.offence_lag is not None else 0.0)
-    senb = basis >= senb_start if force_senb is None else np.full(n, force_senb)
+    senb = seen(basis) >= senb_start if force_senb is None else np.full(n, force_senb)
     # the law's day of release, counted from the first day of detention: only
     # sentences of more than a year get v.i., so only they need the rules
     served = sentence
@@ -246,13 +288,39 @@ def timeline(
     else:
         custody = served
     t_end = t_adm + custody
+    # end phases are planned from the law's release day; an early release then cuts
+    # the last of them short (it does not move a phase that began before it)
+    phases = _phases(
+        stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of, seen
+    )
     if scenario is not None and scenario.policy:
         earliest = t_trial if convicted is not None else t_adm
         t_end = policies.early_release(
-            scenario, stream, t_adm, t_end, earliest, sentence, streams, prefix, day_of
+            scenario,
+            stream,
+            t_adm,
+            t_end,
+            earliest,
+            sentence,
+            streams,
+            prefix,
+            day_of,
+            seen=seen,
+            unseen=(lambda t: warp.inverse(t_event, t)) if warp is not None else None,
         )
-    phases = _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of)
+        phases = _cut_phases(phases, t_end)
     return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases)
+
+
+def _cut_phases(phases: list, t_end: np.ndarray) -> list:
+    """End phases that end by the (earlier) release: cut at it; those that would
+    begin on or after it are not had."""
+    out = []
+    for pl, who, a, b in phases:
+        b = np.minimum(b, t_end[who])
+        keep = a < b
+        out.append((pl, who[keep], a[keep], b[keep]))
+    return out
 
 
 def _release(sentence, senb, d: Draws, idx, release: Release) -> np.ndarray:
@@ -273,7 +341,7 @@ def _release(sentence, senb, d: Draws, idx, release: Release) -> np.ndarray:
     return release_day(sentence, senb, refused, delay)
 
 
-def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of):
+def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of, seen):
     """End phases (BBA, penitentiair programma), counted back from release, last first.
 
     Returned sparse, in scenario order: ``(placement, who, start, end)`` with
@@ -296,6 +364,8 @@ def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, 
         ok &= (window_end - start) >= max(p.min_days, 1e-9)
         ok &= d.placement[p.name].random(who.size) < p.share
         basis = {"admission_date": ta, "sentence_date": ts, "phase_start": start}[p.basis]
+        if p.from_ is not None or p.until is not None:
+            basis = seen(basis, who)  # where the forecast's stretches will put it
         if p.from_ is not None:
             ok &= basis >= day_of(p.from_)
         if p.until is not None:

@@ -374,6 +374,7 @@ METRIC_LABELS = {
     "occupancy_mean": ("Gemiddelde bezetting", "Mean occupancy", DEC),
     "shortage": ("Kans op tekort", "P(shortage)", PCT),
     "euros": ("Kosten", "Cost", EUR),
+    "waiting_mean": ("Gemiddeld wachtend", "Mean waiting", DEC),
 }
 
 VERDICTS = {
