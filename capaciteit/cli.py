@@ -402,7 +402,7 @@ def _need(a: argparse.Namespace) -> int:
     out = a.out or Path("results") / sc.name / "need.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.tmp")
-    table.to_csv(tmp, index=False, float_format="%.1f")
+    table.to_csv(tmp, index=False, float_format="%.6g")
     tmp.replace(out)
     if not a.quiet:
         print(

@@ -181,10 +181,15 @@ def test_compare_and_need_commands(run_cli, tmp_path):
     assert (table["difference"] == 0).all()
     assert "occupancy_mean +0" in stdout
     code, stdout, err = run_cli(
-        "need", path, "--risk", "0.2", "-n", "10", "-o", tmp_path / "need.csv"
+        "need", path, "--risk", "0.05", "-n", "10", "--seed", "4", "-o", tmp_path / "need.csv"
     )
     assert code == 0, err
-    assert set(pd.read_csv(tmp_path / "need.csv")["unit"]) == {"main", "wing", "total"}
+    got = pd.read_csv(tmp_path / "need.csv")
+    assert set(got["unit"]) == {"main", "wing", "total"}
+    assert (got["risk"] == 0.05).all()  # written as given, not rounded
+    want = need(cap.simulate(cap.load_scenario(path), replications=10, seed=4), risk=0.05)
+    np.testing.assert_allclose(got["needed"], want["needed"])
+    np.testing.assert_allclose(got["gap"], want["gap"])
     assert run_cli("need", path, "--risk", "1.5")[0] == 2
 
 
