@@ -30,6 +30,8 @@ from .outputs import write_results
 from .runner import simulate, start_stock
 from .scenario import Scenario, load_scenario
 
+#: the runs whose fan charts the Markdown index shows: the current forecast first
+FEATURED = ("forecast-2024", "baseline")
 #: files of a results folder, in the order the index lists them
 LINKS = ("report.html", "workbook.xlsx", "summary.csv", "yearly.csv", "manifest.json")
 
@@ -124,6 +126,8 @@ def publish(
         )
     for sc in scenarios:
         start_stock(sc)  # bad input before any work
+    # the code's commit, taken before this run rewrites the committed results
+    commit = git_commit(Path(__file__).resolve().parent)
     entries = []
     for path, sc in zip(paths, scenarios, strict=True):
         out = root / sc.name
@@ -164,7 +168,6 @@ def publish(
         if log:
             log(f"{sc.name}: {h.replications} replications in {wall:.1f} s -> {out}/")
         del ds
-    commit = git_commit(Path(__file__).resolve().parent)  # the code's checkout
     made = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     _atomic_write(root / "index.html", index_html(entries, root, commit, made))
     _atomic_write(root / "README.md", index_markdown(entries, root, commit, made))
@@ -202,14 +205,45 @@ def _euros(e: Entry) -> str:
     return "" if e.euros_per_year is None else f"{e.euros_per_year / 1e6:,.0f}"
 
 
+def ignored_by_git(paths: list[Path]) -> set[Path]:
+    """Those of ``paths`` that git ignores (not in the repository); none outside git."""
+    if not paths:
+        return set()
+    try:
+        res = subprocess.run(
+            ["git", "check-ignore", "--stdin"],
+            cwd=paths[0].parent,
+            input="\n".join(str(p.resolve()) for p in paths),
+            capture_output=True,
+            text=True,
+        )
+    except OSError:
+        return set()
+    if res.returncode not in (0, 1):  # 128: not a git checkout
+        return set()
+    return {Path(line).resolve() for line in res.stdout.splitlines() if line}
+
+
 def index_html(entries: list[Entry], root: Path, commit: str, made: str) -> str:
-    """A plain, self-contained page linking every scenario's results."""
+    """A plain, self-contained page linking every scenario's results; files that
+    are not in the repository (for size) are marked, so a reader of the
+    repository knows why such a link is missing there."""
     esc = html.escape
+    files = [e.folder / f for e in entries for f in LINKS if (e.folder / f).exists()]
+    local = ignored_by_git(files)
     rows = []
     for e in entries:
         rel = e.folder.relative_to(root) if e.folder.is_relative_to(root) else e.folder
         links = " ".join(
-            f'<a href="{esc(str(rel / f))}">{esc(f)}</a>' for f in LINKS if (e.folder / f).exists()
+            f'<a href="{esc(str(rel / f))}"'
+            + (
+                ' class="local" title="written by make forecast; not in the repository"'
+                if (e.folder / f).resolve() in local
+                else ""
+            )
+            + f">{esc(f)}</a>"
+            for f in LINKS
+            if (e.folder / f).exists()
         )
         hashes = "<br>".join(
             f"{esc(f)} <code>{esc(h[:12])}</code>"
@@ -238,6 +272,8 @@ table {{ border-collapse: collapse; font-size: 0.9em; }}
 th, td {{ border: 1px solid #ccc; padding: 0.4em 0.6em; vertical-align: top; text-align: left; }}
 th {{ background: #f0f0f0; }}
 code {{ font-size: 0.85em; }}
+a.local {{ color: #777; }}
+a.local::after {{ content: "*"; }}
 </style></head><body>
 <h1>capaciteit: forecast artifacts</h1>
 <p>Every scenario in <code>scenarios/</code>, run by <code>make forecast</code>
@@ -255,9 +291,8 @@ most. <b>EUR m/yr</b>: mean yearly cost of the projected occupancy.</p>
 <th>sha256 of the summaries</th></tr>
 {chr(10).join(rows)}
 </table>
-<p><small>Not committed to the repository, for size: <code>occupancy.nc</code> (every
-replication and day), and the reports and workbooks of all scenarios but the baseline
-and the current forecast; <code>make forecast</code> writes them.</small></p>
+<p><small>* Not in the repository, for size (as <code>occupancy.nc</code>, every
+replication and day): <code>make forecast</code> writes them.</small></p>
 </body></html>
 """
 
@@ -282,6 +317,13 @@ def index_markdown(entries: list[Entry], root: Path, commit: str, made: str) -> 
             f"| [{e.name}]({rel}/) | {title} | {e.start} to {e.end} | {e.replications:,} / "
             f"{e.seed} | {_verdict(e)} | {_gap(e)} | {_euros(e)} |"
         )
+    featured = sorted(
+        (e for e in entries if e.name in FEATURED), key=lambda e: FEATURED.index(e.name)
+    )
+    for e in featured:
+        if (e.folder / "fan.png").exists():
+            rel = e.folder.relative_to(root) if e.folder.is_relative_to(root) else e.folder
+            lines += ["", f"## {e.name}: {e.title}", "", f"![{e.name}]({rel}/fan.png)"]
     lines += [
         "",
         "Shortage: the first year in which a day above the shortage threshold has a "
