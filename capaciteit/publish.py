@@ -87,7 +87,16 @@ def git_commit(where: Path) -> str:
             ["git", "rev-parse", "HEAD"], cwd=where, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
+            # the code's state: results/ is what this command rewrites
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                ":(top)",
+                ":(top,exclude)results/",
+            ],
             cwd=where,
             capture_output=True,
             text=True,
