@@ -21,7 +21,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from . import capacity, headline, results
+from . import capacity, results
+from .headline import Headline
+from .headline import headline as _headline
 
 
 @xr.register_dataset_accessor("cap")
@@ -94,9 +96,9 @@ class CapaciteitAccessor:
         """Usable places needed per year and unit for at most ``risk`` of a shortage day."""
         return capacity.need(self._ds, risk=risk, level=level)
 
-    def headline(self, risk: float = 0.05, unit: str = "total") -> headline.Headline:
+    def headline(self, risk: float = 0.05, unit: str = "total") -> Headline:
         """Will there be a shortage, when, how likely, how many places, how many euros."""
-        return headline.headline(self._ds, risk=risk, unit=unit)
+        return _headline(self._ds, risk=risk, unit=unit)
 
     def fan(self, unit: str = "total", ax=None, lang: str = "en"):
         """Fan chart of occupancy (P10-P90, P50) against capacity; returns the axes."""

@@ -62,16 +62,22 @@ def add_places(knots: np.ndarray, values: np.ndarray, changes):
     return knots, values
 
 
+def _same(c):
+    return c
+
+
 def sentence_factor(
-    sc: Scenario, stream, sentence: np.ndarray, t_sentence: np.ndarray, day_of
+    sc: Scenario, stream, sentence: np.ndarray, t_sentence: np.ndarray, day_of, at=_same
 ) -> np.ndarray:
     """Sentences (days, as drawn) after the sentence-length policies: those in a
-    policy's class imposed in its period are multiplied by its factor."""
+    policy's class imposed in its period are multiplied by its factor. ``at(c)``
+    is the day (per person) that the forecast's stay changes will move to day
+    ``c`` (:meth:`~capaciteit.sentencing.Warp.judge`)."""
     out = sentence
     for p in sc.policy:
         if isinstance(p, SentenceLengths) and _applies(p, stream):
-            end = day_of(p.end) if p.end else np.inf
-            hit = (t_sentence >= day_of(p.start)) & (t_sentence < end)
+            end = at(day_of(p.end)) if p.end else np.inf
+            hit = (t_sentence >= at(day_of(p.start))) & (t_sentence < end)
             hit &= sentence >= p.min_sentence_days
             if p.max_sentence_days is not None:
                 hit &= sentence <= p.max_sentence_days
@@ -89,30 +95,27 @@ def early_release(
     streams: Streams | None,
     prefix: str,
     day_of,
-    seen=None,
-    unseen=None,
+    at=_same,
 ) -> np.ndarray:
     """Release days after the early-release policies (never before ``earliest``).
 
-    ``seen(t)`` is where the forecast's stay changes will move a date and
-    ``unseen`` its inverse (:class:`~capaciteit.sentencing.Warp`): the policy's
-    dates are compared with where the release will end up."""
-    seen = seen or (lambda t: t)
+    ``at(c)`` is the day (per person) that the forecast's stay changes will move
+    to day ``c``: the policy's dates are compared with where the release will
+    end up (:meth:`~capaciteit.sentencing.Warp.judge`)."""
     out = t_end
     for p in sc.policy:
         if not (isinstance(p, EarlyRelease) and _applies(p, stream)) or streams is None:
             continue
-        start, end = day_of(p.start), (day_of(p.end) if p.end else np.inf)
-        when = seen(out)
-        due = (sentence > 0) & (when >= start) & (when < end)
+        start = at(day_of(p.start))
+        end = at(day_of(p.end)) if p.end else np.inf
+        due = (sentence > 0) & (out >= start) & (out < end)
         if p.max_sentence_days is not None:
             due &= sentence <= p.max_sentence_days
         if p.applies_to == "new_admissions":
-            due &= seen(t_adm) >= start
+            due &= t_adm >= start
         u = streams(prefix, stream.name, "policy", p.name).random(len(out))
         due &= u < p.share
         # never before the policy's start or the earliest possible day
-        first = unseen(np.full(len(out), float(start))) if unseen is not None else start
-        new = np.maximum(np.maximum(out - p.days, first), earliest)
+        new = np.maximum(np.maximum(out - p.days, start), earliest)
         out = np.where(due, np.minimum(out, new), out)
     return out

@@ -24,6 +24,7 @@ Paths
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,7 +83,9 @@ class Warp:
     rule that compares a date with a policy's date (a sentence imposed from 1
     January, a release from the policy's start) must judge the date where it will
     end up; otherwise a scenario would differ from its base before the policy
-    starts, and common random numbers would not hold.
+    starts, and common random numbers would not hold. The stretches are
+    increasing maps, so "ends up on or after day c" is "is on or after the day
+    that ends up on c": one threshold per policy date and person (:meth:`judge`).
     """
 
     starts: np.ndarray  # year starts b, ascending
@@ -103,6 +106,25 @@ class Warp:
             if r != 1.0:
                 t = np.where((t_event <= b) & (t > b), b + (t - b) / r, t)
         return t
+
+    def judge(self, t_event: np.ndarray) -> Callable[[float], float | np.ndarray]:
+        """``at(c)``: per person, the date before the stretches that they move to
+        day ``c``; ``t >= at(c)`` is ``self(t_event, t) >= c``. A day before the
+        first stretch needs no warp (it is ``c`` itself)."""
+        starts = np.asarray(self.starts, dtype=float)
+        if not starts.size or np.all(self.ratios == 1.0):
+            return lambda c: c
+        reps = np.r_[starts, np.inf]  # one arrival per group of stretches seen
+        group: list[np.ndarray] = []
+
+        def at(c: float) -> float | np.ndarray:
+            if not np.isfinite(c) or c <= starts[0]:
+                return c
+            if not group:  # who sees which stretches: those from the first b >= arrival
+                group.append(np.searchsorted(starts, t_event, side="left"))
+            return self.inverse(reps, np.full(reps.size, float(c)))[group[0]]
+
+        return at
 
 
 @dataclass
@@ -231,10 +253,7 @@ def timeline(
     """
     n = len(t_event)
 
-    def seen(t: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
-        if warp is None:
-            return t
-        return warp(t_event if idx is None else t_event[idx], t)
+    at = warp.judge(t_event) if warp is not None else (lambda c: c)
 
     if stream.path == "stay":
         return People(
@@ -262,7 +281,7 @@ def timeline(
         t_trial = t_adm
     if scenario is not None and scenario.policy:
         sentence = np.maximum(
-            np.rint(policies.sentence_factor(scenario, stream, sentence, seen(t_sentence), day_of)),
+            np.rint(policies.sentence_factor(scenario, stream, sentence, t_sentence, day_of, at)),
             1.0,
         )
     if release.transition == "sentence_date":
@@ -271,7 +290,7 @@ def timeline(
         basis = t_adm
     else:
         basis = t_sentence - (d.offence_lag if d.offence_lag is not None else 0.0)
-    senb = seen(basis) >= senb_start if force_senb is None else np.full(n, force_senb)
+    senb = basis >= at(senb_start) if force_senb is None else np.full(n, force_senb)
     # the law's day of release, counted from the first day of detention: only
     # sentences of more than a year get v.i., so only they need the rules
     served = sentence
@@ -290,9 +309,7 @@ def timeline(
     t_end = t_adm + custody
     # end phases are planned from the law's release day; an early release then cuts
     # the last of them short (it does not move a phase that began before it)
-    phases = _phases(
-        stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of, seen
-    )
+    phases = _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of, at)
     if scenario is not None and scenario.policy:
         earliest = t_trial if convicted is not None else t_adm
         t_end = policies.early_release(
@@ -305,11 +322,15 @@ def timeline(
             streams,
             prefix,
             day_of,
-            seen=seen,
-            unseen=(lambda t: warp.inverse(t_event, t)) if warp is not None else None,
+            at,
         )
         phases = _cut_phases(phases, t_end)
     return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases)
+
+
+def _of(x: float | np.ndarray, who: np.ndarray) -> float | np.ndarray:
+    """A per-person threshold for the people ``who``, or the same day for all."""
+    return x[who] if isinstance(x, np.ndarray) else x
 
 
 def _cut_phases(phases: list, t_end: np.ndarray) -> list:
@@ -341,7 +362,7 @@ def _release(sentence, senb, d: Draws, idx, release: Release) -> np.ndarray:
     return release_day(sentence, senb, refused, delay)
 
 
-def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of, seen):
+def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of, at):
     """End phases (BBA, penitentiair programma), counted back from release, last first.
 
     Returned sparse, in scenario order: ``(placement, who, start, end)`` with
@@ -364,12 +385,11 @@ def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, 
         ok &= (window_end - start) >= max(p.min_days, 1e-9)
         ok &= d.placement[p.name].random(who.size) < p.share
         basis = {"admission_date": ta, "sentence_date": ts, "phase_start": start}[p.basis]
-        if p.from_ is not None or p.until is not None:
-            basis = seen(basis, who)  # where the forecast's stretches will put it
+        # judged where the forecast's stretches will put the date (Warp.judge)
         if p.from_ is not None:
-            ok &= basis >= day_of(p.from_)
+            ok &= basis >= _of(at(day_of(p.from_)), who)
         if p.until is not None:
-            ok &= basis < day_of(p.until) + 1
+            ok &= basis < _of(at(day_of(p.until) + 1), who)
         out.append((p, who[ok], start[ok], window_end[ok]))
         window_end = np.where(ok, start, window_end)
     return out[::-1]

@@ -412,3 +412,22 @@ def test_policy_scenarios_match_their_base_before_the_policy_starts(name):
         for v in ("occupancy", "capacity")
     ]
     assert any(differs), "the policy changes something after it starts"
+
+
+def test_warp_judges_dates_where_the_stretches_put_them():
+    """``t >= at(c)`` is ``warp(t) >= c`` for every person: a rule compares the
+    date before the forecast's stay changes with one threshold per person."""
+    from capaciteit.sentencing import Warp
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        k = int(rng.integers(1, 11))
+        warp = Warp(np.sort(rng.uniform(0, 3650, k)), rng.uniform(0.7, 1.4, k))
+        t_event = rng.uniform(-400, 4000, 2000)
+        t = t_event + rng.exponential(500, 2000)
+        at = warp.judge(t_event)
+        for c in rng.uniform(-100, 5000, 5):
+            assert np.array_equal(t >= at(c), warp(t_event, t) >= c)
+        back = warp.inverse(t_event, warp(t_event, t))
+        np.testing.assert_allclose(back, t, rtol=0, atol=1e-6)
+    assert Warp(np.array([10.0]), np.array([0.5])).judge(np.zeros(1))(5.0) == 5.0
