@@ -38,7 +38,10 @@ class CapaciteitAccessor:
         self, q: tuple[float, ...] = (0.1, 0.5, 0.9), variable: str = "occupancy"
     ) -> xr.DataArray:
         """Quantiles over replications of a daily variable (default occupancy)."""
-        da = self._ds[variable].quantile(list(q), dim="replication")
+        x = self._ds[variable]
+        if x.chunks is not None:  # dask: quantiles need every replication in one chunk
+            x = x.chunk({"replication": -1})
+        da = x.quantile(list(q), dim="replication")
         da.attrs = dict(self._ds[variable].attrs)
         return da
 

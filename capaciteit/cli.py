@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import time
 import traceback
 from pathlib import Path
+
+import numpy as np
 
 from . import __version__
 from .errors import InputError, ScenarioError
@@ -29,6 +32,23 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def _dask_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--dask", action="store_true", help="run on a local Dask cluster of --workers processes"
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask scheduler, tcp://host:port",
+    )
+
+
+def _scheduler(a: argparse.Namespace):
+    return "dask" if a.dask else a.scheduler
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="capaciteit", description="Dutch prison capacity model.")
     p.add_argument("--version", action="version", version=f"capaciteit {__version__}")
@@ -40,9 +60,28 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/")
     r.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
     g = r.add_mutually_exclusive_group()
-    g.add_argument("--dask", action="store_true", help="run on a local Dask cluster (issue #6)")
-    g.add_argument("--scheduler", default=None, help="Dask scheduler address (issue #6)")
-    r.add_argument("--resume", action="store_true", help="continue an interrupted run (issue #6)")
+    g.add_argument(
+        "--dask", action="store_true", help="run on a local Dask cluster of --workers processes"
+    )
+    g.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on a Dask scheduler, tcp://host:port",
+    )
+    r.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run from its replications on disk",
+    )
+    r.add_argument(
+        "--store",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep the replications in this zarr store (default: a hidden folder beside the "
+        "results, removed when the run ends)",
+    )
     r.add_argument("--force", action="store_true", help="replace an existing results folder")
     r.add_argument("--quiet", action="store_true", help="no progress or summary output")
     r.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
@@ -89,6 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--seed", type=int, default=None)
     m.add_argument("-o", "--out", type=Path, default=None, help="default: results/compare/")
     m.add_argument("--workers", type=int, default=None)
+    _dask_flags(m)
     m.add_argument("--force", action="store_true")
     m.add_argument("--quiet", action="store_true")
     m.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
@@ -99,6 +139,7 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--seed", type=int, default=None)
     d.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/need.csv")
     d.add_argument("--workers", type=int, default=None)
+    _dask_flags(d)
     d.add_argument("--quiet", action="store_true")
     for name, what in NOT_YET.items():
         q = sub.add_parser(name, help=f"{what}: not in this version yet")
@@ -114,12 +155,10 @@ def _fail(lines: list[str], code: int = 2) -> int:
 
 def _run(a: argparse.Namespace) -> int:
     from .outputs import write_results
-    from .runner import default_workers, simulate, start_stock
+    from .runner import default_workers, fill_store, prepare, start_stock
     from .scenario import load_scenario
+    from .store import ReplicationStore
 
-    if a.dask or a.scheduler or a.resume:
-        flag = "--dask" if a.dask else "--scheduler" if a.scheduler else "--resume"
-        return _fail([f"capaciteit run: {flag} is not available in this version yet (issue #6)"])
     if a.replications is not None and a.replications < 1:
         return _fail(["capaciteit run: --replications must be >= 1"])
     if a.workers is not None and a.workers < 1:
@@ -133,31 +172,80 @@ def _run(a: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         return _fail([f"{out}: exists and is not a folder"])
     start_stock(sc)  # bad start-stock settings are input errors: before any work
+    n = a.replications if a.replications is not None else sc.scenario.replications
+    seed = a.seed if a.seed is not None else sc.scenario.seed
     workers = a.workers or default_workers()
+    scheduler = _scheduler(a)
+    model, info = prepare(sc)
+    # the replications go to disk as they finish, beside the results folder, so
+    # memory stays bounded and an interrupted run can be resumed
+    partial = a.store if a.store is not None else out.parent / f".{out.name}.partial"
+    if a.force and not a.resume and a.store is None and partial.exists():
+        shutil.rmtree(partial)
+    st = ReplicationStore.open(
+        partial, scenario_hash=sc.content_hash or "", seed=seed, replications=n, resume=a.resume
+    )
+    kept = int(st.done().sum())
     t0 = time.monotonic()
-    progress = bar(sc.name, a.quiet)
-    ds = simulate(sc, replications=a.replications, seed=a.seed, workers=workers, progress=progress)
+    try:
+        fill_store(
+            st,
+            model,
+            seed,
+            info,
+            workers=workers,
+            progress=bar(sc.name, a.quiet),
+            scheduler=scheduler,
+        )
+    except KeyboardInterrupt:
+        print(
+            f"interrupted: {st.progress()} replications kept in {partial}; "
+            "run the same command with --resume to continue",
+            file=sys.stderr,
+        )
+        return 130
+    except BaseException:
+        if not st.done().any() and a.store is None:
+            st.remove()  # nothing worth keeping
+        raise
     wall = time.monotonic() - t0
-    files = write_results(
+    ds = st.dataset()
+    executor = (
+        "dask LocalCluster"
+        if a.dask
+        else f"dask scheduler {a.scheduler}"
+        if a.scheduler
+        else "local processes"
+    )
+    write_results(
         ds,
         out,
         sc.to_dict(),
-        {"scenario_file": str(a.scenario), "wall_time_s": round(wall, 3), "workers": workers},
+        {
+            "scenario_file": str(a.scenario),
+            "wall_time_s": round(wall, 3),
+            "workers": workers,
+            "executor": executor,
+            "resumed_replications": kept,
+        },
         scenario=sc,
         lang=a.lang,
         backtest=_backtest_folder(sc, a.backtest),
     )
     if not a.quiet:
         tot = ds["occupancy"].sel(unit="total")
-        print(f"{sc.name}: {ds.sizes['replication']} replications in {wall:.1f} s -> {out}/")
+        resumed = f" ({kept:,} from the interrupted run)" if kept else ""
+        print(f"{sc.name}: {n} replications{resumed} in {wall:.1f} s -> {out}/")
         for when in _checkpoints(ds):
-            q = tot.sel(time=when).quantile([0.1, 0.5, 0.9]).values
+            q = np.quantile(tot.sel(time=when).values, [0.1, 0.5, 0.9])
             cap = float(ds["capacity"].sel(unit="total", time=when))
             print(
                 f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
                 f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}"
             )
-        del files
+    ds.close()
+    if a.store is None:
+        st.remove()
     return 0
 
 
@@ -295,7 +383,7 @@ def _compare(a: argparse.Namespace) -> int:
     import tempfile
 
     from .compare import check_pairable, compare
-    from .runner import default_workers, start_stock
+    from .runner import default_workers, executor, start_stock
     from .scenario import load_scenario
 
     base = load_scenario(a.base)
@@ -310,14 +398,17 @@ def _compare(a: argparse.Namespace) -> int:
         return _fail([f"{out}: results folder exists; add --force to replace it"])
     n = a.replications or base.scenario.replications
     seed = base.scenario.seed if a.seed is None else a.seed
-    tables = compare(
-        base,
-        alts,
-        n,
-        seed,
-        workers=a.workers or default_workers(),
-        progress=lambda name: bar(name, a.quiet),
-    )
+    workers = a.workers or default_workers()
+    with executor(_scheduler(a), workers) as ex:  # one cluster for every scenario
+        tables = compare(
+            base,
+            alts,
+            n,
+            seed,
+            workers=workers,
+            progress=lambda name: bar(name, a.quiet),
+            scheduler=ex,
+        )
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     tmp.chmod(0o755)
@@ -397,7 +488,14 @@ def _need(a: argparse.Namespace) -> int:
     if n < 2:
         return _fail(["capaciteit need: --replications must be >= 2"])
     workers = a.workers or default_workers()
-    ds = simulate(sc, replications=n, seed=a.seed, workers=workers, progress=bar(sc.name, a.quiet))
+    ds = simulate(
+        sc,
+        replications=n,
+        seed=a.seed,
+        workers=workers,
+        progress=bar(sc.name, a.quiet),
+        scheduler=_scheduler(a),
+    )
     table = need(ds, a.risk)
     out = a.out or Path("results") / sc.name / "need.csv"
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -106,15 +106,24 @@ def compare(
     seed: int,
     workers: int = 1,
     progress: Callable[[str], Callable[[int, int], None]] | None = None,
+    scheduler=None,
 ) -> dict[str, pd.DataFrame]:
     """Run the base and each alternative with the same seed; paired differences
     of each alternative against the base. ``progress(name)`` may give a
-    ``(done, total)`` callback per scenario run."""
+    ``(done, total)`` callback per scenario run; ``scheduler`` as in
+    :func:`~capaciteit.simulate` (pass a Client to start a cluster once)."""
     check_pairable(base, alternatives)
 
     def run(sc: Scenario) -> xr.Dataset:
         cb = progress(sc.name) if progress else None
-        return simulate(sc, replications=replications, seed=seed, workers=workers, progress=cb)
+        return simulate(
+            sc,
+            replications=replications,
+            seed=seed,
+            workers=workers,
+            progress=cb,
+            scheduler=scheduler,
+        )
 
     ds_base = run(base)
     return {alt.name: paired(ds_base, run(alt)) for alt in alternatives}

@@ -109,6 +109,8 @@ def write_results(
             "created_at": ds.attrs["created_at"],
             "wall_time_s": extra.get("wall_time_s"),
             "workers": extra.get("workers"),
+            "executor": extra.get("executor", "local processes"),
+            "resumed_replications": extra.get("resumed_replications", 0),
             "start_stock": {
                 "kind": ds.attrs["start_stock_kind"],
                 "value": ds.attrs["start_stock"],

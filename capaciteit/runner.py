@@ -7,9 +7,12 @@ placed by index, so a run is identical on one process or many.
 
 from __future__ import annotations
 
+import logging
 import os
-from collections.abc import Callable
+import signal
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +21,11 @@ import xarray as xr
 from . import history
 from .calibration import apply, load_or_calibrate
 from .engine import Model, compile_model, run_replication
-from .errors import ScenarioError
+from .errors import InputError, ScenarioError
 from .results import to_dataset
 from .rng import replication_seed
 from .scenario import Scenario
+from .store import Block, ReplicationStore, batches
 
 
 def start_stock(sc: Scenario) -> tuple[int, dict]:
@@ -44,28 +48,142 @@ def start_stock(sc: Scenario) -> tuple[int, dict]:
     }
 
 
-def _batches(n: int, workers: int) -> list[range]:
-    size = max(1, min(50, n // max(1, 4 * workers)))
-    return [range(i, min(n, i + size)) for i in range(0, n, size)]
-
-
 _WORKER_MODEL: Model | None = None  # one compiled model per worker process
 
 
 def _init_worker(model: Model) -> None:
     global _WORKER_MODEL
     _WORKER_MODEL = model
+    # Ctrl-C reaches the whole process group: the parent handles it (keeps what is
+    # done, says how to resume); a worker finishes its batch quietly
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_batch(seed: int, reps: range) -> tuple[range, dict[str, np.ndarray]]:
+def _run_batch(seed: int, reps: range) -> tuple[range, Block]:
     """Replications ``reps`` stacked per variable: one large array each travels back
     (small ones, one per replication, would fragment the parent's heap)."""
     assert _WORKER_MODEL is not None
-    return reps, _stack([run_replication(_WORKER_MODEL, replication_seed(seed, r)) for r in reps])
+    return reps, _batch(_WORKER_MODEL, seed, reps)
 
 
-def _stack(results: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+def _batch(model: Model, seed: int, reps: range) -> Block:
+    return _stack([run_replication(model, replication_seed(seed, r)) for r in reps])
+
+
+def _dask_batch(model: Model, seed: int, start: int, stop: int) -> Block:
+    return _batch(model, seed, range(start, stop))
+
+
+def _stack(results: list[Block]) -> Block:
     return {k: np.stack([r[k] for r in results]) for k in results[0]}
+
+
+def _versions() -> dict[str, str]:
+    import capaciteit
+
+    return {"capaciteit": capaciteit.__version__, "numpy": np.__version__}
+
+
+@contextmanager
+def executor(scheduler=None, workers: int = 1) -> Iterator:
+    """What runs the replications, for a whole command: None (local processes),
+    or a dask.distributed Client: the caller's, one on a new LocalCluster of
+    ``workers`` processes (``"dask"``), or one connected to a scheduler address.
+    One client serves every run of a command, so a cluster starts once."""
+    if scheduler is None:
+        yield None
+        return
+    from distributed import Client, LocalCluster
+
+    if isinstance(scheduler, Client):
+        yield scheduler
+        return
+    if scheduler == "dask":
+        with (
+            LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    try:
+        client = Client(str(scheduler), timeout=10)
+    except (OSError, TimeoutError, ValueError) as e:
+        raise InputError([("", "--scheduler", f"cannot reach {scheduler}: {e}")]) from None
+    with client:
+        yield client
+
+
+def _check_workers(client) -> None:
+    """Workers running other code would give other numbers: refuse them."""
+    mine = _versions()
+    for addr, theirs in client.run(_versions).items():
+        if theirs != mine:
+            raise InputError(
+                [
+                    (
+                        "",
+                        "--scheduler",
+                        f"worker {addr} runs {theirs}, this process {mine}: "
+                        "install the same versions on the cluster",
+                    )
+                ]
+            )
+
+
+def run_batches(
+    model: Model,
+    seed: int,
+    todo: list[range],
+    workers: int = 1,
+    scheduler=None,
+) -> Iterator[tuple[range, Block]]:
+    """Run the batches ``todo``; yield ``(replications, arrays)`` as each finishes.
+
+    ``scheduler``: None for local processes (``workers`` of them; one runs in this
+    process), ``"dask"`` for a LocalCluster of ``workers`` processes, a scheduler
+    address (``tcp://host:port``) or a ``distributed.Client``. Numbers do not depend
+    on the choice: replication r always draws from ``replication_seed(seed, r)``.
+    """
+    if not todo:
+        return
+    if scheduler is not None:
+        from distributed import as_completed as dask_completed
+
+        with executor(scheduler, workers) as client:
+            _check_workers(client)
+            # broadcast: every worker holds the model, so losing one loses no input
+            mf = client.scatter(model, broadcast=True, hash=False)
+            futures = [
+                client.submit(_dask_batch, mf, seed, b.start, b.stop, pure=False) for b in todo
+            ]
+            where = {f.key: b for f, b in zip(futures, todo, strict=True)}
+            done = dask_completed(futures, with_results=True)
+            del futures  # as_completed holds them until yielded: each block is freed once used
+            for fut, block in done:
+                reps = where[fut.key]
+                fut.release()
+                yield reps, block
+        return
+    if workers <= 1 or len(todo) == 1:
+        for b in todo:
+            yield b, _batch(model, seed, b)
+        return
+    pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(model,))
+    try:
+        # as_completed drops its references to futures it has yielded: hold none
+        # here either, so each block is freed once used
+        for fut in as_completed([pool.submit(_run_batch, seed, b) for b in todo]):
+            reps, block = fut.result()
+            del fut
+            yield reps, block
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_model(
@@ -74,37 +192,19 @@ def run_model(
     seed: int,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    scheduler=None,
 ) -> dict[str, np.ndarray]:
-    """Run replications 0..n-1 of a compiled model; arrays stacked by replication."""
+    """Run replications 0..n-1 of a compiled model in memory; arrays stacked by replication."""
     out: dict[str, np.ndarray] = {}
-
-    def store(reps: range, block: dict[str, np.ndarray]) -> None:
+    done = 0
+    for reps, block in run_batches(model, seed, batches(replications), workers, scheduler):
         for k, v in block.items():
             if k not in out:
                 out[k] = np.empty((replications, *v.shape[1:]), v.dtype)
             out[k][reps.start : reps.stop] = v
-
-    done = 0
-    if workers <= 1 or replications == 1:
-        for r in range(replications):
-            store(range(r, r + 1), _stack([run_replication(model, replication_seed(seed, r))]))
-            done += 1
-            if progress:
-                progress(done, replications)
-        return out
-    with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(model,)) as pool:
-        # as_completed drops its references to futures it has yielded: hold none
-        # here either, so each block is freed once stored
-        jobs = as_completed(
-            [pool.submit(_run_batch, seed, b) for b in _batches(replications, workers)]
-        )
-        for fut in jobs:
-            reps, block = fut.result()
-            del fut
-            store(reps, block)
-            done += len(reps)
-            if progress:
-                progress(done, replications)
+        done += len(reps)
+        if progress:
+            progress(done, replications)
     return out
 
 
@@ -121,6 +221,10 @@ def simulate(
     seed: int | None = None,
     workers: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    scheduler=None,
+    store: str | Path | None = None,
+    resume: bool = False,
 ) -> xr.Dataset:
     """Run a scenario and return the occupancy dataset (see the contract).
 
@@ -133,12 +237,37 @@ def simulate(
     seed : int, optional
         Seed of the run (default: the scenario's ``seed``).
     workers : int
-        Local processes; results do not depend on it.
+        Local processes, or the LocalCluster's size with ``scheduler="dask"``;
+        results do not depend on it.
+    scheduler : None, "dask", str or distributed.Client
+        Run on Dask: ``"dask"`` starts a LocalCluster, an address such as
+        ``"tcp://host:8786"`` connects to a running scheduler, a Client is used as is.
+    store : path, optional
+        A folder for the replications on disk (a zarr store, written as batches
+        finish). The dataset returned then reads lazily from it (dask), so memory
+        stays bounded however many replications; without it, all are in memory.
+    resume : bool
+        Continue the interrupted run kept in ``store`` (same scenario, seed and
+        replications): only the batches not on disk are run.
     """
     n = int(replications if replications is not None else scenario.scenario.replications)
     s = int(seed if seed is not None else scenario.scenario.seed)
     if n < 1:
         raise ValueError("replications must be >= 1")
+    model, info = prepare(scenario)
+    if store is None:
+        arrays = run_model(model, n, s, workers=workers, progress=progress, scheduler=scheduler)
+        return to_dataset(model, arrays, seed=s, start_stock=info)
+    st = ReplicationStore.open(
+        store, scenario_hash=scenario.content_hash or "", seed=s, replications=n, resume=resume
+    )
+    fill_store(st, model, s, info, workers=workers, progress=progress, scheduler=scheduler)
+    return st.dataset()
+
+
+def prepare(scenario: Scenario) -> tuple[Model, dict]:
+    """The compiled model of a scenario (calibrated when it asks) and where its
+    start stock comes from."""
     count, info = start_stock(scenario)
     cal = None
     if scenario.inflow.calibrate:
@@ -155,8 +284,30 @@ def simulate(
     except ValueError as e:  # e.g. a start stock with no stream to draw it from
         where = (scenario.source_file or "", "scenario.start_stock", str(e))
         raise ScenarioError([where]) from None
-    arrays = run_model(model, n, s, workers=workers, progress=progress)
-    return to_dataset(model, arrays, seed=s, start_stock=info)
+    return model, info
+
+
+def fill_store(
+    st: ReplicationStore,
+    model: Model,
+    seed: int,
+    info: dict,
+    workers: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    scheduler=None,
+) -> None:
+    """Run the batches the store lacks, writing each as it arrives."""
+    todo = st.todo()
+    done = st.replications - sum(len(b) for b in todo)
+    if progress and done:
+        progress(done, st.replications)
+    for reps, block in run_batches(model, seed, todo, workers, scheduler):
+        if not st.created():
+            st.create(model, block, seed=seed, start_stock=info)
+        st.write(reps, block)
+        done += len(reps)
+        if progress:
+            progress(done, st.replications)
 
 
 def calibration_path(scenario: Scenario) -> Path | None:
