@@ -11,6 +11,7 @@ import argparse
 import os
 import shutil
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -379,9 +380,6 @@ def _backtest(a: argparse.Namespace) -> int:
 
 
 def _compare(a: argparse.Namespace) -> int:
-    import shutil
-    import tempfile
-
     from .compare import check_pairable, compare
     from .runner import default_workers, executor, start_stock
     from .scenario import load_scenario
@@ -399,7 +397,11 @@ def _compare(a: argparse.Namespace) -> int:
     n = a.replications or base.scenario.replications
     seed = base.scenario.seed if a.seed is None else a.seed
     workers = a.workers or default_workers()
-    with executor(_scheduler(a), workers) as ex:  # one cluster for every scenario
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        executor(_scheduler(a), workers) as ex,  # one cluster for every scenario
+        tempfile.TemporaryDirectory(prefix=f".{out.name}-store-", dir=out.parent) as store,
+    ):
         tables = compare(
             base,
             alts,
@@ -408,8 +410,8 @@ def _compare(a: argparse.Namespace) -> int:
             workers=workers,
             progress=lambda name: bar(name, a.quiet),
             scheduler=ex,
+            store=Path(store),
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     tmp.chmod(0o755)
     try:
@@ -488,17 +490,21 @@ def _need(a: argparse.Namespace) -> int:
     if n < 2:
         return _fail(["capaciteit need: --replications must be >= 2"])
     workers = a.workers or default_workers()
-    ds = simulate(
-        sc,
-        replications=n,
-        seed=a.seed,
-        workers=workers,
-        progress=bar(sc.name, a.quiet),
-        scheduler=_scheduler(a),
-    )
-    table = need(ds, a.risk)
     out = a.out or Path("results") / sc.name / "need.csv"
     out.parent.mkdir(parents=True, exist_ok=True)
+    # replications on disk while the peaks are taken: memory stays bounded
+    with tempfile.TemporaryDirectory(prefix=f".{out.name}-store-", dir=out.parent) as store:
+        ds = simulate(
+            sc,
+            replications=n,
+            seed=a.seed,
+            workers=workers,
+            progress=bar(sc.name, a.quiet),
+            scheduler=_scheduler(a),
+            store=Path(store) / "replications",
+        )
+        table = need(ds, a.risk)
+        ds.close()
     tmp = out.with_name(f".{out.name}.tmp")
     table.to_csv(tmp, index=False, float_format="%.6g")
     tmp.replace(out)

@@ -12,6 +12,7 @@ exactly zero.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -107,14 +108,17 @@ def compare(
     workers: int = 1,
     progress: Callable[[str], Callable[[int, int], None]] | None = None,
     scheduler=None,
+    store: Path | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Run the base and each alternative with the same seed; paired differences
     of each alternative against the base. ``progress(name)`` may give a
     ``(done, total)`` callback per scenario run; ``scheduler`` as in
-    :func:`~capaciteit.simulate` (pass a Client to start a cluster once)."""
+    :func:`~capaciteit.simulate` (pass a Client to start a cluster once);
+    ``store``: a folder for the replications on disk (one store per scenario), so
+    memory stays bounded however many replications."""
     check_pairable(base, alternatives)
 
-    def run(sc: Scenario) -> xr.Dataset:
+    def run(k: int, sc: Scenario) -> xr.Dataset:
         cb = progress(sc.name) if progress else None
         return simulate(
             sc,
@@ -123,7 +127,8 @@ def compare(
             workers=workers,
             progress=cb,
             scheduler=scheduler,
+            store=None if store is None else Path(store) / f"{k}-{sc.name}",
         )
 
-    ds_base = run(base)
-    return {alt.name: paired(ds_base, run(alt)) for alt in alternatives}
+    ds_base = run(0, base)
+    return {alt.name: paired(ds_base, run(k, alt)) for k, alt in enumerate(alternatives, 1)}

@@ -302,3 +302,35 @@ def test_an_interrupted_run_resumes_to_the_same_numbers(small, cli_reference, tm
     assert not partial.exists()  # the store goes once the results are in place
     assert_identical(cli_reference.drop_attrs(), _load(out).drop_attrs())
     assert json.loads((out / "manifest.json").read_text())["resumed_replications"] == kept
+
+
+def test_cli_store_keeps_the_replications(small, cli_reference, tmp_path):
+    """``--store DIR`` keeps the zarr store after the run; a second run with
+    ``--resume`` reuses it without running anything and writes the same results."""
+    store = tmp_path / "kept"
+    r = _run("run", small, "-o", tmp_path / "a", "--store", store, "--workers", "2", "--quiet")
+    assert r.returncode == 0, r.stderr
+    with xr.open_zarr(store / "replications.zarr") as z:
+        np.testing.assert_array_equal(z["occupancy"].values, cli_reference["occupancy"].values)
+    r = _run("run", small, "-o", tmp_path / "b", "--store", store, "--resume", "--quiet")
+    assert r.returncode == 0, r.stderr
+    manifest = json.loads((tmp_path / "b" / "manifest.json").read_text())
+    assert manifest["resumed_replications"] == 24
+    assert_identical(cli_reference.drop_attrs(), _load(tmp_path / "b").drop_attrs())
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "kept"]
+
+
+def test_compare_and_need_leave_no_store_behind(small, tmp_path):
+    sc = tmp_path / "same.toml"
+    sc.write_text(small.read_text().replace('name = "small"', 'name = "same"'))
+    out = tmp_path / "res"
+    r = _run("compare", small, sc, "-n", "6", "-o", out / "cmp", "--quiet")
+    assert r.returncode == 0, r.stderr
+    import pandas as pd
+
+    table = pd.read_csv(out / "cmp" / "small-vs-same.csv")
+    assert len(table) == 1 * 3 * 4  # years x units (main, bba, total) x metrics
+    assert (table["difference"].fillna(0) == 0).all()  # the same scenario: identical paths
+    r = _run("need", small, "-n", "6", "-o", out / "need.csv", "--quiet")
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["cmp", "need.csv"]
