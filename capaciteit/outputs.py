@@ -81,6 +81,14 @@ def write_results(
         encoding = {
             v: {"zlib": True, "complevel": 1} for v in ds.data_vars if ds[v].dtype.kind in "iuf"
         }
+        for v in ds.data_vars:
+            if "replication" in ds[v].dims:
+                # the store's chunks (a batch of replications, all days, one unit):
+                # written from dask chunk by chunk, each HDF5 chunk is written once
+                encoding[v]["chunksizes"] = tuple(
+                    min(50, n) if d == "replication" else n if d == "time" else 1
+                    for d, n in ds[v].sizes.items()
+                )
         # one variable at a time: the encoder's copies then stay one variable large
         big = [v for v in ds.data_vars if "replication" in ds[v].dims]
         nc = tmp / "occupancy.nc"

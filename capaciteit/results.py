@@ -199,7 +199,7 @@ def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
             over = short = np.full(len(starts), np.nan)
         else:
             over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
-            short = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1).mean(axis=0)
+            short = np.maximum.reduceat(shortage_days(ds, u, occ), starts, axis=1).mean(axis=0)
         wait = np.add.reduceat(ds["waiting"].sel(unit=u).values, starts, axis=1) / days
         adm = np.add.reduceat(ds["admissions"].sel(unit=u).values, starts, axis=1)
         rows.append(
