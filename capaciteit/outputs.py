@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from . import __version__, history
-from .results import monthly_summary, yearly_summary
+from .results import monthly_summary, reuse, yearly_summary
 from .scenario import Scenario
 
 
@@ -53,7 +53,14 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_results(
+def write_results(ds: xr.Dataset, *args, **kwargs) -> list[Path]:
+    """Write a run's results folder atomically (see :func:`_write_results`); the
+    yearly and monthly reductions the files share are computed once."""
+    with reuse(ds):
+        return _write_results(ds, *args, **kwargs)
+
+
+def _write_results(
     ds: xr.Dataset,
     out: Path,
     scenario_dict: dict,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -174,14 +176,41 @@ def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> n
     return occ > limit  # NaN compares False
 
 
+_MEMO: dict[int, tuple[xr.Dataset, dict]] = {}
+
+
+@contextmanager
+def reuse(ds: xr.Dataset) -> Iterator[None]:
+    """Within the block, :func:`yearly` and :func:`monthly_summary` of this very
+    dataset are computed once: the report, workbook and headline each ask for them,
+    and on a run of 10,000 replications read from disk each pass costs seconds."""
+    _MEMO[id(ds)] = (ds, {})
+    try:
+        yield
+    finally:
+        _MEMO.pop(id(ds), None)
+
+
+def _memo(ds: xr.Dataset, key: str, make):
+    held = _MEMO.get(id(ds))
+    if held is None or held[0] is not ds:
+        return make(ds)
+    if key not in held[1]:
+        held[1][key] = make(ds)
+    return held[1][key].copy()
+
+
 def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
     """Per month and unit: P10/P50/P90 over replications of the monthly mean
     occupancy, its mean, the mean capacity, the share of replications with at
     least one day over capacity that month and with at least one shortage day
     (above the threshold: usable places less the margin; both empty where no
-    capacity is set), the mean number waiting and the mean admissions.
+    capacity is set), the mean number waiting and the mean admissions."""
+    return _memo(ds, "monthly", _monthly_summary)
 
-    Works unit by unit on the integer arrays, so memory stays small however many
+
+def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
+    """Works unit by unit on the integer arrays, so memory stays small however many
     replications the run has.
     """
     months = ds["time"].values.astype("datetime64[M]")
@@ -242,9 +271,12 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
     """Per replication, year and unit: mean and peak occupancy, whether any day
     was a shortage (occupancy above the threshold: usable places less the
     margin, plus places a response opened), the cost in euros and the mean
-    number waiting. The basis of summaries and comparisons.
+    number waiting. The basis of summaries and comparisons."""
+    return _memo(ds, "yearly", _yearly)
 
-    Works unit by unit on the integer arrays (as :func:`monthly_summary`), so a
+
+def _yearly(ds: xr.Dataset) -> xr.Dataset:
+    """Works unit by unit on the integer arrays (as :func:`monthly_summary`), so a
     national run of 1,000 replications needs no float copy of the daily cube.
     """
     years = ds["time"].dt.year.values
