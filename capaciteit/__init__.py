@@ -17,7 +17,7 @@ __version__ = "0.1.0"
 from . import accessor as _accessor  # noqa: F401  (registers ds.cap)
 from .capacity import need
 from .compare import compare, paired
-from .errors import DataError, InputError, ScenarioError
+from .errors import DataError, InputError, ScenarioError, ScenarioWarning
 from .headline import Headline, headline
 from .release import conditional_release_day
 from .results import monthly_summary, yearly, yearly_summary
@@ -30,6 +30,7 @@ __all__ = [
     "InputError",
     "Scenario",
     "ScenarioError",
+    "ScenarioWarning",
     "__version__",
     "compare",
     "conditional_release_day",

@@ -305,7 +305,7 @@ def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
     """Fit the four stay parameters; return the overlay and the fit report."""
     from .engine import compile_model
 
-    model = compile_model(sc, 0)
+    model = compile_model(sc, 0, warn=False)  # a fit, not a run: no cautions
     t0 = model.day_of(origin) - 365.0  # people arriving a year before the origin
     streams = Streams(np.random.SeedSequence(2021))
     overlay: list[dict] = []

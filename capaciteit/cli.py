@@ -14,15 +14,17 @@ import sys
 import tempfile
 import time
 import traceback
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from . import __version__
-from .errors import InputError, ScenarioError
+from .errors import InputError, ScenarioError, ScenarioWarning, one_line
 from .progress import bar
 
 NOT_YET: dict[str, str] = {}
+_python_show_warning = warnings.showwarning
 BASELINE = Path("scenarios/baseline.toml")
 BACKTEST = Path("results/backtest")
 
@@ -31,6 +33,32 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # usage errors are bad input: exit 2, one line
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes more, the scenario file's seed no more
+MAX_REPLICATIONS = 1_000_000  # the same cap as a scenario file's [scenario] replications
+
+
+def _seed(text: str) -> int:
+    """A --seed value: a whole number in the scenario file's range, checked before any work."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= v <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{v} is outside 0..{MAX_SEED}")
+    return v
+
+
+def _replications(text: str) -> int:
+    """A -n value; the lower bound each command needs is checked by the command."""
+    try:
+        v = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if v > MAX_REPLICATIONS:
+        raise argparse.ArgumentTypeError(f"{v} is more than {MAX_REPLICATIONS:,}")
+    return v
 
 
 def _dask_flags(p: argparse.ArgumentParser) -> None:
@@ -56,8 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="run a scenario and write its results folder")
     r.add_argument("scenario", type=Path)
-    r.add_argument("-n", "--replications", type=int, default=None)
-    r.add_argument("--seed", type=int, default=None)
+    r.add_argument("-n", "--replications", type=_replications, default=None)
+    r.add_argument("--seed", type=_seed, default=None)
     r.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/")
     r.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
     g = r.add_mutually_exclusive_group()
@@ -94,7 +122,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     u = sub.add_parser("publish", help="run every scenario given and write an index of results")
     u.add_argument("scenarios", type=Path, nargs="+")
-    u.add_argument("-n", "--replications", type=int, default=None, help="default: each scenario's")
+    u.add_argument(
+        "-n", "--replications", type=_replications, default=None, help="default: each scenario's"
+    )
     u.add_argument("-o", "--out", type=Path, default=Path("results"))
     u.add_argument("--workers", type=int, default=None)
     u.add_argument("--force", action="store_true", help="replace existing results folders")
@@ -116,8 +146,8 @@ def _parser() -> argparse.ArgumentParser:
     b = sub.add_parser("backtest", help="score the whole chain from rolling origins")
     b.add_argument("scenario", type=Path, nargs="?", default=BASELINE)
     b.add_argument("--origins", default="2010-2019", help="years, e.g. 2010-2019 or 2012,2016")
-    b.add_argument("-n", "--replications", type=int, default=200)
-    b.add_argument("--seed", type=int, default=1)
+    b.add_argument("-n", "--replications", type=_replications, default=200)
+    b.add_argument("--seed", type=_seed, default=1)
     b.add_argument("-o", "--out", type=Path, default=Path("results/backtest"))
     b.add_argument("--workers", type=int, default=None)
     b.add_argument("--force", action="store_true")
@@ -125,8 +155,8 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("compare", help="paired differences of scenarios against a base")
     m.add_argument("base", type=Path)
     m.add_argument("alternatives", type=Path, nargs="+")
-    m.add_argument("-n", "--replications", type=int, default=None)
-    m.add_argument("--seed", type=int, default=None)
+    m.add_argument("-n", "--replications", type=_replications, default=None)
+    m.add_argument("--seed", type=_seed, default=None)
     m.add_argument("-o", "--out", type=Path, default=None, help="default: results/compare/")
     m.add_argument("--workers", type=int, default=None)
     _dask_flags(m)
@@ -136,8 +166,8 @@ def _parser() -> argparse.ArgumentParser:
     d = sub.add_parser("need", help="capacity needed for a risk of a shortage day per year")
     d.add_argument("scenario", type=Path)
     d.add_argument("--risk", type=float, default=0.05)
-    d.add_argument("-n", "--replications", type=int, default=None)
-    d.add_argument("--seed", type=int, default=None)
+    d.add_argument("-n", "--replications", type=_replications, default=None)
+    d.add_argument("--seed", type=_seed, default=None)
     d.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/need.csv")
     d.add_argument("--workers", type=int, default=None)
     _dask_flags(d)
@@ -164,8 +194,6 @@ def _run(a: argparse.Namespace) -> int:
         return _fail(["capaciteit run: --replications must be >= 1"])
     if a.workers is not None and a.workers < 1:
         return _fail(["capaciteit run: --workers must be >= 1"])
-    if a.seed is not None and a.seed < 0:
-        return _fail(["capaciteit run: --seed must be >= 0"])
     sc = load_scenario(a.scenario)
     out = a.out if a.out is not None else Path("results") / sc.name
     if out.exists() and not a.force:
@@ -264,14 +292,14 @@ def _checkpoints(ds) -> list:
 
 
 def _validate(a: argparse.Namespace) -> int:
-    from .runner import start_stock
+    from .runner import prepare
     from .scenario import load_scenario
 
     lines: list[str] = []
     for path in a.scenarios:
         try:
             sc = load_scenario(path)
-            start_stock(sc)
+            prepare(sc)  # what a run checks before any work, and its warnings
             print(f"{path}: ok")
         except InputError as e:
             lines += e.lines()
@@ -521,11 +549,27 @@ def _need(a: argparse.Namespace) -> int:
     return 0
 
 
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A scenario warning is one line, ``warning: FILE: key: text``, not Python's
+    two-line ``file:line: Category: text`` with a source line the user never wrote."""
+    if issubclass(category, ScenarioWarning):
+        print(f"warning: {one_line(str(message))}", file=file or sys.stderr)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         a = _parser().parse_args(argv)
     except SystemExit as e:  # usage errors (2), --help and --version (0)
         return int(e.code or 0)
+    with warnings.catch_warnings():  # restored after: main() is also called in-process
+        warnings.simplefilter("always", ScenarioWarning)  # each command shows its own
+        warnings.showwarning = _show_warning
+        return _main(a)
+
+
+def _main(a: argparse.Namespace) -> int:
     try:
         if a.command == "run":
             return _run(a)

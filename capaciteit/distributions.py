@@ -22,8 +22,16 @@ def lognormal_params(mean: float, sd: float) -> tuple[float, float]:
     return math.log(mean) - s2 / 2, math.sqrt(s2)
 
 
+LONGEST = 1e7
+"""Days: a longer draw (a far tail) is cut to this, which outlasts any run."""
+
+
 def sample(spec, rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` draws in days (float64)."""
+    """``n`` draws in days (float64), at most :data:`LONGEST`."""
+    return np.minimum(_sample(spec, rng, n), LONGEST)
+
+
+def _sample(spec, rng: np.random.Generator, n: int) -> np.ndarray:
     if isinstance(spec, Lognormal):
         mu, sigma = lognormal_params(spec.mean_days, spec.sd_days)
         return rng.lognormal(mu, sigma, n)  # exp(mu + sigma z): the same z, moved

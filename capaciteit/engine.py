@@ -1,9 +1,10 @@
 """One replication: streams -> people -> units -> daily counts.
 
-The engine reads no files and prints nothing. :func:`compile_model` turns a
-validated scenario into day-indexed arrays once; :func:`run_replication` runs
-one replication from its seed sequence and returns plain numpy arrays, which
-the runner assembles into an ``xarray.Dataset``.
+The engine reads no files and prints nothing (a scenario whose results need
+care gets a :class:`~capaciteit.errors.ScenarioWarning`, :func:`cautions`).
+:func:`compile_model` turns a validated scenario into day-indexed arrays once;
+:func:`run_replication` runs one replication from its seed sequence and
+returns plain numpy arrays, which the runner assembles into an ``xarray.Dataset``.
 
 Layers (see ``docs/model.md``):
 
@@ -21,11 +22,14 @@ Layers (see ``docs/model.md``):
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from . import policies, responses
+from . import distributions, policies, responses
+from .errors import ScenarioWarning
 from .inflow import arrival_times, rate_pieces
 from .rng import Streams
 from .scenario import Scenario
@@ -36,6 +40,9 @@ from .wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 FAR_PAST = -1e12
 POOL = 40000
 """Candidates per stream in a scenario's pool of possible residents."""
+FAR_YEARS = 15
+"""A forecast reaching further past its data than this gets a warning (the
+back-test scores horizons up to 5 years)."""
 
 
 @dataclass(frozen=True)
@@ -96,10 +103,11 @@ class Model:
         return start + np.arange(self.n_days)
 
 
-def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
+def compile_model(sc: Scenario, start_stock: int = 0, forecast=None, warn: bool = True) -> Model:
     """Day-indexed arrays of a scenario; ``start_stock`` people present at the
     origin; ``forecast`` a calibration (:class:`~capaciteit.calibration.Calibration`)
-    whose inflow forecast each replication draws from."""
+    whose inflow forecast each replication draws from. ``warn``: issue a
+    :class:`~capaciteit.errors.ScenarioWarning` for each of :func:`cautions`."""
     meta = sc.scenario
     origin = meta.start - dt.timedelta(days=meta.warmup_days)
 
@@ -142,19 +150,7 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
             threshold_all += _at(knots[i], values[i], all_days) - _at(
                 *_steps(u.margin, origin, 0.0), all_days
             )
-    # wings in an order where a unit comes before the unit it overflows to
-    wings = [i for i, u in enumerate(sc.unit) if u.when_full is not None]
-    order: list[int] = []
-    pending = list(wings)
-    while pending:
-        for i in pending:
-            feeders = [j for j in pending if sc.unit[j].overflow_to == names[i] and j != i]
-            if not feeders:
-                order.append(i)
-                pending.remove(i)
-                break
-        else:  # pragma: no cover - validation rejects overflow loops
-            raise ValueError("overflow loop")
+    order = _wing_order(sc)
     horizon = meta.warmup_days + n_days
     rates = [
         policies.scale_rates(
@@ -193,7 +189,100 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None) -> Model:
         pools, shares = resident_pools(model)
         object.__setattr__(model, "resident_pools", pools)
         object.__setattr__(model, "resident_shares", shares)
+    if warn:
+        for where, what in cautions(model):
+            warnings.warn(f"{sc.source_file or '<scenario>'}: {where}: {what}", ScenarioWarning, 2)
     return model
+
+
+def expected_demand(model: Model, n: int = 2000) -> np.ndarray:
+    """(reported days, units): the people each unit's own arrivals would keep
+    there on each day were it never full, by Little's law: each stream's rate
+    that day times its people's mean time in detention (exact for a stay, from
+    ``n`` drawn people for the law's paths; end phases and overflow ignored)."""
+    sc = model.scenario
+    days = model.warmup + np.arange(model.n_days)
+    out = np.zeros((model.n_days, len(model.unit_names)))
+    streams = Streams(np.random.SeedSequence(0))
+    for si, s in enumerate(sc.stream):
+        knots, rates = model.rates[si]
+        rate = _at(knots, rates, days)
+        if not rate.any():
+            continue
+        if s.path == "stay":
+            mean = distributions.mean(s.stay)
+        else:
+            d = draw(s, n, streams, "demand", sc.release, [])
+            p = timeline(s, np.zeros(n), d, sc.release, model.senb_start, [], model.day_of)
+            mean = float(np.mean(p.t_end - p.t_adm))
+        out[:, model.unit_names.index(s.unit)] += rate * mean
+    return out
+
+
+def cautions(model: Model) -> list[tuple[str, str]]:
+    """What a reader of this scenario's results must know, as (key path, text):
+    a unit whose arrivals need more places than it has on most days (a wing
+    that is full all the run, an open unit with no places), and a forecast that
+    reaches far past the data it is built on."""
+    sc = model.scenario
+    out = []
+    demand = None
+    for i, u in enumerate(sc.unit):
+        if model.cap_knots[i] is None:
+            continue
+        if demand is None:
+            demand = expected_demand(model)
+        places, need = model.capacity[:, i], demand[:, i]
+        if not need.any() or np.mean(need > places) <= 0.5:
+            continue
+        level = f"its arrivals need about {need.mean():,.0f} places, it has {places.mean():,.0f}"
+        if u.when_full == "wait":
+            out.append((f"unit[{i}]", f"{level}: full most of the run, its waiting list grows"))
+        elif u.when_full == "overflow":
+            out.append(
+                (f"unit[{i}]", f"{level}: full most of the run, most go to {u.overflow_to!r}")
+            )
+        elif np.mean(places <= 0) > 0.5:
+            out.append((f"unit[{i}]", f"{level}: no places most of the run, a shortage every day"))
+    meta = sc.scenario
+    if sc.inflow.calibrate or meta.start_stock == "observed":
+        last = sc.forecast.origin or meta.start
+        years = (meta.end - last).days / 365.25
+        if years > FAR_YEARS:
+            out.append(
+                (
+                    "scenario.end",
+                    f"{years:.0f} years past the data it is built on ({last}); the back-test "
+                    "scores 5 years ahead: read the later years as assumptions, not a forecast",
+                )
+            )
+    return out
+
+
+def _wing_order(sc: Scenario) -> list[int]:
+    """Wings in an order where a unit comes before the unit it overflows to: each
+    time the first wing (in file order) that no wing still to come overflows to."""
+    names = sc.unit_names()
+    wings = [i for i, u in enumerate(sc.unit) if u.when_full is not None]
+    target = {i: names.index(sc.unit[i].overflow_to) for i in wings if sc.unit[i].overflow_to}
+    feeders = dict.fromkeys(wings, 0)
+    for i, t in target.items():
+        if t in feeders and t != i:
+            feeders[t] += 1
+    ready = [i for i in wings if feeders[i] == 0]
+    heapq.heapify(ready)
+    order: list[int] = []
+    while ready:
+        i = heapq.heappop(ready)
+        order.append(i)
+        t = target.get(i)
+        if t in feeders and t != i:
+            feeders[t] -= 1
+            if feeders[t] == 0:
+                heapq.heappush(ready, t)
+    if len(order) != len(wings):  # pragma: no cover - validation rejects overflow loops
+        raise ValueError("overflow loop")
+    return order
 
 
 def _steps(table, origin: dt.date, default: float | None = None):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import hashlib
+import io
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -95,7 +96,13 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
     schema = SCHEMAS[name]
     path = Path(path) if path else DATA_DIR / name
     try:
-        with path.open(newline="", encoding="utf-8") as f:
+        raw = path.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = raw[: e.start].count(b"\n") + 1
+            raise DataError([(str(path), f"line {line}", "not UTF-8 text")]) from None
+        with io.StringIO(text, newline="") as f:
             reader = csv.DictReader(f)
             header = tuple(reader.fieldnames or ())
             if header != schema.columns:
@@ -107,16 +114,21 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
                 ]
                 what = "; ".join(p for p in parts if p) or "columns out of order"
                 raise DataError([(str(path), "line 1", what)])
-            rows = list(reader)
+            try:  # each row with its line (blank lines are skipped, so count them)
+                rows = [(reader.line_num, row) for row in reader]
+            except csv.Error as e:
+                raise DataError([(str(path), f"line {reader.line_num}", f"not CSV: {e}")]) from None
     except FileNotFoundError:
         raise DataError([(str(path), "", "data file not found")]) from None
-    except (OSError, UnicodeDecodeError, csv.Error) as e:
-        raise DataError([(str(path), "", f"cannot read: {e}")]) from None
+    except IsADirectoryError:
+        raise DataError([(str(path), "", "is a folder, not a data file")]) from None
+    except OSError as e:
+        raise DataError([(str(path), "", f"cannot read: {e.strerror or e}")]) from None
     problems: list[tuple[str, str, str]] = []
     out: list[Observation] = []
     seen: dict[tuple, int] = {}
     when_col = schema.key[0]
-    for n, row in enumerate(rows, start=2):
+    for n, row in rows:
         where = f"line {n}"
         if None in row or any(v is None for v in row.values()):
             problems.append((str(path), where, "wrong number of fields"))
@@ -149,7 +161,7 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
             problems.append((str(path), where, "source is empty: every figure needs one"))
         key = tuple(row[k] if k != when_col else when for k in schema.key)
         if key in seen:
-            what = " ".join(str(k) for k in key)
+            what = " ".join(row[k] for k in schema.key)  # as written: a year reads 2015
             problems.append((str(path), where, f"duplicate {what} (also line {seen[key]})"))
         seen.setdefault(key, n)
         out.append(

@@ -18,16 +18,49 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_core import core_schema
 
 from .errors import ScenarioError
+
+# --------------------------------------------------------------------------- limits
+# Bounds that keep a run finite and its numbers exact; anything beyond them is
+# a typo, never a scenario (docs/scenario.md, "Limits").
+
+FIRST_DAY = dt.date(1900, 1, 1)
+LAST_DAY = dt.date(2199, 12, 31)
+"""``scenario.start`` and ``end`` lie within these (the time axis is nanoseconds)."""
+MAX_PLACES = 10_000_000
+"""Places in a unit, a margin, a capacity change, a PMJ figure."""
+MAX_RATE = 10_000_000
+"""Arrivals per year of one stream."""
+MAX_ARRIVALS = 10_000_000
+"""Expected arrivals in one replication, all streams and the court backlog together."""
+MAX_DAYS = 100_000
+"""Any duration parameter, in days (274 years)."""
+MAX_CV = 1000.0
+"""sd_days / mean_days of a lognormal or gamma lies within [1 / MAX_CV, MAX_CV]."""
+MAX_START_STOCK = 1_000_000
+MAX_ENTRIES = 1000
+"""Units, streams, placements, policies, responses or PMJ figures in one scenario."""
+MAX_NAME = 100
+"""Characters in a scenario name (it names a folder)."""
 
 # --------------------------------------------------------------------------- tables
 
 
 def _to_date(key: str, what: str) -> dt.date:
     try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", key):
+            raise ValueError
         return dt.date.fromisoformat(key)
     except ValueError:
         raise ValueError(f"{what} key {key!r} is not a date YYYY-MM-DD") from None
@@ -42,7 +75,7 @@ def _to_month(key: str) -> dt.date:
         raise ValueError(f"table key {key!r} is not a month YYYY-MM") from None
 
 
-def _number(v: Any, what: str = "") -> float:
+def _number(v: Any, what: str = "", high: float | None = None) -> float:
     lead = f"{what} " if what else ""
     if isinstance(v, bool) or not isinstance(v, int | float):
         raise ValueError(f"{lead}must be a number, not {_type_name(v)}")
@@ -50,6 +83,8 @@ def _number(v: Any, what: str = "") -> float:
         raise ValueError(f"{lead}must be a finite number")
     if v < 0:
         raise ValueError(f"{lead}must be >= 0")
+    if high is not None and v > high:
+        raise ValueError(f"{lead}must be <= {high:,}")
     return float(v)
 
 
@@ -93,37 +128,67 @@ class StepTable(tuple):
         return out
 
 
-def _step_table(v: Any, keys: Literal["date", "month"]) -> StepTable:
+def _step_table(v: Any, keys: Literal["date", "month"], high: float | None = None) -> StepTable:
     if isinstance(v, dict):
         if not v:
             raise ValueError("table must have at least one entry")
         items = []
         for k, x in v.items():
             d = _to_date(k, "table") if keys == "date" else _to_month(k)
-            items.append((d, _number(x, f"value for {k}")))
+            items.append((d, _number(x, f"value for {k}", high)))
         items.sort()
         table = StepTable(items)
         table.months = keys == "month"
         return table
     if isinstance(v, list | str | bool) or not isinstance(v, int | float):
         raise ValueError(f"must be a number or a table of {keys}s to numbers, not {_type_name(v)}")
-    return StepTable([(dt.date(1, 1, 1), _number(v))])
+    return StepTable([(dt.date(1, 1, 1), _number(v, high=high))])
 
 
 # --------------------------------------------------------------------------- models
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
-Days = Annotated[float, Field(gt=0, description="days")]
+Days = Annotated[float, Field(gt=0, le=MAX_DAYS, description="days")]
+
+
+def _printable(v: str) -> str:
+    if not v.isprintable():
+        raise ValueError("must not contain control characters or line breaks")
+    if len(v) > 200:
+        raise ValueError("must be at most 200 characters")
+    return v
+
+
+def _plain_text(v: str) -> str:
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", v):
+        raise ValueError("must not contain control characters")
+    return v
+
+
+Name = Annotated[str, Field(min_length=1), AfterValidator(_printable)]
+"""A name that labels outputs (a unit, a stream, a legal status): one printable line."""
+Text = Annotated[str, AfterValidator(_plain_text)]
+"""Free text shown in reports and workbooks: line breaks and tabs, no other controls."""
+
+
+def _check_cv(mean: float, sd: float) -> None:
+    if not 1 / MAX_CV <= sd / mean <= MAX_CV:
+        raise ValueError(f"sd_days must be between 1/{MAX_CV:g} and {MAX_CV:g} times mean_days")
 
 
 class Lognormal(_Model):
     distribution: Literal["lognormal"]
     mean_days: Days
     sd_days: Days
+
+    @model_validator(mode="after")
+    def _cv(self) -> Lognormal:
+        _check_cv(self.mean_days, self.sd_days)
+        return self
 
 
 class Exponential(_Model):
@@ -135,6 +200,11 @@ class Gamma(_Model):
     distribution: Literal["gamma"]
     mean_days: Days
     sd_days: Days
+
+    @model_validator(mode="after")
+    def _cv(self) -> Gamma:
+        _check_cv(self.mean_days, self.sd_days)
+        return self
 
 
 class Fixed(_Model):
@@ -167,13 +237,13 @@ DIST_NAMES = ("lognormal", "exponential", "gamma", "fixed", "empirical")
 
 class Meta(_Model):
     name: str = Field(min_length=1, description="scenario name; results go to results/<name>/")
-    title: str | None = Field(None, description="the question the scenario answers")
-    description: str | None = None
+    title: Text | None = Field(None, description="the question the scenario answers")
+    description: Text | None = None
     extends: str | None = Field(None, description="file this one extends (already merged)")
     start: dt.date = Field(description="first day reported")
     end: dt.date = Field(description="last day reported")
     warmup_days: int = Field(0, ge=0, le=36525, description="days simulated before start")
-    start_stock: Literal["observed", "empty"] | Annotated[int, Field(ge=0)] = Field(
+    start_stock: Literal["observed", "empty"] | int = Field(
         "empty",
         description=(
             "people present at the simulation's first day: 'empty', a number, or 'observed' "
@@ -181,13 +251,37 @@ class Meta(_Model):
         ),
     )
     replications: int = Field(100, ge=1, le=1_000_000)
-    seed: int = Field(1, ge=0)
+    seed: int = Field(1, ge=0, le=2**63 - 1)
 
     @field_validator("name")
     @classmethod
     def _safe_name(cls, v: str) -> str:
-        if not re.fullmatch(r"[\w.\-]+", v) or v.startswith("."):
-            raise ValueError("must use only letters, digits, '_', '-' and '.' (it names a folder)")
+        # ASCII only: no look-alike of '/' or '.' (U+2215, U+FF0E) can name a path
+        if not re.fullmatch(r"[A-Za-z0-9_.\-]+", v) or v.startswith("."):
+            raise ValueError(
+                "must use only ASCII letters, digits, '_', '-' and '.', and not start with '.' "
+                "(it names a folder)"
+            )
+        if len(v) > MAX_NAME:
+            raise ValueError(f"must be at most {MAX_NAME} characters (it names a folder)")
+        return v
+
+    @field_validator("start_stock", mode="before")
+    @classmethod
+    def _stock(cls, v: Any) -> Any:
+        if isinstance(v, str) and v in ("observed", "empty"):
+            return v
+        if isinstance(v, bool) or not isinstance(v, int):
+            raise ValueError("must be 'empty', 'observed' or a whole number of people")
+        if not 0 <= v <= MAX_START_STOCK:
+            raise ValueError(f"must be between 0 and {MAX_START_STOCK:,} people")
+        return v
+
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, v: dt.date) -> dt.date:
+        if not FIRST_DAY <= v <= LAST_DAY:
+            raise ValueError(f"must be between {FIRST_DAY} and {LAST_DAY}")
         return v
 
     @model_validator(mode="after")
@@ -204,8 +298,8 @@ class Forecast(_Model):
 
 
 class Unit(_Model):
-    name: str = Field(min_length=1)
-    description: str | None = None
+    name: Name
+    description: Text | None = None
     capacity: StepTable | None = Field(
         None, description="places: a number, or a table of dates -> places (a step function)"
     )
@@ -223,13 +317,13 @@ class Unit(_Model):
     margin: StepTable | None = Field(
         None, description="places kept free for moves and peaks (frictional vacancy); default 0"
     )
-    cost_per_day: float = Field(0.0, ge=0, description="euros per occupied place per day")
-    cost_per_place: float = Field(0.0, ge=0, description="euros per usable place per day")
+    cost_per_day: float = Field(0.0, ge=0, le=1e6, description="euros per occupied place per day")
+    cost_per_place: float = Field(0.0, ge=0, le=1e6, description="euros per usable place per day")
 
     @field_validator("capacity", "margin", mode="before")
     @classmethod
     def _places(cls, v: Any) -> StepTable | None:
-        return None if v is None else _step_table(v, "date")
+        return None if v is None else _step_table(v, "date", MAX_PLACES)
 
     @field_validator("usable_share", mode="before")
     @classmethod
@@ -243,14 +337,14 @@ class Unit(_Model):
 
 
 class Stream(_Model):
-    name: str = Field(min_length=1)
-    description: str | None = None
+    name: Name
+    description: Text | None = None
     unit: str = Field(description="unit people enter")
     rate_per_year: StepTable = Field(
         description="arrivals per year: a number, or a table of months (YYYY-MM) -> rate"
     )
     path: Literal["stay", "pre_trial", "sentence"] = "stay"
-    status: str | None = Field(None, description="legal status while present (path 'stay')")
+    status: Name | None = Field(None, description="legal status while present (path 'stay')")
     stay: Distribution | None = None
     pre_trial_days: Distribution | None = None
     convicted_share: float | None = Field(None, ge=0, le=1)
@@ -275,7 +369,7 @@ class Stream(_Model):
     @field_validator("rate_per_year", mode="before")
     @classmethod
     def _rate(cls, v: Any) -> StepTable:
-        return _step_table(v, "month")
+        return _step_table(v, "month", MAX_RATE)
 
     @model_validator(mode="after")
     def _path_keys(self) -> Stream:
@@ -342,8 +436,8 @@ class Release(_Model):
 
 
 class Placement(_Model):
-    name: str = Field(min_length=1)
-    description: str | None = None
+    name: Name
+    description: Text | None = None
     unit: str = Field(description="unit that holds people during this end phase")
     streams: list[str] | None = Field(None, description="streams eligible (default: all sentenced)")
     share: float = Field(ge=0, le=1, description="share of the eligible who take part")
@@ -358,7 +452,9 @@ class Placement(_Model):
     from_: dt.date | None = Field(None, alias="from")
     until: dt.date | None = None
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, populate_by_name=True, allow_inf_nan=False
+    )
 
     @model_validator(mode="after")
     def _ranges(self) -> Placement:
@@ -372,8 +468,8 @@ class Placement(_Model):
 
 
 class _Policy(_Model):
-    name: str = Field(min_length=1)
-    description: str | None = None
+    name: Name
+    description: Text | None = None
     start: dt.date = Field(description="first day the policy acts")
     end: dt.date | None = Field(None, description="first day it no longer acts (default: never)")
     streams: list[str] | None = Field(None, description="streams it acts on (default: all)")
@@ -418,7 +514,7 @@ class CapacityChange(_Policy):
 
     kind: Literal["capacity"]
     unit: str
-    places: float
+    places: float = Field(ge=-MAX_PLACES, le=MAX_PLACES)
 
 
 Policy = Annotated[
@@ -428,8 +524,8 @@ POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity")
 
 
 class _Response(_Model):
-    name: str = Field(min_length=1)
-    description: str | None = None
+    name: Name
+    description: Text | None = None
     start: dt.date = Field(description="first day the response may act")
     end: dt.date | None = Field(None, description="first day it no longer may (default never)")
     trigger: float = Field(
@@ -478,7 +574,7 @@ class ExtraPlaces(_Response):
     """``places`` more (two in a cell, rented abroad) while the prisons are full."""
 
     kind: Literal["extra_places"]
-    places: float = Field(gt=0)
+    places: float = Field(gt=0, le=MAX_PLACES)
     unit: str = Field(description="unit the places are added to")
 
 
@@ -491,7 +587,9 @@ RESPONSE_KINDS = ("stop_callups", "early_release", "police_cells", "extra_places
 class Court(_Model):
     """The courts' COVID-19 backlog: cases not heard, and when they were heard."""
 
-    backlog_cases: float = Field(ge=0, description="criminal cases not heard in the closure")
+    backlog_cases: float = Field(
+        ge=0, le=MAX_ARRIVALS, description="criminal cases not heard in the closure"
+    )
     handled: dict[str, float] = Field(
         description="share of the backlog heard by each date (a table of dates -> share, "
         "rising; straight lines between the dates, flat after the last)"
@@ -514,6 +612,17 @@ class Court(_Model):
             raise ValueError("shares must rise from 0 to at most 1")
         return v
 
+    @field_validator("streams")
+    @classmethod
+    def _weights(cls, v: dict) -> dict:
+        if not v:
+            raise ValueError("needs at least one stream")
+        for k, x in v.items():
+            _number(x, f"weight of {k!r}")
+        if sum(v.values()) <= 0:
+            raise ValueError("weights must not all be 0")
+        return v
+
     def curve(self) -> list[tuple[dt.date, float]]:
         return sorted((_to_date(k, "handled"), float(x)) for k, x in self.handled.items())
 
@@ -523,9 +632,9 @@ class Pmj(_Model):
 
     year: int = Field(ge=1990, le=2100)
     unit: str = "total"
-    places: float = Field(ge=0)
+    places: float = Field(ge=0, le=MAX_PLACES)
     kind: Literal["need", "planned"] = Field("need", description="capacity need or planned")
-    source: str = Field(min_length=1, description="where the figure was published")
+    source: Text = Field(min_length=1, description="where the figure was published")
 
 
 class Inflow(_Model):
@@ -533,6 +642,19 @@ class Inflow(_Model):
         False, description="rates, stays and the inflow forecast from the data up to the origin"
     )
     file: str | None = Field(None, description="calibration file (from `capaciteit calibrate`)")
+
+    @field_validator("file")
+    @classmethod
+    def _inside(cls, v: str) -> str:
+        # `run` reads this file and `calibrate` writes it: keep it a calibration
+        # file beside the scenario, never a path elsewhere
+        part = r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*"
+        if not re.fullmatch(rf"(?:{part}/)*{part}\.json", v):
+            raise ValueError(
+                "must be a .json file in this scenario's folder or below it, as a relative "
+                "path of letters, digits, '_', '-' and '.' (e.g. \"calibration/my.json\")"
+            )
+        return v
 
 
 class Scenario(_Model):
@@ -542,12 +664,12 @@ class Scenario(_Model):
     forecast: Forecast = Forecast()
     inflow: Inflow = Inflow()
     release: Release = Release()
-    unit: list[Unit] = Field(min_length=1)
-    stream: list[Stream] = Field(default_factory=list)
-    placement: list[Placement] = Field(default_factory=list)
-    policy: list[Policy] = Field(default_factory=list)
-    pmj: list[Pmj] = Field(default_factory=list)
-    response: list[Response] = Field(default_factory=list)
+    unit: list[Unit] = Field(min_length=1, max_length=MAX_ENTRIES)
+    stream: list[Stream] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    placement: list[Placement] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    policy: list[Policy] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    pmj: list[Pmj] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    response: list[Response] = Field(default_factory=list, max_length=MAX_ENTRIES)
     court: Court | None = None
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
@@ -572,20 +694,46 @@ class Scenario(_Model):
 # --------------------------------------------------------------------------- loading
 
 
-def _read_toml(path: Path) -> dict:
+MAX_FILE_BYTES = 4_000_000
+"""A scenario file is a few kilobytes; anything this big is not one."""
+
+
+def _read_toml(path: Path, named_by: tuple[str, str, str] | None = None) -> dict:
+    """The TOML content of ``path``. A problem is reported at the file the user
+    gave or, for a file named by ``extends``, at ``named_by`` (the file and key
+    that named it, and the name as written there). Messages never quote the
+    content of a file that cannot be read as TOML."""
+
+    def fail(msg: str) -> ScenarioError:
+        if named_by is None:
+            return ScenarioError([(str(path), "", msg)])
+        return ScenarioError([(named_by[0], named_by[1], f"{msg}: {named_by[2]}")])
+
     try:
+        if path.is_dir():
+            raise fail("is a folder, not a scenario file")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise fail(f"larger than {MAX_FILE_BYTES // 1_000_000} MB, not a scenario file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ScenarioError([(str(path), "", "file not found")]) from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise ScenarioError([(str(path), "", f"cannot read: {e}")]) from None
+        raise fail("file not found") from None
+    except UnicodeDecodeError:
+        raise fail("cannot read: not UTF-8 text") from None
+    except OSError as e:
+        raise fail(f"cannot read: {e.strerror or type(e).__name__}") from None
     try:
         return tomllib.loads(text)
+    except RecursionError:  # tomllib recurses per level of nested arrays and tables
+        raise fail("not valid TOML: nested too deeply") from None
     except tomllib.TOMLDecodeError as e:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(e))
-        msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(e))
-        where = f"line {m.group(1)}" if m else ""
-        raise ScenarioError([(str(path), where, f"not valid TOML: {msg}")]) from None
+        msg = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(e))
+        if m is None and "(at end of document)" in str(e):  # e.g. a quote never closed
+            msg += " (at the end of the file)"
+        line = f"line {m.group(1) if m else max(1, len(text.splitlines()))}"
+        if named_by is not None:
+            raise fail(f"not valid TOML{' at ' + line if line else ''}") from None
+        raise ScenarioError([(str(path), line, f"not valid TOML: {msg}")]) from None
 
 
 _NAMED_LISTS = ("unit", "stream", "placement", "policy", "response")
@@ -601,7 +749,7 @@ def _merge(base: Any, over: Any) -> Any:
     if (
         isinstance(base, list)
         and isinstance(over, list)
-        and all(isinstance(x, dict) and "name" in x for x in base + over)
+        and all(isinstance(x, dict) and isinstance(x.get("name"), str) for x in base + over)
     ):
         out = [dict(x) for x in base]
         index = {x["name"]: i for i, x in enumerate(out)}
@@ -614,22 +762,47 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _load_merged(path: Path, seen: tuple[Path, ...] = ()) -> dict:
-    path = path.resolve()
+def _load_merged(
+    path: Path, seen: tuple[Path, ...] = (), named_by: tuple[str, str, str] | None = None
+) -> dict:
+    """The file's content merged over the files it extends, in turn.
+
+    ``extends`` names a ``.toml`` file (relative to the file that names it, or
+    absolute) that holds a ``[scenario]`` table; symbolic links are followed.
+    Nothing else is read: a folder, a missing file, a loop of links or of
+    ``extends``, or a file of another kind is an error at the key that named it,
+    which never quotes that file's content."""
+    try:
+        path = path.resolve(strict=True)
+    except FileNotFoundError:
+        pass  # reported by _read_toml, under the name given
+    except (OSError, RuntimeError):  # a loop of symbolic links (RuntimeError before 3.13)
+        if named_by is None:
+            raise ScenarioError(
+                [(str(path), "", "cannot read: a loop of symbolic links")]
+            ) from None
+        file, key, name = named_by
+        raise ScenarioError(
+            [(file, key, f"cannot read: a loop of symbolic links: {name}")]
+        ) from None
     if path in seen:
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError([(str(seen[0]), "scenario.extends", f"cycle: {chain}")])
-    data = _read_toml(path)
+    data = _read_toml(path, named_by)
     meta = data.get("scenario")
+    if named_by is not None and not isinstance(meta, dict):
+        file, key, name = named_by
+        raise ScenarioError([(file, key, f"not a scenario file (no [scenario] table): {name}")])
     parent = meta.get("extends") if isinstance(meta, dict) else None
     if parent is None:
         return data
-    if not isinstance(parent, str) or not parent:
-        raise ScenarioError([(str(path), "scenario.extends", "must be a file name")])
+    here = (str(path), "scenario.extends")
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError([(*here, "must be the name of a .toml scenario file")])
+    if "\0" in parent or not parent.endswith(".toml"):
+        raise ScenarioError([(*here, f"must name a .toml scenario file, not {parent!r}")])
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
-    if not parent_path.is_file():
-        raise ScenarioError([(str(path), "scenario.extends", f"file not found: {parent}")])
-    return _merge(_load_merged(parent_path, (*seen, path)), data)
+    return _merge(_load_merged(parent_path, (*seen, path), (*here, parent)), data)
 
 
 def _loc_to_path(loc: tuple) -> str:
@@ -650,15 +823,25 @@ def _loc_to_path(loc: tuple) -> str:
     return out
 
 
+def _bound(x: Any) -> str:
+    """A bound as people write it: 0, 0.5, 100,000."""
+    if isinstance(x, float) and x.is_integer():
+        x = int(x)
+    if isinstance(x, bool) or not isinstance(x, int | float):
+        return str(x)
+    return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+
 def _message(err: dict) -> str:
     t, ctx = err["type"], err.get("ctx") or {}
     simple = {
         "missing": "required key is missing",
         "extra_forbidden": "unknown key",
-        "greater_than": f"must be > {ctx.get('gt')}",
-        "greater_than_equal": f"must be >= {ctx.get('ge')}",
-        "less_than_equal": f"must be <= {ctx.get('le')}",
-        "less_than": f"must be < {ctx.get('lt')}",
+        "greater_than": f"must be > {_bound(ctx.get('gt'))}",
+        "greater_than_equal": f"must be >= {_bound(ctx.get('ge'))}",
+        "less_than_equal": f"must be <= {_bound(ctx.get('le'))}",
+        "less_than": f"must be < {_bound(ctx.get('lt'))}",
+        "finite_number": "must be a finite number",
         "int_type": "must be a whole number",
         "int_from_float": "must be a whole number",
         "float_type": "must be a number",
@@ -667,6 +850,7 @@ def _message(err: dict) -> str:
         "date_type": "must be a date (YYYY-MM-DD, unquoted)",
         "list_type": "must be a list",
         "too_short": f"must have at least {ctx.get('min_length')} entries",
+        "too_long": f"must have at most {_bound(ctx.get('max_length'))} entries",
         "union_tag_not_found": f"needs a `{ctx.get('discriminator', 'kind').strip(chr(39))}` key",
         "model_type": "must be a table",
         "model_attributes_type": "must be a table",
@@ -703,60 +887,98 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
             [(i, x) for i, x in enumerate(v) if isinstance(x, dict)] if isinstance(v, list) else []
         )
 
+    def name_list(x: dict) -> list[tuple[int, str]]:
+        """The names in a `streams` list (a wrong type is the schema's to report)."""
+        v = x.get("streams")
+        return (
+            [(j, n) for j, n in enumerate(v) if isinstance(n, str)] if isinstance(v, list) else []
+        )
+
+    def ref(x: dict, key: str) -> str | None:
+        """A reference to a unit or stream by name (a wrong type is the schema's)."""
+        v = x.get(key)
+        return v if isinstance(v, str) else None
+
     units = items("unit")
     for key in _NAMED_LISTS:
-        seen: dict[Any, int] = {}
+        seen: dict[str, int] = {}
         for i, x in items(key):
-            n = x.get("name")
-            if isinstance(n, str) and n in seen:
+            n = ref(x, "name")
+            if n is not None and n in seen:
                 problems.append(
                     (f"{key}[{i}].name", f"duplicate name {n!r} (also {key}[{seen[n]}])")
                 )
-            seen.setdefault(n, i)
-    unit_by_name = {u.get("name"): u for _, u in units if isinstance(u.get("name"), str)}
+            if n is not None:
+                seen.setdefault(n, i)
+    unit_by_name: dict[str, dict] = {}
+    for _, u in units:
+        if ref(u, "name") is not None:
+            unit_by_name.setdefault(u["name"], u)
     for i, u in units:
         if u.get("name") == "total":
             problems.append((f"unit[{i}].name", "'total' is reserved for the sum of all units"))
         wf = u.get("when_full")
         if wf is not None and u.get("capacity") is None:
             problems.append((f"unit[{i}].capacity", f"required when when_full = {wf!r}"))
-        ov = u.get("overflow_to")
-        if wf == "overflow" and ov is None:
+        if wf == "overflow" and u.get("overflow_to") is None:
             problems.append((f"unit[{i}].overflow_to", "required when when_full = 'overflow'"))
-        if ov is not None and wf != "overflow":
+        if u.get("overflow_to") is not None and wf != "overflow":
             problems.append((f"unit[{i}].overflow_to", "only used with when_full = 'overflow'"))
+        ov = ref(u, "overflow_to")
         if ov is not None and ov not in unit_by_name:
             problems.append((f"unit[{i}].overflow_to", f"no unit named {ov!r}"))
         if ov is not None and ov == u.get("name"):
             problems.append((f"unit[{i}].overflow_to", "a unit cannot overflow to itself"))
-        wi = u.get("wait_in")
-        if wi is not None and wf != "wait":
+        if u.get("wait_in") is not None and wf != "wait":
             problems.append((f"unit[{i}].wait_in", "only used with when_full = 'wait'"))
+        wi = ref(u, "wait_in")
         if wi is not None and wi not in unit_by_name:
             problems.append((f"unit[{i}].wait_in", f"no unit named {wi!r}"))
         if wi is not None and wi == u.get("name"):
             problems.append((f"unit[{i}].wait_in", "a unit cannot hold its own waiting list"))
-    # overflow loops
+        elif wi in unit_by_name and unit_by_name[wi].get("when_full") is not None:
+            problems.append(
+                (
+                    f"unit[{i}].wait_in",
+                    f"unit {wi!r} has when_full: those waiting need a unit that never turns "
+                    "anyone away",
+                )
+            )
+    # overflow loops, reported at each unit on one; units whose chain ends
+    # without a loop are remembered, so a long chain is walked once
+    no_loop: set[str] = set()
     for i, u in units:
-        seen_chain = [u.get("name")]
-        cur = u
+        chain = [u.get("name")]
+        at = {ref(u, "name")}
+        cur, looped = u, False
         while isinstance(cur, dict) and cur.get("when_full") == "overflow":
-            nxt = cur.get("overflow_to")
-            if nxt in seen_chain:
-                if nxt == u.get("name") and len(seen_chain) > 1:
-                    loop = " -> ".join(map(str, [*seen_chain, nxt]))
+            nxt = ref(cur, "overflow_to")
+            if nxt is None or nxt in no_loop:
+                break
+            if nxt in at:
+                looped = True
+                if nxt == u.get("name") and len(chain) > 1:
+                    loop = " -> ".join(map(str, [*chain, nxt]))
                     problems.append((f"unit[{i}].overflow_to", f"overflow loop: {loop}"))
                 break
-            seen_chain.append(nxt)
+            chain.append(nxt)
+            at.add(nxt)
             cur = unit_by_name.get(nxt)
+        if not looped:
+            no_loop.update(n for n in chain if isinstance(n, str))
     for i, s in items("stream"):
-        if "unit" in s and s["unit"] not in unit_by_name:
-            problems.append((f"stream[{i}].unit", f"no unit named {s['unit']!r}"))
-    streams = {s.get("name"): s for _, s in items("stream")}
+        n = ref(s, "unit")
+        if n is not None and n not in unit_by_name:
+            problems.append((f"stream[{i}].unit", f"no unit named {n!r}"))
+    streams: dict[str, dict] = {}
+    for _, s in items("stream"):
+        if ref(s, "name") is not None:
+            streams.setdefault(s["name"], s)
     for i, p in items("placement"):
-        if "unit" in p and p["unit"] not in unit_by_name:
-            problems.append((f"placement[{i}].unit", f"no unit named {p['unit']!r}"))
-        for j, n in enumerate(p.get("streams") or []):
+        n = ref(p, "unit")
+        if n is not None and n not in unit_by_name:
+            problems.append((f"placement[{i}].unit", f"no unit named {n!r}"))
+        for j, n in name_list(p):
             if n not in streams:
                 problems.append((f"placement[{i}].streams[{j}]", f"no stream named {n!r}"))
             elif streams[n].get("path", "stay") == "stay":
@@ -765,24 +987,28 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
                 )
     unit_names = set(unit_by_name) | {"total"}
     for i, p in items("pmj"):
-        if "unit" in p and p["unit"] not in unit_names:
-            problems.append((f"pmj[{i}].unit", f"no unit named {p['unit']!r}"))
+        n = ref(p, "unit")
+        if n is not None and n not in unit_names:
+            problems.append((f"pmj[{i}].unit", f"no unit named {n!r}"))
     court = data.get("court") if isinstance(data.get("court"), dict) else {}
-    for n in court.get("streams") or {}:
+    weights = court.get("streams")
+    for n in weights if isinstance(weights, dict) else {}:
         if n not in streams:
             problems.append((f"court.streams.{n}", f"no stream named {n!r}"))
     for i, p in items("response"):
-        for j, n in enumerate(p.get("streams") or []):
+        for j, n in name_list(p):
             if n not in streams:
                 problems.append((f"response[{i}].streams[{j}]", f"no stream named {n!r}"))
-        if p.get("kind") == "extra_places" and "unit" in p and p["unit"] not in unit_by_name:
-            problems.append((f"response[{i}].unit", f"no unit named {p['unit']!r}"))
+        n = ref(p, "unit")
+        if p.get("kind") == "extra_places" and n is not None and n not in unit_by_name:
+            problems.append((f"response[{i}].unit", f"no unit named {n!r}"))
     for i, p in items("policy"):
-        for j, n in enumerate(p.get("streams") or []):
+        for j, n in name_list(p):
             if n not in streams:
                 problems.append((f"policy[{i}].streams[{j}]", f"no stream named {n!r}"))
-        if p.get("kind") == "capacity" and "unit" in p and p["unit"] not in unit_by_name:
-            problems.append((f"policy[{i}].unit", f"no unit named {p['unit']!r}"))
+        n = ref(p, "unit")
+        if p.get("kind") == "capacity" and n is not None and n not in unit_by_name:
+            problems.append((f"policy[{i}].unit", f"no unit named {n!r}"))
     rel = data.get("release") if isinstance(data.get("release"), dict) else {}
     if rel.get("transition") == "offence_date":
         for i, s in items("stream"):
@@ -803,7 +1029,12 @@ def _hash(data: dict) -> str:
 
 def parse_scenario(data: dict, file: str = "<scenario>") -> Scenario:
     """Validate a merged scenario dict; raise ScenarioError listing every problem."""
-    problems = [(file, where, msg) for where, msg in _cross_checks(data)]
+    if not isinstance(data, dict):
+        raise ScenarioError([(file, "", f"must be a table of keys, not {_type_name(data)}")])
+    internal = [k for k in ("source_file", "content_hash") if k in data]
+    data = {k: v for k, v in data.items() if k not in internal}
+    problems = [(file, k, "unknown key") for k in internal]
+    problems += [(file, where, msg) for where, msg in _cross_checks(data)]
     try:
         sc = Scenario.model_validate(data)
     except ValidationError as e:
@@ -831,7 +1062,66 @@ def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
         out.append(
             ("scenario.start_stock", "a national model needs 'observed', a number, or warmup_days")
         )
+    stock = m.start_stock
+    if stock not in ("empty", 0) and not sc.inflow.calibrate and not _anyone_in_a_cell(sc):
+        first = m.start - dt.timedelta(days=m.warmup_days)
+        out.append(
+            (
+                "scenario.start_stock",
+                f"no stream brings anyone into a cell on the first simulated day ({first}), "
+                "so no one can make up a start stock",
+            )
+        )
+    n = expected_arrivals(sc)
+    if n > MAX_ARRIVALS:
+        out.append(
+            (
+                "stream",
+                f"about {n:,.0f} arrivals in one replication, more than {MAX_ARRIVALS:,} "
+                "(the people of a replication are held in memory): lower the rates or "
+                "shorten the run",
+            )
+        )
     return out
+
+
+def _anyone_in_a_cell(sc: Scenario) -> bool:
+    """Whether some stream into a cell unit has arrivals on the first simulated
+    day (the start stock is drawn from those streams at that day's rates)."""
+    first = sc.scenario.start - dt.timedelta(days=sc.scenario.warmup_days)
+    cell = {u.name: u.occupies_cell for u in sc.unit}
+    for s in sc.stream:
+        rate = s.rate_per_year.value_at(first)
+        for p in sc.policy:
+            acts = p.start <= first and (p.end is None or first < p.end)
+            if p.kind == "inflow" and acts and (p.streams is None or s.name in p.streams):
+                rate *= p.factor
+        if rate > 0 and cell.get(s.unit, False):
+            return True
+    return False
+
+
+def expected_arrivals(sc: Scenario) -> float:
+    """Expected arrivals in one replication, warm-up included: every stream's rate
+    over the run (times any inflow policy that could raise it) and the court
+    backlog's admissions. An upper bound for the memory a replication needs."""
+    m = sc.scenario
+    first = m.start - dt.timedelta(days=m.warmup_days)
+    last = m.end + dt.timedelta(days=1)
+    total = 0.0
+    for s in sc.stream:
+        cuts = sorted({first, last} | {d for d, _ in s.rate_per_year if first < d < last})
+        per_year = sum(
+            s.rate_per_year.value_at(a) * (b - a).days for a, b in itertools.pairwise(cuts)
+        )
+        factor = 1.0
+        for p in sc.policy:
+            if p.kind == "inflow" and (p.streams is None or s.name in p.streams):
+                factor *= max(1.0, p.factor)
+        total += per_year / 365.25 * factor
+    if sc.court is not None:
+        total += sc.court.backlog_cases * sc.court.prison_share
+    return total
 
 
 def load_scenario(path: str | Path) -> Scenario:

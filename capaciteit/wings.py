@@ -21,9 +21,10 @@ Two layers, exact together:
   on the state of the prisons). Then the numpy layer takes over again.
 
 With ``when_full = "overflow"`` no one ever waits, so the numpy layer alone is
-exact: it admits up to the first blocked arrival, turns that one away, and
-continues. Why not a simpy resource with a request event per person: it gives
-the same numbers, but costs about four times as much per congested arrival
+exact: it admits up to the first blocked arrival, turns it away with everyone
+after it until the next departure or capacity change, and continues. Why not a
+simpy resource with a request event per person: it gives the same numbers, but
+costs about four times as much per congested arrival
 (measured: 33 ms against 10 ms per replication for the baseline's BBA).
 """
 
@@ -50,9 +51,12 @@ class WingResult:
 
 
 class _Capacity:
+    """Places from each knot on, in whole people: 2.85 usable places hold two (a
+    third would be above capacity); the 1e-9 absorbs rounding, 300 x 0.95 is 285."""
+
     def __init__(self, knots: np.ndarray, values: np.ndarray):
         self.knots = np.asarray(knots, dtype=float)
-        self.values = np.asarray(values, dtype=float)
+        self.values = np.floor(np.asarray(values, dtype=float) + 1e-9)
 
     def at(self, t: np.ndarray | float) -> np.ndarray:
         i = np.searchsorted(self.knots, t, side="right") - 1
@@ -122,8 +126,22 @@ def run_wing(
         chunk = 64
         j = k + f  # the first request that finds the wing full
         if when_full == "overflow":
-            outcome[live[j]] = OVERFLOWED
-            k = j + 1
+            # everyone up to the next departure or capacity change finds it as
+            # full and is turned away at once (a wing with no places is one
+            # step); from the time of a stay of length 0 on (it takes no place,
+            # and frees one for others at its time), request by request again
+            t_j = t[j]
+            gone = np.searchsorted(pres, t_j, side="right")
+            change = np.searchsorted(cap.knots, t_j, side="right")
+            until = min(
+                pres[gone] if gone < len(pres) else np.inf,
+                cap.knots[change] if change < len(cap.knots) else np.inf,
+            )
+            k = max(j + 1, int(np.searchsorted(t, until, side="left")))
+            instant = np.flatnonzero(planned[j + 1 : k] <= t[j + 1 : k])
+            if instant.size:
+                k = max(j + 1, int(np.searchsorted(t, t[j + 1 + instant[0]], side="left")))
+            outcome[live[j:k]] = OVERFLOWED
             continue
         if lists is None:  # plain floats: fast arithmetic in the event callbacks
             lists = (live.tolist(), t.tolist(), svc.tolist(), ddl.tolist())
@@ -199,14 +217,26 @@ class Episode:
             self.admit[r], self.leave[r], self.outcome[r] = now, end, WAITED
             heapq.heappush(self.inside, end)
 
+    def next_event(self) -> float:
+        """Time of the next arrival, departure or capacity change (inf: none)."""
+        i = self.next
+        return min(
+            self.t[i] if i < len(self.t) else math.inf,
+            self.inside[0] if self.inside else math.inf,
+            self.changes[0][0] if self.changes else math.inf,
+        )
+
     def result(self) -> tuple[int, np.ndarray]:
         return self.next, np.sort(np.asarray(self.inside))
 
 
 def day_clock(env: simpy.Environment, episode: Episode):
-    """simpy process: work a congested wing through one day per tick."""
+    """simpy process: work a congested wing through one day per tick; days on
+    which nothing happens are skipped (a full wing whose residents stay for
+    years would otherwise tick through every one of those days)."""
     while not episode.advance(env.now + 1.0):
-        yield env.timeout(1.0)
+        quiet = math.floor(episode.next_event()) - env.now  # >= 1: advance stopped there
+        yield env.timeout(max(1.0, quiet))
     return episode.result()
 
 

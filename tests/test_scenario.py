@@ -270,18 +270,43 @@ def test_start_stock_outside_the_data(write, run_cli):
     assert f"{path}: scenario.start_stock: no observed 30-September stock within 183 days" in err
 
 
-def test_bad_command_line(write, run_cli, tmp_path):
+def test_bad_command_line(write, run_cli, tmp_path, monkeypatch):
     path = write("tiny.toml", GOOD)
-    for args in (
-        ("run", path, "-n", "0"),
-        ("run", path, "--workers", "0"),
-        ("run", path, "--seed", "-3"),
-        ("run",),
-        ("frobnicate",),
+    monkeypatch.chdir(tmp_path)
+    for args, expect in (
+        (("run", path, "-n", "0"), "--replications must be >= 1"),
+        (("run", path, "--workers", "0"), "--workers must be >= 1"),
+        (("run", path, "--seed", "-3"), "--seed: -3 is outside 0..9223372036854775807"),
+        (("run", path, "--seed", str(2**63)), f"--seed: {2**63} is outside 0..{2**63 - 1}"),
+        (("run", path, "--seed", "1.5"), "--seed: not a whole number: '1.5'"),
+        (("run", path, "-n", "1000001"), "--replications: 1000001 is more than 1,000,000"),
+        (("compare", path, path, "--seed", str(2**64)), "is outside 0.."),
+        (("need", path, "-n", "2000000"), "is more than 1,000,000"),
+        (("backtest", path, "--seed", "-1"), "is outside 0.."),
+        (("run",), "the following arguments are required: scenario"),
+        (("frobnicate",), "invalid choice: 'frobnicate'"),
     ):
         code, _, err = run_cli(*args)
         assert code == 2, args
+        assert expect in err, (args, err)
         assert "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tiny.toml"]  # nothing written
+
+
+def test_a_scenario_warning_is_one_line(write, run_cli, tmp_path):
+    # 300 admissions a year staying ~60 days need ~50 places; the wing has 10
+    path = write("full.toml", GOOD.replace("{ 2030-01-01 = 30, 2030-07-01 = 33 }", "10"))
+    path.write_text(
+        path.read_text().replace('"overflow"\noverflow_to = "main"', '"wait"'), encoding="utf-8"
+    )
+    expect = f"warning: {path}: unit[1]: its arrivals need about "
+    code, out, err = run_cli("validate", path)
+    assert code == 0 and out == f"{path}: ok\n"
+    assert err.startswith(expect) and err.count("\n") == 1, err
+    assert "full most of the run, its waiting list grows" in err
+    code, _, err = run_cli("run", path, "-n", "2", "-o", tmp_path / "res", "--quiet")
+    assert code == 0
+    assert err.startswith(expect) and err.count("\n") == 1, err
 
 
 def test_existing_results_need_force(write, run_cli, tmp_path):
