@@ -88,16 +88,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--seed", type=_seed, default=None)
     r.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/")
     r.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
-    g = r.add_mutually_exclusive_group()
-    g.add_argument(
-        "--dask", action="store_true", help="run on a local Dask cluster of --workers processes"
-    )
-    g.add_argument(
-        "--scheduler",
-        default=None,
-        metavar="ADDRESS",
-        help="run on a Dask scheduler, tcp://host:port",
-    )
+    _dask_flags(r)
     r.add_argument(
         "--resume",
         action="store_true",

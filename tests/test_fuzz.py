@@ -441,6 +441,18 @@ def simulate_and_check(sc, note_it=True) -> bool:
     return True
 
 
+def validate_and_run(path: Path, data: dict) -> None:
+    """Write ``data`` as a scenario file, validate it through the command line,
+    and run it when it is valid (and small enough)."""
+    path.write_text(to_toml(data), encoding="utf-8")
+    code, out, err = _cli("validate", path)
+    note(err)
+    check_problems(path, code, out, err)
+    event(f"exit {code}")
+    if code == 0:
+        event(f"simulated: {simulate_and_check(cap.load_scenario(path))}")
+
+
 def fuzz(examples: int) -> settings:
     """The profile's settings (tests/conftest.py), with this many examples; the
     module-scoped folders are shared by the examples on purpose."""
@@ -455,14 +467,7 @@ def fuzz(examples: int) -> settings:
 def test_broken_files_fail_cleanly_or_run(data, folder):
     """1,000 edited scenarios through `capaciteit validate`: exit 2 with clear lines
     or exit 0; those that validate run with exact accounting."""
-    path = folder / "broken.toml"
-    path.write_text(to_toml(data), encoding="utf-8")
-    code, out, err = _cli("validate", path)
-    note(err)
-    check_problems(path, code, out, err)
-    event(f"exit {code}")
-    if code == 0:
-        event(f"simulated: {simulate_and_check(cap.load_scenario(path))}")
+    validate_and_run(folder / "broken.toml", data)
 
 
 @st.composite
@@ -728,14 +733,7 @@ def test_edge_values_fail_cleanly_or_run(data, folder):
     """250 scenarios with numbers at their edges (zero places, zero rates, the
     largest capacity, a day-long stay, dates moved): a clean refusal, or a run
     whose books balance."""
-    path = folder / "tweaked.toml"
-    path.write_text(to_toml(data), encoding="utf-8")
-    code, out, err = _cli("validate", path)
-    note(err)
-    check_problems(path, code, out, err)
-    event(f"exit {code}")
-    if code == 0:
-        event(f"simulated: {simulate_and_check(cap.load_scenario(path))}")
+    validate_and_run(folder / "tweaked.toml", data)
 
 
 # --------------------------------------------------------------------------- regressions
