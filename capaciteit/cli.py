@@ -22,6 +22,7 @@ import numpy as np
 from . import __version__
 from .errors import InputError, ScenarioError, ScenarioWarning, one_line
 from .progress import bar
+from .scenario import MAX_REPLICATIONS, MAX_SEED
 
 NOT_YET: dict[str, str] = {}
 _python_show_warning = warnings.showwarning
@@ -35,16 +36,16 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
-MAX_SEED = 2**63 - 1  # numpy's SeedSequence takes more, the scenario file's seed no more
-MAX_REPLICATIONS = 1_000_000  # the same cap as a scenario file's [scenario] replications
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
 
 
 def _seed(text: str) -> int:
-    """A --seed value: a whole number in the scenario file's range, checked before any work."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    """A --seed value: in the scenario file's range, checked before any work."""
+    v = _whole(text)
     if not 0 <= v <= MAX_SEED:
         raise argparse.ArgumentTypeError(f"{v} is outside 0..{MAX_SEED}")
     return v
@@ -52,10 +53,7 @@ def _seed(text: str) -> int:
 
 def _replications(text: str) -> int:
     """A -n value; the lower bound each command needs is checked by the command."""
-    try:
-        v = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    v = _whole(text)
     if v > MAX_REPLICATIONS:
         raise argparse.ArgumentTypeError(f"{v} is more than {MAX_REPLICATIONS:,}")
     return v
@@ -177,7 +175,7 @@ def _fail(lines: list[str], code: int = 2) -> int:
 
 def _run(a: argparse.Namespace) -> int:
     from .outputs import write_results
-    from .runner import default_workers, fill_store, prepare, start_stock
+    from .runner import default_workers, fill_store, prepare
     from .scenario import load_scenario
     from .store import ReplicationStore
 
@@ -191,19 +189,21 @@ def _run(a: argparse.Namespace) -> int:
         return _fail([f"{out}: results folder exists; add --force to replace it"])
     if out.exists() and not out.is_dir():
         return _fail([f"{out}: exists and is not a folder"])
-    start_stock(sc)  # bad start-stock settings are input errors: before any work
     n = a.replications if a.replications is not None else sc.scenario.replications
     seed = a.seed if a.seed is not None else sc.scenario.seed
     workers = a.workers or default_workers()
     scheduler = _scheduler(a)
-    model, info = prepare(sc)
+    model, info = prepare(sc)  # bad input (start stock, calibration) before any work
     # the replications go to disk as they finish, beside the results folder, so
     # memory stays bounded and an interrupted run can be resumed
     partial = a.store if a.store is not None else out.parent / f".{out.name}.partial"
-    if a.force and not a.resume and a.store is None and partial.exists():
-        shutil.rmtree(partial)
     st = ReplicationStore.open(
-        partial, scenario_hash=sc.content_hash or "", seed=seed, replications=n, resume=a.resume
+        partial,
+        scenario_hash=sc.content_hash or "",
+        seed=seed,
+        replications=n,
+        resume=a.resume,
+        replace=a.force,
     )
     kept = int(st.done().sum())
     t0 = time.monotonic()
@@ -345,9 +345,6 @@ def _origins(text: str) -> list[int]:
 
 
 def _backtest(a: argparse.Namespace) -> int:
-    import shutil
-    import tempfile
-
     from . import backtest
     from .runner import default_workers
     from .scenario import load_scenario

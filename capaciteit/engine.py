@@ -455,7 +455,10 @@ def resident_pools(model: Model, n: int = POOL) -> tuple[list[ResidentPool | Non
         in_cell = _dated(model, pool, streams, "resident_shares", n)[2]
         weights[si] = lam * pool.life.mean() * in_cell.mean()
     if weights.sum() <= 0:
-        raise ValueError("no stream brings anyone into a cell at the start: no start stock")
+        raise ValueError(
+            f"no stream brings anyone into a cell on the first simulated day ({model.origin}), "
+            "so no one can make up a start stock"
+        )
     return pools, weights / weights.sum()
 
 

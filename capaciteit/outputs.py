@@ -20,6 +20,7 @@ import xarray as xr
 from . import __version__, history
 from .results import monthly_summary, reuse, yearly_summary
 from .scenario import Scenario
+from .store import MAX_BATCH, chunk_shape
 
 
 def _documents(
@@ -88,16 +89,15 @@ def _write_results(
         encoding = {
             v: {"zlib": True, "complevel": 1} for v in ds.data_vars if ds[v].dtype.kind in "iuf"
         }
-        for v in ds.data_vars:
-            if "replication" in ds[v].dims:
-                # the store's chunks (a batch of replications, all days, one unit):
-                # written from dask chunk by chunk, each HDF5 chunk is written once
-                encoding[v]["chunksizes"] = tuple(
-                    min(50, n) if d == "replication" else n if d == "time" else 1
-                    for d, n in ds[v].sizes.items()
-                )
         # one variable at a time: the encoder's copies then stay one variable large
         big = [v for v in ds.data_vars if "replication" in ds[v].dims]
+        for v in big:
+            # the store's layout (a batch of replications, all days, one unit): a
+            # reader of one unit reads only its chunks; a 10,000-replication file
+            # written in one piece (chunks of all replications) took minutes
+            x = ds[v]
+            batch = min(MAX_BATCH, ds.sizes["replication"])
+            encoding[v]["chunksizes"] = chunk_shape(x.dims, x.shape, batch)
         nc = tmp / "occupancy.nc"
         ds.drop_vars(big).to_netcdf(
             nc, encoding={v: e for v, e in encoding.items() if v not in big}

@@ -62,12 +62,13 @@ def add_places(knots: np.ndarray, values: np.ndarray, changes):
     return knots, values
 
 
-def _same(c):
+def unwarped(c):
+    """``at(c)`` when no forecast stretches stays: a policy's day is its own."""
     return c
 
 
 def sentence_factor(
-    sc: Scenario, stream, sentence: np.ndarray, t_sentence: np.ndarray, day_of, at=_same
+    sc: Scenario, stream, sentence: np.ndarray, t_sentence: np.ndarray, day_of, at=unwarped
 ) -> np.ndarray:
     """Sentences (days, as drawn) after the sentence-length policies: those in a
     policy's class imposed in its period are multiplied by its factor. ``at(c)``
@@ -95,7 +96,7 @@ def early_release(
     streams: Streams | None,
     prefix: str,
     day_of,
-    at=_same,
+    at=unwarped,
 ) -> np.ndarray:
     """Release days after the early-release policies (never before ``earliest``).
 

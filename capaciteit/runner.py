@@ -70,10 +70,6 @@ def _batch(model: Model, seed: int, reps: range) -> Block:
     return _stack([run_replication(model, replication_seed(seed, r)) for r in reps])
 
 
-def _dask_batch(model: Model, seed: int, start: int, stop: int) -> Block:
-    return _batch(model, seed, range(start, stop))
-
-
 def _stack(results: list[Block]) -> Block:
     return {k: np.stack([r[k] for r in results]) for k in results[0]}
 
@@ -159,9 +155,7 @@ def run_batches(
             _check_workers(client)
             # broadcast: every worker holds the model, so losing one loses no input
             mf = client.scatter(model, broadcast=True, hash=False)
-            futures = [
-                client.submit(_dask_batch, mf, seed, b.start, b.stop, pure=False) for b in todo
-            ]
+            futures = [client.submit(_batch, mf, seed, b, pure=False) for b in todo]
             where = {f.key: b for f, b in zip(futures, todo, strict=True)}
             done = dask_completed(futures, with_results=True)
             del futures  # as_completed holds them until yielded: each block is freed once used
@@ -196,16 +190,32 @@ def run_model(
 ) -> dict[str, np.ndarray]:
     """Run replications 0..n-1 of a compiled model in memory; arrays stacked by replication."""
     out: dict[str, np.ndarray] = {}
-    done = 0
-    for reps, block in run_batches(model, seed, batches(replications), workers, scheduler):
+    todo = batches(replications)
+    for reps, block in _counted(run_batches(model, seed, todo, workers, scheduler), todo, progress):
         for k, v in block.items():
             if k not in out:
                 out[k] = np.empty((replications, *v.shape[1:]), v.dtype)
             out[k][reps.start : reps.stop] = v
-        done += len(reps)
-        if progress:
-            progress(done, replications)
     return out
+
+
+def _counted(
+    done: Iterator[tuple[range, Block]],
+    todo: list[range],
+    progress: Callable[[int, int], None] | None,
+    total: int | None = None,
+) -> Iterator[tuple[range, Block]]:
+    """``done`` as it comes, telling ``progress`` the replications finished of
+    ``total`` (default: those in ``todo``; more when some were done before)."""
+    total = total if total is not None else sum(len(b) for b in todo)
+    count = total - sum(len(b) for b in todo)
+    if progress and count:
+        progress(count, total)
+    for reps, block in done:
+        yield reps, block  # the caller keeps it first; then it counts as done
+        count += len(reps)
+        if progress:
+            progress(count, total)
 
 
 def default_workers() -> int:
@@ -298,16 +308,11 @@ def fill_store(
 ) -> None:
     """Run the batches the store lacks, writing each as it arrives."""
     todo = st.todo()
-    done = st.replications - sum(len(b) for b in todo)
-    if progress and done:
-        progress(done, st.replications)
-    for reps, block in run_batches(model, seed, todo, workers, scheduler):
+    ran = run_batches(model, seed, todo, workers, scheduler)
+    for reps, block in _counted(ran, todo, progress, st.replications):
         if not st.created():
             st.create(model, block, seed=seed, start_stock=info)
         st.write(reps, block)
-        done += len(reps)
-        if progress:
-            progress(done, st.replications)
 
 
 def calibration_path(scenario: Scenario) -> Path | None:

@@ -53,6 +53,10 @@ MAX_ENTRIES = 1000
 """Units, streams, placements, policies, responses or PMJ figures in one scenario."""
 MAX_NAME = 100
 """Characters in a scenario name (it names a folder)."""
+MAX_REPLICATIONS = 1_000_000
+"""Replications of one run (the file's and the command line's)."""
+MAX_SEED = 2**63 - 1
+"""numpy's SeedSequence takes more; a seed is written in TOML, whose integers stop here."""
 
 # --------------------------------------------------------------------------- tables
 
@@ -250,8 +254,8 @@ class Meta(_Model):
             "(the CBS 30-September stock nearest to start)"
         ),
     )
-    replications: int = Field(100, ge=1, le=1_000_000)
-    seed: int = Field(1, ge=0, le=2**63 - 1)
+    replications: int = Field(100, ge=1, le=MAX_REPLICATIONS)
+    seed: int = Field(1, ge=0, le=MAX_SEED)
 
     @field_validator("name")
     @classmethod
@@ -452,9 +456,7 @@ class Placement(_Model):
     from_: dt.date | None = Field(None, alias="from")
     until: dt.date | None = None
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, populate_by_name=True, allow_inf_nan=False
-    )
+    model_config = ConfigDict(populate_by_name=True)  # merged with _Model's
 
     @model_validator(mode="after")
     def _ranges(self) -> Placement:
@@ -1062,16 +1064,6 @@ def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
         out.append(
             ("scenario.start_stock", "a national model needs 'observed', a number, or warmup_days")
         )
-    stock = m.start_stock
-    if stock not in ("empty", 0) and not sc.inflow.calibrate and not _anyone_in_a_cell(sc):
-        first = m.start - dt.timedelta(days=m.warmup_days)
-        out.append(
-            (
-                "scenario.start_stock",
-                f"no stream brings anyone into a cell on the first simulated day ({first}), "
-                "so no one can make up a start stock",
-            )
-        )
     n = expected_arrivals(sc)
     if n > MAX_ARRIVALS:
         out.append(
@@ -1083,22 +1075,6 @@ def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
             )
         )
     return out
-
-
-def _anyone_in_a_cell(sc: Scenario) -> bool:
-    """Whether some stream into a cell unit has arrivals on the first simulated
-    day (the start stock is drawn from those streams at that day's rates)."""
-    first = sc.scenario.start - dt.timedelta(days=sc.scenario.warmup_days)
-    cell = {u.name: u.occupies_cell for u in sc.unit}
-    for s in sc.stream:
-        rate = s.rate_per_year.value_at(first)
-        for p in sc.policy:
-            acts = p.start <= first and (p.end is None or first < p.end)
-            if p.kind == "inflow" and acts and (p.streams is None or s.name in p.streams):
-                rate *= p.factor
-        if rate > 0 and cell.get(s.unit, False):
-            return True
-    return False
 
 
 def expected_arrivals(sc: Scenario) -> float:

@@ -113,16 +113,14 @@ class Warp:
         first stretch needs no warp (it is ``c`` itself)."""
         starts = np.asarray(self.starts, dtype=float)
         if not starts.size or np.all(self.ratios == 1.0):
-            return lambda c: c
+            return policies.unwarped
         reps = np.r_[starts, np.inf]  # one arrival per group of stretches seen
-        group: list[np.ndarray] = []
+        group = np.searchsorted(starts, t_event, side="left")  # sees those from b >= arrival
 
         def at(c: float) -> float | np.ndarray:
             if not np.isfinite(c) or c <= starts[0]:
                 return c
-            if not group:  # who sees which stretches: those from the first b >= arrival
-                group.append(np.searchsorted(starts, t_event, side="left"))
-            return self.inverse(reps, np.full(reps.size, float(c)))[group[0]]
+            return self.inverse(reps, np.full(reps.size, float(c)))[group]
 
         return at
 
@@ -253,7 +251,7 @@ def timeline(
     """
     n = len(t_event)
 
-    at = warp.judge(t_event) if warp is not None else (lambda c: c)
+    at = warp.judge(t_event) if warp is not None else policies.unwarped
 
     if stream.path == "stay":
         return People(

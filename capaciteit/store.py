@@ -40,10 +40,14 @@ class StoreError(InputError):
         super().__init__([(str(path), "", message)])
 
 
+MAX_BATCH = 50
+"""Replications in a batch at most: a chunk of one unit is then ~0.7 MB (ten years)."""
+
+
 def batch_size(replications: int) -> int:
     """Replications per batch: a function of the run's size only (never of the
     workers), so a run resumed with other workers cuts the same batches."""
-    return max(1, min(50, math.ceil(replications / 64)))
+    return max(1, min(MAX_BATCH, math.ceil(replications / 64)))
 
 
 def batches(replications: int) -> list[range]:
@@ -51,8 +55,9 @@ def batches(replications: int) -> list[range]:
     return [range(i, min(replications, i + size)) for i in range(0, replications, size)]
 
 
-def _chunks(dims: tuple[str, ...], shape: tuple[int, ...], batch: int) -> tuple[int, ...]:
-    # one batch of replications, the whole time axis, one unit (status, response)
+def chunk_shape(dims: tuple[str, ...], shape: tuple[int, ...], batch: int) -> tuple[int, ...]:
+    """One batch of replications, the whole time axis, one unit (status, response):
+    reading one unit of every replication touches only that unit's chunks."""
     return tuple(
         batch if d == "replication" else n if d == "time" else 1
         for d, n in zip(dims, shape, strict=True)
@@ -80,9 +85,12 @@ class ReplicationStore:
         seed: int,
         replications: int,
         resume: bool,
+        replace: bool = False,
     ) -> ReplicationStore:
         """The store of this run: the one in ``folder`` when ``resume`` and it is
-        the same run, else a new one (a folder holding another run is an error)."""
+        the same run, else a new one. A store already there is an error unless
+        ``replace`` (``--force``) removes it; a folder that holds anything but a
+        store is never touched."""
         folder = Path(folder)
         identity = {
             "scenario_hash": scenario_hash,
@@ -99,7 +107,9 @@ class ReplicationStore:
                 old = json.loads(run.read_text())
             except (OSError, ValueError) as e:
                 raise StoreError(run, f"unreadable: {e}") from None
-            if not resume:
+            if replace and not resume:
+                shutil.rmtree(folder)
+            elif not resume:
                 kept = cls(folder, old)
                 what = (
                     "the replications of a finished run are kept here; add --resume to reuse them"
@@ -108,24 +118,27 @@ class ReplicationStore:
                     "done); add --resume to continue it"
                 )
                 raise StoreError(folder, f"{what}, or --force to start over")
-            differ = [
-                f"{k} {old.get(k)!r} there, {v!r} here"
-                for k, v in identity.items()
-                if old.get(k) != v
-            ]
-            if differ:
-                raise StoreError(
-                    folder,
-                    "the interrupted run kept here differs from this one ("
-                    + "; ".join(differ)
-                    + "); run with its settings, or --force to start over",
-                )
-            return cls(folder, old)
+            else:
+                return cls._same_run(folder, old, identity)
         folder.mkdir(parents=True, exist_ok=True)
         tmp = run.with_suffix(".tmp")
         tmp.write_text(json.dumps(identity, indent=1) + "\n")
         tmp.replace(run)
         return cls(folder, identity)
+
+    @classmethod
+    def _same_run(cls, folder: Path, old: dict, identity: dict) -> ReplicationStore:
+        """The kept store, when it holds this very run."""
+        differ = [
+            f"{k} {old.get(k)!r} there, {v!r} here" for k, v in identity.items() if old.get(k) != v
+        ]
+        if differ:
+            raise StoreError(
+                folder,
+                f"the interrupted run kept here differs from this one ({'; '.join(differ)}); "
+                "run with its settings, or with --force instead of --resume to start over",
+            )
+        return cls(folder, old)
 
     def created(self) -> bool:
         return (self.path / ".zgroup").is_file()
@@ -157,7 +170,7 @@ class ReplicationStore:
         ds.attrs["variables"] = ",".join(ds.data_vars)  # their order, for reading back
         ds["done"] = xr.Variable(("replication",), da.zeros(n, dtype=np.int8, chunks=b))
         encoding = {
-            v: {"chunks": _chunks(ds[v].dims, ds[v].shape, b)}
+            v: {"chunks": chunk_shape(ds[v].dims, ds[v].shape, b)}
             for v in ds.data_vars
             if "replication" in ds[v].dims
         }

@@ -154,7 +154,11 @@ def test_a_store_of_another_run_is_refused(small, tmp_path):
     simulate(sc, replications=4, store=tmp_path / "st")
     with pytest.raises(cap.InputError, match="finished run are kept here; add --resume to reuse"):
         simulate(sc, replications=4, store=tmp_path / "st")
-    again = simulate(sc, replications=4, store=tmp_path / "st", resume=True)  # nothing to run
+    seen = []
+    again = simulate(
+        sc, replications=4, store=tmp_path / "st", resume=True, progress=lambda d, n: seen.append(d)
+    )
+    assert seen == [4]  # all four on disk: nothing run again
     assert int(again["occupancy"].sum()) > 0
     with pytest.raises(cap.InputError, match=r"seed 7 there, 8 here"):
         simulate(sc, replications=4, seed=8, store=tmp_path / "st", resume=True)
@@ -318,6 +322,19 @@ def test_cli_store_keeps_the_replications(small, cli_reference, tmp_path):
     assert manifest["resumed_replications"] == 24
     assert_identical(cli_reference.drop_attrs(), _load(tmp_path / "b").drop_attrs())
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a", "b", "kept"]
+    # a kept store is neither reused nor thrown away unasked; --force starts over
+    args = ("run", small, "-o", tmp_path / "c", "--store", store, "-n", "4", "--quiet")
+    r = _run(*args)
+    assert r.returncode == 2 and "add --resume to reuse them, or --force to start over" in r.stderr
+    r = _run(*args, "--force")
+    assert r.returncode == 0, r.stderr
+    assert json.loads((store / "run.json").read_text())["replications"] == 4
+    # a folder that is not a store is never removed, --force or not
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep")
+    r = _run("run", small, "-o", tmp_path / "d", "--store", tmp_path / "mine", "--force")
+    assert r.returncode == 2 and "exists and is not a capaciteit run store" in r.stderr
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
 
 
 def test_compare_and_need_leave_no_store_behind(small, tmp_path):
@@ -330,6 +347,7 @@ def test_compare_and_need_leave_no_store_behind(small, tmp_path):
 
     table = pd.read_csv(out / "cmp" / "small-vs-same.csv")
     assert len(table) == 1 * 3 * 4  # years x units (main, bba, total) x metrics
+    assert table["difference"].notna().sum() >= 3 * 3  # mean, peak, euros at least
     assert (table["difference"].fillna(0) == 0).all()  # the same scenario: identical paths
     r = _run("need", small, "-n", "6", "-o", out / "need.csv", "--quiet")
     assert r.returncode == 0, r.stderr
