@@ -39,6 +39,7 @@ from . import __version__, history
 from . import distributions as dist
 from .errors import ScenarioError
 from .forecast import choose
+from .policies import known_at
 from .reconstruct import Reconstruction, reconstruct
 from .rng import Streams
 from .scenario import Scenario, parse_scenario
@@ -64,13 +65,21 @@ class Calibration:
     version: str = __version__
     fitted: Reconstruction | None = field(default=None, repr=False, compare=False)
 
+    state: dict | None = None
+    """The fitted reconstruction, every number as fitted (JSON keeps a float's
+    exact value): a run reads it instead of fitting again, so its forecast draws
+    never depend on the machine's linear algebra."""
+
     def to_json(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if k != "fitted"}
         return json.dumps(data, indent=1, default=_plain) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Calibration:
-        return cls(**json.loads(text))
+        cal = cls(**json.loads(text))
+        if cal.state is not None:
+            cal.fitted = Reconstruction.from_dict(cal.state)
+        return cal
 
 
 def _plain(x):
@@ -86,7 +95,12 @@ def _plain(x):
 def structure_hash(sc: Scenario) -> str:
     """What a calibration depends on in a scenario: the streams, the release
     rules, the end phases, and which units are cells. Not the capacities, costs,
-    dates of the run or names: changing those keeps the calibration."""
+    dates of the run or names: changing those keeps the calibration. Only what
+    stood at the forecast origin counts (:func:`~capaciteit.policies.known_at`):
+    a scenario that changes rates or adds policies after it shares the calibration
+    of its base, and so its replications until the change."""
+    if sc.forecast.origin is not None:
+        sc = known_at(sc, sc.forecast.origin)
     data = sc.to_dict()
     used = {
         "stream": data["stream"],
@@ -420,6 +434,27 @@ def _scale_rates(s, origin: dt.date, rate: float):
     return round(rate, 4)
 
 
+def _rescaled(table, origin: dt.date, rate: float):
+    """``table`` scaled so that it reads ``rate`` at the origin (4 decimals, as
+    :func:`_scale_rates` writes)."""
+    at = table.value_at(origin)
+    k = rate / at if at > 0 else 0.0
+    data = table.to_data()
+    if isinstance(data, dict):
+        return {key: round(v * k, 4) for key, v in data.items()}
+    return round(rate, 4)
+
+
+def _table_value(data: dict, origin: dt.date) -> float:
+    """The value of a written rate table (keys YYYY-MM or dates) at ``origin``."""
+    out = None
+    for key, v in sorted(data.items()):
+        day = dt.date.fromisoformat(key if len(key) > 7 else f"{key}-01")
+        if out is None or day <= origin:
+            out = v
+    return float(out)
+
+
 def _merge_into(overlay: list[dict], name: str, values: dict) -> None:
     for entry in overlay:
         if entry["name"] == name:
@@ -458,6 +493,8 @@ def calibrate(sc: Scenario) -> Calibration:
 
 def _calibrate(sc: Scenario) -> Calibration:
     origin = sc.forecast.origin
+    if origin is not None:
+        sc = known_at(sc, origin)  # nothing after the origin reaches the fit
     if origin is None:
         raise ScenarioError(
             [
@@ -495,6 +532,7 @@ def _calibrate(sc: Scenario) -> Calibration:
         stays=report,
         overlay={"stream": overlay},
         fitted=rec,
+        state=rec.to_dict(),
     )
 
 
@@ -515,7 +553,19 @@ def apply(sc: Scenario, cal: Calibration) -> Scenario:
     """The scenario with the calibration's stream settings laid over it."""
     from .scenario import _merge
 
-    data = _merge(sc.to_data(), cal.overlay)
+    overlay = {"stream": []}
+    tables = {s.name: s.rate_per_year for s in sc.stream}
+    origin = dt.date.fromisoformat(cal.origin)
+    for entry in cal.overlay.get("stream", []):
+        entry = dict(entry)
+        if "rate_per_year" in entry and entry["name"] in tables:
+            # the calibrated level at the origin, the scenario's own table after it
+            level = entry["rate_per_year"]
+            if isinstance(level, dict):
+                level = _table_value(level, origin)
+            entry["rate_per_year"] = _rescaled(tables[entry["name"]], origin, level)
+        overlay["stream"].append(entry)
+    data = _merge(sc.to_data(), overlay)
     out = parse_scenario(data, sc.source_file or "<calibrated>")
     return out.model_copy(update={"content_hash": sc.content_hash})
 
@@ -532,7 +582,6 @@ def load_or_calibrate(sc: Scenario, path: Path | None) -> tuple[Calibration, boo
             cal.structure_hash == structure_hash(sc)
             and cal.data_sha256 == history.data_files()
             and cal.origin == sc.forecast.origin.isoformat()
-        ):
-            cal.fitted = reconstruct(sc.forecast.origin, cal.forecast["model"])
+        ) and cal.fitted is not None:
             return cal, False
     return calibrate(sc), True

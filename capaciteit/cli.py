@@ -97,10 +97,14 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         default=None,
         metavar="DIR",
-        help="keep the replications in this zarr store (default: a hidden folder beside the "
-        "results, removed when the run ends)",
+        help="keep the replications in this zarr store, and keep it after the run (default: a "
+        "hidden folder beside the results, removed once they are written)",
     )
-    r.add_argument("--force", action="store_true", help="replace an existing results folder")
+    r.add_argument(
+        "--force",
+        action="store_true",
+        help="replace a results folder (or start over a store) that capaciteit wrote",
+    )
     r.add_argument("--quiet", action="store_true", help="no progress or summary output")
     r.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
     r.add_argument(
@@ -116,7 +120,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     u.add_argument("-o", "--out", type=Path, default=Path("results"))
     u.add_argument("--workers", type=int, default=None)
-    u.add_argument("--force", action="store_true", help="replace existing results folders")
+    u.add_argument(
+        "--force", action="store_true", help="replace results folders that capaciteit wrote"
+    )
     u.add_argument("--quiet", action="store_true")
     u.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
     u.add_argument("--backtest", type=Path, default=BACKTEST)
@@ -139,7 +145,9 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--seed", type=_seed, default=1)
     b.add_argument("-o", "--out", type=Path, default=Path("results/backtest"))
     b.add_argument("--workers", type=int, default=None)
-    b.add_argument("--force", action="store_true")
+    b.add_argument(
+        "--force", action="store_true", help="replace a back-test folder that capaciteit wrote"
+    )
     b.add_argument("--quiet", action="store_true")
     m = sub.add_parser("compare", help="paired differences of scenarios against a base")
     m.add_argument("base", type=Path)
@@ -149,7 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("-o", "--out", type=Path, default=None, help="default: results/compare/")
     m.add_argument("--workers", type=int, default=None)
     _dask_flags(m)
-    m.add_argument("--force", action="store_true")
+    m.add_argument(
+        "--force", action="store_true", help="replace a compare folder that capaciteit wrote"
+    )
     m.add_argument("--quiet", action="store_true")
     m.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
     d = sub.add_parser("need", help="capacity needed for a risk of a shortage day per year")
@@ -160,6 +170,9 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/need.csv")
     d.add_argument("--workers", type=int, default=None)
     _dask_flags(d)
+    d.add_argument(
+        "--force", action="store_true", help="replace a need table that capaciteit wrote"
+    )
     d.add_argument("--quiet", action="store_true")
     for name, what in NOT_YET.items():
         q = sub.add_parser(name, help=f"{what}: not in this version yet")
@@ -173,8 +186,14 @@ def _fail(lines: list[str], code: int = 2) -> int:
     return code
 
 
+def _named(path: Path) -> Path:
+    """``path`` with a last component that names it (``.`` and ``..`` made absolute),
+    so that the folders beside it (temporary, partial store) are beside it."""
+    return Path(os.path.abspath(path)) if path.name in ("", "..") else path
+
+
 def _run(a: argparse.Namespace) -> int:
-    from .outputs import write_results
+    from .outputs import RUN_FILES, check_folder, write_results
     from .runner import default_workers, fill_store, prepare
     from .scenario import load_scenario
     from .store import ReplicationStore
@@ -184,15 +203,16 @@ def _run(a: argparse.Namespace) -> int:
     if a.workers is not None and a.workers < 1:
         return _fail(["capaciteit run: --workers must be >= 1"])
     sc = load_scenario(a.scenario)
-    out = a.out if a.out is not None else Path("results") / sc.name
-    if out.exists() and not a.force:
-        return _fail([f"{out}: results folder exists; add --force to replace it"])
-    if out.exists() and not out.is_dir():
-        return _fail([f"{out}: exists and is not a folder"])
+    out = _named(a.out if a.out is not None else Path("results") / sc.name)
+    check_folder(out, force=a.force, writes=RUN_FILES)  # before any work
     n = a.replications if a.replications is not None else sc.scenario.replications
     seed = a.seed if a.seed is not None else sc.scenario.seed
     workers = a.workers or default_workers()
     scheduler = _scheduler(a)
+    if a.store is not None:
+        where, folder = Path(os.path.abspath(a.store)), Path(os.path.abspath(out))
+        if where == folder or folder in where.parents:
+            return _fail([f"{a.store}: --store must be outside the results folder {out}"])
     model, info = prepare(sc)  # bad input (start stock, calibration) before any work
     # the replications go to disk as they finish, beside the results folder, so
     # memory stays bounded and an interrupted run can be resumed
@@ -226,7 +246,7 @@ def _run(a: argparse.Namespace) -> int:
         return 130
     except BaseException:
         if not st.done().any() and a.store is None:
-            st.remove()  # nothing worth keeping
+            _remove_store(st, partial, quiet=True)  # nothing worth keeping
         raise
     wall = time.monotonic() - t0
     ds = st.dataset()
@@ -237,36 +257,74 @@ def _run(a: argparse.Namespace) -> int:
         if a.scheduler
         else "local processes"
     )
-    write_results(
-        ds,
-        out,
-        sc.to_dict(),
-        {
-            "scenario_file": str(a.scenario),
-            "wall_time_s": round(wall, 3),
-            "workers": workers,
-            "executor": executor,
-            "resumed_replications": kept,
-        },
-        scenario=sc,
-        lang=a.lang,
-        backtest=_backtest_folder(sc, a.backtest),
-    )
-    if not a.quiet:
-        tot = ds["occupancy"].sel(unit="total")
-        resumed = f" ({kept:,} from the interrupted run)" if kept else ""
-        print(f"{sc.name}: {n} replications{resumed} in {wall:.1f} s -> {out}/")
-        for when in _checkpoints(ds):
-            q = np.quantile(tot.sel(time=when).values, [0.1, 0.5, 0.9])
-            cap = float(ds["capacity"].sel(unit="total", time=when))
-            print(
-                f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
-                f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}"
-            )
-    ds.close()
-    if a.store is None:
-        st.remove()
+    try:
+        write_results(
+            ds,
+            out,
+            sc.to_dict(),
+            {
+                "scenario_file": str(a.scenario),
+                "wall_time_s": round(wall, 3),
+                "workers": workers,
+                "executor": executor,
+                "resumed_replications": kept,
+            },
+            scenario=sc,
+            lang=a.lang,
+            backtest=_backtest_folder(sc, a.backtest),
+        )
+    except KeyboardInterrupt:  # the store is whole: --resume only writes the folder
+        ds.close()
+        print(
+            f"interrupted while writing the results: {st.progress()} replications kept in "
+            f"{partial}; run the same command with --resume to write them",
+            file=sys.stderr,
+        )
+        return 130
+    except BaseException:
+        ds.close()
+        raise
+    # the results folder is complete: a hidden store goes before anything is
+    # printed, so a reader that stops reading (`| head`) cannot leave it behind
+    try:
+        lines = [] if a.quiet else _run_summary(ds, sc.name, n, kept, wall, out)
+    except KeyboardInterrupt:
+        print(f"interrupted; the results are complete in {out}/", file=sys.stderr)
+        return 130
+    finally:
+        ds.close()
+        if a.store is None:
+            _remove_store(st, partial)
+    for line in lines:
+        print(line)
     return 0
+
+
+def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> list[str]:
+    tot = ds["occupancy"].sel(unit="total")
+    resumed = f" ({kept:,} from the interrupted run)" if kept else ""
+    lines = [f"{name}: {n} replications{resumed} in {wall:.1f} s -> {out}/"]
+    for when in _checkpoints(ds):
+        q = np.quantile(tot.sel(time=when).values, [0.1, 0.5, 0.9])
+        cap = float(ds["capacity"].sel(unit="total", time=when))
+        lines.append(
+            f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
+            f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}"
+        )
+    return lines
+
+
+def _remove_store(st, partial: Path, quiet: bool = False) -> None:
+    """Remove a run's hidden store; a failure is said (one line), not fatal."""
+    try:
+        st.remove()
+    except OSError as e:
+        if not quiet:
+            print(
+                f"warning: {partial}: the replications store could not be removed "
+                f"({e.strerror}); remove it yourself",
+                file=sys.stderr,
+            )
 
 
 def _backtest_folder(sc, folder: Path | None) -> Path | None:
@@ -346,6 +404,7 @@ def _origins(text: str) -> list[int]:
 
 def _backtest(a: argparse.Namespace) -> int:
     from . import backtest
+    from .outputs import BACKTEST_FILES, check_folder, replace_folder
     from .runner import default_workers
     from .scenario import load_scenario
 
@@ -364,31 +423,29 @@ def _backtest(a: argparse.Namespace) -> int:
         )
     if a.replications < 2:
         return _fail(["capaciteit backtest: --replications must be >= 2"])
-    if a.out.exists() and not a.force:
-        return _fail([f"{a.out}: results folder exists; add --force to replace it"])
+    out = _named(a.out)
+    check_folder(out, force=a.force, writes=BACKTEST_FILES)  # before any work
     base = load_scenario(a.scenario)
     prog = bar(f"back-test {base.name}", a.quiet)
     table, fans = backtest.run(
         base, origins, a.replications, a.seed, workers=a.workers or default_workers(), progress=prog
     )
     summ = backtest.summary(table)
-    a.out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{a.out.name}-", dir=a.out.parent))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
     tmp.chmod(0o755)
     try:
         table.to_csv(tmp / "backtest.csv", index=False, float_format="%.4f")
         summ.to_csv(tmp / "summary.csv", index_label="horizon", float_format="%.4f")
         backtest.figure(fans, tmp / "backtest.png")
-        if a.out.exists():
-            shutil.rmtree(a.out)
-        tmp.rename(a.out)
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if not a.quiet:
         print(
             f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "
-            f"{a.replications} replications each -> {a.out}/"
+            f"{a.replications} replications each -> {out}/"
         )
         with __import__("pandas").option_context("display.width", 120):
             print(summ.round(3).to_string())
@@ -397,6 +454,7 @@ def _backtest(a: argparse.Namespace) -> int:
 
 def _compare(a: argparse.Namespace) -> int:
     from .compare import check_pairable, compare
+    from .outputs import MANIFEST, check_folder, replace_folder, write_manifest
     from .runner import default_workers, executor, start_stock
     from .scenario import load_scenario
 
@@ -407,9 +465,10 @@ def _compare(a: argparse.Namespace) -> int:
     check_pairable(base, alts)
     if a.replications is not None and a.replications < 2:
         return _fail(["capaciteit compare: --replications must be >= 2"])
-    out = a.out or Path("results") / "compare"
-    if out.exists() and not a.force:
-        return _fail([f"{out}: results folder exists; add --force to replace it"])
+    out = _named(a.out or Path("results") / "compare")
+    tables_csv = [f"{base.name}-vs-{alt.name}.csv" for alt in alts]
+    writes = [*tables_csv, "report.html", "workbook.xlsx", MANIFEST]
+    check_folder(out, force=a.force, writes=writes)  # before any work
     n = a.replications or base.scenario.replications
     seed = base.scenario.seed if a.seed is None else a.seed
     workers = a.workers or default_workers()
@@ -439,9 +498,18 @@ def _compare(a: argparse.Namespace) -> int:
         common = {"n": n, "seed": seed, "lang": a.lang}
         write_compare_report(tables, base.name, tmp / "report.html", **common)
         write_compare_workbook(tables, base.name, tmp / "workbook.xlsx", **common)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
+        write_manifest(
+            tmp,
+            {
+                "command": "compare",
+                "base": base.name,
+                "alternatives": [alt.name for alt in alts],
+                "scenario_files": [str(a.base), *map(str, a.alternatives)],
+                "seed": seed,
+                "replications": n,
+            },
+        )
+        replace_folder(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -469,24 +537,19 @@ def _compare(a: argparse.Namespace) -> int:
 def _publish(a: argparse.Namespace) -> int:
     from .publish import publish
     from .runner import default_workers
-    from .scenario import load_scenario
 
     if a.replications is not None and a.replications < 1:
         return _fail(["capaciteit publish: --replications must be >= 1"])
-    if not a.force:
-        taken = [a.out / load_scenario(p).name for p in a.scenarios]
-        taken = [t for t in taken if t.exists()]
-        if taken:
-            return _fail([f"{taken[0]}: results folder exists; add --force to replace it"])
-    index = publish(
+    index = publish(  # checks every scenario and what it would replace before any run
         list(a.scenarios),
-        a.out,
+        _named(a.out),
         replications=a.replications,
         workers=a.workers or default_workers(),
         progress=lambda name: bar(name, a.quiet),
         log=None if a.quiet else print,
         lang=a.lang,
         backtest=lambda sc: _backtest_folder(sc, a.backtest),
+        force=a.force,
     )
     if not a.quiet:
         print(f"index -> {index}")
@@ -495,6 +558,7 @@ def _publish(a: argparse.Namespace) -> int:
 
 def _need(a: argparse.Namespace) -> int:
     from .capacity import need
+    from .outputs import NEED_COLUMNS, check_file
     from .runner import default_workers, simulate, start_stock
     from .scenario import load_scenario
 
@@ -507,6 +571,7 @@ def _need(a: argparse.Namespace) -> int:
         return _fail(["capaciteit need: --replications must be >= 2"])
     workers = a.workers or default_workers()
     out = a.out or Path("results") / sc.name / "need.csv"
+    check_file(out, force=a.force, columns=NEED_COLUMNS, what="need table")  # before any work
     out.parent.mkdir(parents=True, exist_ok=True)
     # replications on disk while the peaks are taken: memory stays bounded
     with tempfile.TemporaryDirectory(prefix=f".{out.name}-store-", dir=out.parent) as store:

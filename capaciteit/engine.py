@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -63,7 +64,13 @@ class Drivers:
             return np.ones(0), np.ones(0)
         inflow, stay = self.forecaster.simulate(years, streams("forecast"))
         last = self.forecaster.last_state
-        return np.exp(inflow - last[0]), np.exp(stay - last[1])
+        # math.exp (the C library's), not np.exp: numpy picks a SIMD kernel by CPU
+        # (AVX-512 or not) whose last bit can differ, and these factors scale
+        # every arrival time and stay of the forecast years
+        return (
+            np.array([math.exp(v - last[0]) for v in inflow.tolist()]),
+            np.array([math.exp(v - last[1]) for v in stay.tolist()]),
+        )
 
     def year_of(self, t: np.ndarray) -> np.ndarray:
         """Index into the yearly paths (-1: before the first forecast year)."""
@@ -91,6 +98,7 @@ class Model:
     senb_start: float
     statuses: list[str]
     start_stock: int
+    known: Scenario | None = None  # the scenario as it stood at the origin
     resident_pools: list | None = None
     resident_shares: np.ndarray | None = None
     drivers: Drivers | None = None
@@ -186,6 +194,7 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None, warn: bool 
     if forecast is not None:
         object.__setattr__(model, "drivers", _drivers(model, forecast))
     if model.start_stock:
+        object.__setattr__(model, "known", policies.known_at(sc, origin))
         pools, shares = resident_pools(model)
         object.__setattr__(model, "resident_pools", pools)
         object.__setattr__(model, "resident_shares", shares)
@@ -329,10 +338,11 @@ def _indexed(
 # --------------------------------------------------------------------------- people
 
 
-def _placements(model: Model, stream) -> list:
+def _placements(model: Model, stream, sc: Scenario | None = None) -> list:
     if stream.path == "stay":
         return []
-    return [p for p in model.scenario.placement if p.streams is None or stream.name in p.streams]
+    sc = sc or model.scenario
+    return [p for p in sc.placement if p.streams is None or stream.name in p.streams]
 
 
 def _people(
@@ -408,40 +418,49 @@ def _pool(model: Model, si: int, streams: Streams, n: int) -> ResidentPool:
     return ResidentPool(si, d, life, cdf / cdf[-1])
 
 
-def _dated(model: Model, pool: ResidentPool, streams: Streams, prefix: str, k: int, warp=None):
-    """``k`` residents drawn length-biased from the pool, each with an age uniform
-    within its time in the system, then dated (the rules that apply depend on the
-    dates): the people, who is still inside at the origin, who is in a cell."""
-    sc = model.scenario
-    s = sc.stream[pool.stream]
-    pl = _placements(model, s)
+def _candidates(model: Model, pool: ResidentPool, streams: Streams, prefix: str, k: int, warp=None):
+    """``k`` candidate residents drawn length-biased from the pool, each with an age
+    uniform within its time in the system: their draws, ages, and whether they are
+    still inside and in a cell at the origin. Judged on the scenario as it stood at
+    the origin (:func:`~capaciteit.policies.known_at`): who is inside then cannot
+    depend on anything a scenario changes later."""
+    known = model.known
+    s = known.stream[pool.stream]
     r = streams(prefix, s.name, "resample")
     idx = np.minimum(np.searchsorted(pool.cdf, r.random(k)), pool.cdf.size - 1)
     age = r.random(k) * pool.life[idx]
     d = pool.draws.take(idx)
-    d.placement = {p.name: streams(prefix, s.name, "placement", p.name) for p in pl}
-    p = timeline(
+    names = {p.name for p in _placements(model, s)} | {p.name for p in _placements(model, s, known)}
+    d.placement = {n: streams(prefix, s.name, "placement", n).random(k) for n in sorted(names)}
+    p = _dated(model, pool.stream, d, age, streams, prefix, warp, known)
+    c_start, c_end = _cell_window(model, p, model.unit_names.index(s.unit))
+    return d, age, p.t_end > 0, (c_start <= 0) & (0 < c_end)
+
+
+def _dated(model: Model, si: int, d: Draws, age, streams, prefix, warp, sc: Scenario) -> People:
+    """Residents' dates under the rules and policies of ``sc``."""
+    s = sc.stream[si]
+    return timeline(
         s,
         -age,
         d,
         sc.release,
         model.senb_start,
-        pl,
+        _placements(model, s, sc),
         model.day_of,
         scenario=sc,
         streams=streams,
         prefix=prefix,
         warp=warp,
     )
-    c_start, c_end = _cell_window(model, p, model.unit_names.index(s.unit))
-    return p, p.t_end > 0, (c_start <= 0) & (0 < c_end)
 
 
 def resident_pools(model: Model, n: int = POOL) -> tuple[list[ResidentPool | None], np.ndarray]:
     """Per stream, a pool of candidate residents, and each stream's expected share
     of the start stock in cells: the rate at the origin times the mean time in
     the system times the share of that time spent in a cell. Drawn once per
-    scenario from a fixed seed, so that a replication only draws its residents."""
+    scenario from a fixed seed, so that a replication only draws its residents;
+    judged on the scenario as it stood at the origin."""
     streams = Streams(np.random.SeedSequence(0))
     pools: list[ResidentPool | None] = []
     weights = np.zeros(len(model.scenario.stream))
@@ -452,7 +471,7 @@ def resident_pools(model: Model, n: int = POOL) -> tuple[list[ResidentPool | Non
             continue
         pool = _pool(model, si, streams, n)
         pools.append(pool)
-        in_cell = _dated(model, pool, streams, "resident_shares", n)[2]
+        in_cell = _candidates(model, pool, streams, "resident_shares", n)[3]
         weights[si] = lam * pool.life.mean() * in_cell.mean()
     if weights.sum() <= 0:
         raise ValueError(
@@ -468,11 +487,12 @@ def _residents(model: Model, streams: Streams, warp: Warp | None = None) -> list
     A stationary M/G/inf start: people who arrived at the origin's rate at some
     time in the past and are still inside, drawn length-biased from the
     scenario's pools with an age uniform within their time in the system
-    (:func:`_dated`); those whose real dates make them leave before the origin
-    are rejected (exact, because candidates carry the longer of the two rule
-    sets' times). The total in cells is set to the start stock, shared among
+    (:func:`_candidates`); those whose real dates make them leave before the
+    origin are rejected (exact, because candidates carry the longer of the two
+    rule sets' times). The total in cells is set to the start stock, shared among
     streams as :func:`resident_pools` says. Rates before the origin are taken as
-    the rate at the origin.
+    the rate at the origin. Who is chosen depends only on the scenario as it
+    stood at the origin; what happens to them after it, on the whole scenario.
     """
     counts = streams("start_stock", "allocation").multinomial(
         model.start_stock, model.resident_shares
@@ -484,7 +504,7 @@ def _residents(model: Model, streams: Streams, warp: Warp | None = None) -> list
             continue
         parts, found = [], 0
         while found < need:
-            part = _dated(
+            part = _candidates(
                 model,
                 model.resident_pools[si],
                 streams,
@@ -493,11 +513,28 @@ def _residents(model: Model, streams: Streams, warp: Warp | None = None) -> list
                 warp,
             )
             parts.append(part)
-            found += int(part[2].sum())
-        present = np.concatenate([x for _, x, _ in parts])
-        in_cell = np.concatenate([x for _, _, x in parts])
-        cut = int(np.searchsorted(np.cumsum(in_cell), need)) + 1
-        out.append(_concat_people([p for p, _, _ in parts]).take(np.flatnonzero(present[:cut])))
+            found += int(part[3].sum())
+        chosen, left = [], need
+        for j, (d, age, present, in_cell) in enumerate(parts):
+            cut = int(np.searchsorted(np.cumsum(in_cell), left)) + 1
+            keep = np.flatnonzero(present[:cut])
+            left -= int(in_cell[:cut].sum())
+            if keep.size:
+                chosen.append(
+                    _dated(
+                        model,
+                        si,
+                        d.take(keep),
+                        age[keep],
+                        streams,
+                        f"start_stock_{j}",
+                        warp,
+                        model.scenario,
+                    )
+                )
+            if left <= 0:
+                break
+        out.append(_concat_people(chosen))
     return out
 
 
@@ -559,10 +596,12 @@ def _everyone(model: Model, streams: Streams):
     inflow_index, stay_index = drv.draw(streams) if drv else (None, None)
     warp = _warp(drv.year_starts, stay_index) if drv and stay_index.size else None
     residents = _residents(model, streams, warp) if model.start_stock else [None] * len(sc.stream)
+    labels: list[str] = []  # each group's origin and stream: its people's own draws
     for si, s in enumerate(sc.stream):
         if residents[si] is not None:
             groups.append(residents[si])
             of_stream.append(si)
+            labels.append(f"start_stock/{s.name}")
         knots, rates = model.rates[si]
         if drv and si in drv.indexed and inflow_index.size:
             knots, rates = _indexed(knots, rates, drv.year_starts, inflow_index)
@@ -573,15 +612,18 @@ def _everyone(model: Model, streams: Streams):
             stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
         groups.append(_people(model, si, t, streams, "inflow", stretch, warp))
         of_stream.append(si)
+        labels.append(f"inflow/{s.name}")
     if sc.court is not None:  # the backlog's cases heard within the run: a wave
         for si, t in _court_arrivals(model, streams):
             groups.append(_people(model, si, t, streams, "court", warp=warp))
             of_stream.append(si)
+            labels.append(f"court/{sc.stream[si].name}")
     keep = [k for k, g in enumerate(groups) if len(g)]
     groups, of_stream = [groups[k] for k in keep], [of_stream[k] for k in keep]
+    labels = [labels[k] for k in keep]
     if warp is not None:
         _stretch_inside(groups, warp)
-    decided = responses.apply(model, groups, of_stream, streams) if sc.response else None
+    decided = responses.apply(model, groups, of_stream, streams, labels) if sc.response else None
     return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64), decided
 
 

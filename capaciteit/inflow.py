@@ -50,7 +50,11 @@ def arrival_times(knots: np.ndarray, rates: np.ndarray, rng: np.random.Generator
         more = np.cumsum(rng.standard_exponential(n)) + epochs[-1]
         epochs = np.concatenate([epochs, more])
     epochs = epochs[: np.searchsorted(epochs, total, side="right")]
-    if rates.size == 1:  # one constant rate: a plain scaling
-        return epochs / rates[0]
-    # a zero-rate piece is a flat stretch of `lam`; interp never lands in it
-    return np.interp(epochs, lam, knots)
+    # each epoch on its own piece, from that piece's start at that piece's rate: a
+    # scenario whose rates agree up to a date has bit-identical arrivals before it
+    # (the same knots, sums and rates), whatever its pieces after it. The piece is
+    # the last whose start is at or before the epoch, so never one of rate zero.
+    j = np.minimum(np.searchsorted(lam, epochs, side="right") - 1, rates.size - 1)
+    rate = rates[j]
+    step = np.divide(epochs - lam[j], rate, out=np.zeros_like(epochs), where=rate > 0)
+    return knots[j] + step

@@ -11,6 +11,8 @@ that differ by a policy share every random number before its start.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 
 from .rng import Streams
@@ -60,6 +62,33 @@ def add_places(knots: np.ndarray, values: np.ndarray, changes):
         inside = (k >= start) & (k < end)
         knots, values = k, np.maximum(np.where(inside, base + places, base), 0.0)
     return knots, values
+
+
+def known_at(sc: Scenario, day: dt.date) -> Scenario:
+    """The scenario as it stood on ``day``: each stream's rate its value that day,
+    and no policy, response or end phase that starts after it.
+
+    What is drawn or fitted at the origin (the start stock, the calibration)
+    depends on this only, so two scenarios that agree up to a later date share it
+    exactly: their replications are identical until that date."""
+    from .scenario import parse_scenario
+
+    data = sc.to_data()
+    for s, raw in zip(sc.stream, data["stream"], strict=True):
+        raw["rate_per_year"] = s.rate_per_year.value_at(day)
+    data["policy"] = [
+        x for x, p in zip(data.get("policy", []), sc.policy, strict=True) if p.start <= day
+    ]
+    data["response"] = [
+        x for x, r in zip(data.get("response", []), sc.response, strict=True) if r.start <= day
+    ]
+    data["placement"] = [
+        x
+        for x, p in zip(data.get("placement", []), sc.placement, strict=True)
+        if p.from_ is None or p.from_ <= day
+    ]
+    out = parse_scenario(data, sc.source_file or "<scenario>")
+    return out.model_copy(update={"content_hash": sc.content_hash})
 
 
 def unwarped(c):

@@ -7,6 +7,11 @@ commit gives the same numbers: the index lists the sha256 of each summary, and
 two runs of one commit give the same hashes. Every file is written into place
 atomically; the index is written last, so it never links a folder that is not
 there.
+
+Before any scenario runs, everything the command would replace is checked
+(:func:`check_publish`): each ``root/<name>/`` by the rules of
+:mod:`capaciteit.outputs`, and ``root/index.html`` and ``root/README.md`` must be
+indexes this command wrote. Other files in ``root`` are never touched.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import xarray as xr
 
 from . import __version__
 from .headline import headline
-from .outputs import write_results
+from .outputs import RUN_FILES, check_folder, check_parent, plain_file, refused, write_results
 from .runner import simulate, start_stock
 from .scenario import Scenario, load_scenario
 
@@ -34,6 +39,11 @@ from .scenario import Scenario, load_scenario
 FEATURED = ("forecast-2024", "baseline")
 #: files of a results folder, in the order the index lists them
 LINKS = ("report.html", "workbook.xlsx", "summary.csv", "yearly.csv", "manifest.json")
+#: the index files and the text each begins with (how a index of ours is known)
+INDEXES = {
+    "index.html": "<title>capaciteit: forecast artifacts</title>",
+    "README.md": "# Forecast artifacts\n",
+}
 
 
 @dataclass
@@ -107,6 +117,36 @@ def git_commit(where: Path) -> str:
     return head + ("+changes" if dirty else "")
 
 
+def _ours(path: Path) -> bool:
+    """Whether an index file was written by this command (by how it begins)."""
+    if not plain_file(path):
+        return False
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            head = f.read(2000)
+    except OSError:
+        return False
+    return INDEXES[path.name] in head and "capaciteit" in head
+
+
+def check_publish(root: Path, names: list[str], *, force: bool) -> None:
+    """Whether ``publish`` may write into ``root``; raises InputError (one line)
+    when not. ``root`` is absent or a folder; each ``root/<name>/`` is absent,
+    empty or (with ``force``) a results folder capaciteit wrote; ``index.html``
+    and ``README.md`` are absent or indexes this command wrote (replaced with or
+    without ``force``, as they list what the run published)."""
+    root = Path(root)
+    hint = "choose another -o or remove it yourself"
+    check_parent(root)
+    if os.path.lexists(root) and not root.is_dir():
+        raise refused(root, f"is a file, not a folder of results; {hint}")
+    for name in INDEXES:
+        if os.path.lexists(root / name) and not _ours(root / name):
+            raise refused(root / name, f"is not an index written by capaciteit publish; {hint}")
+    for name in names:
+        check_folder(root / name, force=force, writes=RUN_FILES)
+
+
 def publish(
     paths: list[Path],
     root: Path,
@@ -117,9 +157,12 @@ def publish(
     log: Callable[[str], None] | None = None,
     lang: str = "nl",
     backtest: Callable[[Scenario], Path | None] | None = None,
+    force: bool = False,
 ) -> Path:
     """Run every scenario into ``root/<name>/`` and write ``root/index.html`` and
-    ``root/README.md``. All scenarios are validated before any is run."""
+    ``root/README.md``. All scenarios, and what would be replaced
+    (:func:`check_publish`; an existing results folder only with ``force``), are
+    checked before any is run."""
     scenarios = [load_scenario(p) for p in paths]
     names = [sc.name for sc in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
@@ -135,6 +178,7 @@ def publish(
         )
     for sc in scenarios:
         start_stock(sc)  # bad input before any work
+    check_publish(root, names, force=force)
     # the code's commit, taken before this run rewrites the committed results
     commit = git_commit(Path(__file__).resolve().parent)
     entries = []

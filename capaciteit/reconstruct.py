@@ -27,6 +27,7 @@ state recursion, and replications draw their own futures of inflow and stay.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import warnings
 from dataclasses import dataclass
 
@@ -185,18 +186,48 @@ class Reconstruction:
             sd.append(np.sqrt(z @ p @ z + self.params["sigma2.stock"]))
         return np.array(mean), np.array(sd)
 
+    def to_dict(self) -> dict:
+        """Every field as plain data (JSON keeps each float exactly)."""
+        out = {}
+        for k, v in self.__dict__.items():
+            if isinstance(v, np.ndarray):
+                v = v.tolist()
+            elif isinstance(v, dt.date):
+                v = v.isoformat()
+            out[k] = v
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reconstruction:
+        arrays = {"years", "log_inflow", "log_inflow_sd", "log_stay", "log_stay_sd"}
+        arrays |= {"param_cov", "last_state", "last_cov"}
+        kw = {k: np.asarray(v, dtype=float) if k in arrays else v for k, v in data.items()}
+        kw["years"] = kw["years"].astype(int)
+        kw["origin"] = dt.date.fromisoformat(data["origin"])
+        kw["params"] = {k: float(v) for k, v in data["params"].items()}
+        return cls(**kw)
+
     def simulate(self, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
         """One future of (log inflow, log stay), 1..horizon years after the last
         year: the last state drawn from its distribution, the parameters of the
         dynamics drawn from their asymptotic normal (variances on the sd scale),
-        then the state recursion with random shocks."""
+        then the state recursion with random shocks.
+
+        Plain float arithmetic in a fixed order (:func:`normal`), never BLAS or
+        LAPACK: a draw is the same number on every machine."""
         params = self.draw_params(rng)
         trans, q, c = self._matrices(params)
-        x = rng.multivariate_normal(self.last_state, self.last_cov, method="eigh")
+        x = normal(self.last_state.tolist(), self.last_cov.tolist(), rng)
+        k = len(x)
+        t, cc = trans.tolist(), c.tolist()
+        sd = [math.sqrt(q[i, i]) for i in range(k)]
         out = np.empty((horizon, 2))
-        sd = np.sqrt(np.diag(q))
         for h in range(horizon):
-            x = trans @ x + c + sd * rng.standard_normal(len(x))
+            z = rng.standard_normal(k).tolist()
+            x = [
+                _dot(t[i], x) + cc[i] + sd[i] * z[i]  # trans @ x + c + shock
+                for i in range(k)
+            ]
             out[h] = x[:2]
         return out[:, 0], out[:, 1]
 
@@ -214,13 +245,46 @@ class Reconstruction:
         u = np.where(var, np.sqrt(np.abs(value)), value)
         jac = np.where(var, 2 * u, 1.0)[free]  # d param / d u
         cov = self.param_cov[np.ix_(free, free)] / np.outer(jac, jac)
-        try:
-            step = rng.multivariate_normal(np.zeros(free.size), (cov + cov.T) / 2, method="eigh")
-        except (np.linalg.LinAlgError, ValueError):
+        if not np.isfinite(cov).all():
             return dict(self.params)
+        step = normal([0.0] * free.size, ((cov + cov.T) / 2).tolist(), rng)
         u[free] += step
         drawn = np.where(var, u**2, u)
         return dict(zip(names, drawn.tolist(), strict=True))
+
+
+def _dot(a: list[float], b: list[float]) -> float:
+    """Left to right: the same sum on every machine (BLAS may reorder or fuse)."""
+    out = 0.0
+    for x, y in zip(a, b, strict=True):
+        out += x * y
+    return out
+
+
+def cholesky(cov: list[list[float]]) -> list[list[float]]:
+    """Lower-triangular L with L L' = ``cov``, in plain floats (Cholesky-Banachiewicz).
+    A direction with no variance left (a pivot <= 0: singular, or negative by
+    rounding) gets none: a covariance that is only semi-definite still works."""
+    n = len(cov)
+    low = [[0.0] * n for _ in range(n)]
+    for i in range(n):
+        for j in range(i + 1):
+            acc = cov[i][j] - _dot(low[i][:j], low[j][:j])
+            if i == j:
+                low[i][i] = math.sqrt(acc) if acc > 0 else 0.0
+            elif low[j][j] > 0:
+                low[i][j] = acc / low[j][j]
+    return low
+
+
+def normal(mean: list[float], cov: list[list[float]], rng: np.random.Generator) -> np.ndarray:
+    """One draw from N(mean, cov): ``mean + L z`` with ``z`` standard normals drawn
+    in order and L the Cholesky factor, unique and computed the same way on every
+    machine (numpy's multivariate_normal factors with LAPACK, whose eigenvectors,
+    and so draws, differ between CPU kernels)."""
+    z = rng.standard_normal(len(mean)).tolist()
+    low = cholesky(cov)
+    return np.array([m + _dot(row, z) for m, row in zip(mean, low, strict=True)])
 
 
 def observations(origin: dt.date) -> tuple[np.ndarray, np.ndarray]:

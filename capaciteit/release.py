@@ -3,8 +3,9 @@
 Conditional release (voorwaardelijke invrijheidstelling, v.i.) is the largest
 single lever on how long a sentenced person occupies a cell, so the arithmetic
 is written out here once, from the statute's wording, and tested against it.
-Day counts follow the contract: day 0 is the first day of detention, pre-trial
-detention included (aftrek, art. 27 Sr), and a fraction of a day rounds down.
+Day counts follow the contract: day 0 is the first day of detention, police
+custody and pre-trial detention included (aftrek, art. 27 Sr), and a fraction of
+a day rounds down.
 A year of sentence is counted as 365 days.
 
 Rule sets
@@ -38,6 +39,12 @@ RULE_SETS = ("2008", "senb2021")
 
 SENB_MAX_VI_PERIOD_DAYS = 2 * YEAR_DAYS
 """Wet SenB: the v.i. period is at most two years (art. 6:2:10 Sv, from 1 July 2021)."""
+
+POLICE_CUSTODY_MAX_DAYS = 3 + 15 / 24
+"""Police custody before pre-trial detention (inverzekeringstelling) lasts at
+most three days and fifteen hours; it counts towards the sentence (art. 27 Sr;
+the old art. 15(4) Sr: time "in verzekering" is "onder de termijn begrepen").
+See docs/law.md, which marks the article that sets the maximum UNCONFIRMED."""
 
 
 def _vi_days(sentence: np.ndarray, senb: np.ndarray) -> np.ndarray:
@@ -103,16 +110,3 @@ def release_day(
     later = vi + np.asarray(postponement_days)
     out = np.where((vi < 0) | np.asarray(refused, dtype=bool), s, np.minimum(later, s))
     return out
-
-
-def senb_applies(
-    basis_day: np.ndarray, senb_start_day: float, transition: str = "offence_date"
-) -> np.ndarray:
-    """Whether the Wet SenB v.i. rules apply, given the day the transition looks at.
-
-    ``basis_day`` is the offence day, sentence day or admission day of each
-    person, as the scenario's transitional rule says; the new rules apply when
-    that day is on or after the day the law came into force.
-    """
-    del transition  # the caller picks the basis; kept for a readable call site
-    return np.asarray(basis_day) >= senb_start_day

@@ -25,6 +25,7 @@ response, whether it acted and how many people it moved (or places it opened).
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass
 
@@ -48,6 +49,19 @@ class _Flat:
     fixed_exit: np.ndarray  # leaves the cells at release (no end phase outside)
     sentence: np.ndarray
     trial: np.ndarray  # day of the trial (no early release before it)
+    sizes: list[int]  # people in each group (cells or not)
+
+
+def own_uniforms(f: _Flat, labels: list[str], streams: Streams, *names: str) -> np.ndarray:
+    """One uniform per person, from a stream of their own group (``labels``: the
+    group's origin and stream, e.g. ``inflow/pre_trial``), at their arrival index:
+    a person's draw never depends on how many others there are, or where they
+    sit in ``f``."""
+    u = np.empty(f.adm.size)
+    for k in np.unique(f.group).tolist():
+        sel = f.group == k
+        u[sel] = streams(*names, labels[k]).random(f.sizes[k])[f.index[sel]]
+    return u
 
 
 def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
@@ -84,13 +98,15 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         cols[6],
         cols[7],
         cols[8].astype(np.int64),
+        [len(g) for g in groups],
     )
 
 
 def apply(
-    model, groups: list[People], stream_of_group: list[int], streams: Streams
+    model, groups: list[People], stream_of_group: list[int], streams: Streams, labels: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Decide the responses day by day; move people in ``groups`` in place.
+    ``labels`` name each group for its people's own random draws.
 
     Returns (acted, moved, extra): per simulated day and response, 1 if it
     acted and how many people it moved (places it opened); and per day the
@@ -111,14 +127,15 @@ def apply(
     wait = np.zeros(f.adm.size, np.int64)  # days an admission moved, release kept
     early = np.zeros(f.adm.size, np.int64)  # days a release moved earlier
     index = {s.name: i for i, s in enumerate(sc.stream)}
-    plans = [_plan(r, f, model, horizon, index, streams) for r in resp]
+    plans = [_plan(r, f, model, horizon, index, streams, labels) for r in resp]
+    releasing = [p for r, p in zip(resp, plans, strict=True) if isinstance(r, EarlyReleaseWhenFull)]
     for d in range(1, horizon):
         open_places = 0.0
         for k, r in enumerate(resp):
             p = plans[k]
             if not p["lo"] <= d < p["hi"]:
                 if isinstance(r, StopCallups | PoliceCells):
-                    _let_in(r, p, d, None, f, enter, leave, shift, wait)
+                    _moved(releasing, f, _let_in(r, p, d, None, f, enter, leave, shift, wait))
                 continue
             full = occ >= r.trigger * (threshold[d] + open_places)
             if isinstance(r, ExtraPlaces):
@@ -138,7 +155,7 @@ def apply(
                         np.subtract.at(leave, np.clip(f.rel[due], 0, horizon), 1)
                     moved[d, k] = due.size
                 acted[d, k] = int(full)
-                _let_in(r, p, d, full, f, enter, leave, shift, wait)
+                _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait))
         extra[d] = open_places
         occ += int(enter[d] - leave[d])
     for k, r in enumerate(resp):  # still held when the run ends
@@ -149,7 +166,9 @@ def apply(
     return acted, moved, extra
 
 
-def _plan(r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Streams) -> dict:
+def _plan(
+    r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Streams, labels: list[str]
+) -> dict:
     """Who a response may act on, ordered as it meets them."""
     lo = int(model.day_of(r.start))
     hi = int(model.day_of(r.end)) if r.end else horizon
@@ -163,10 +182,14 @@ def _plan(r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Stre
         ok &= f.fixed_exit & (f.sentence > 0) & (f.rel > lo)
         if r.max_sentence_days is not None:
             ok &= f.sentence <= r.max_sentence_days
-        ok &= streams("response", r.name).random(f.adm.size) < r.share
+        ok &= own_uniforms(f, labels, streams, "response", r.name) < r.share
         idx = np.flatnonzero(ok)
         idx = idx[np.argsort(f.rel[idx], kind="stable")]
-        plan.update(idx=idx, rel=f.rel[idx].copy(), taken=np.zeros(f.adm.size, bool))
+        # release days as planned (sorted); a later call-up moves some of them
+        # later: those go on a heap of their own (`moved`) with the new day
+        plan.update(
+            idx=idx, rel=f.rel[idx].copy(), taken=np.zeros(f.adm.size, bool), ok=ok, moved=[]
+        )
     elif isinstance(r, StopCallups | PoliceCells):
         ok &= f.callup if isinstance(r, StopCallups) else ~f.callup
         ok &= (f.adm >= lo) & (f.adm < hi)
@@ -178,11 +201,30 @@ def _plan(r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Stre
     return plan
 
 
+def _moved(releasing: list[dict], f: _Flat, batches: list[np.ndarray]) -> None:
+    """Tell each early release whose candidates' release days a call-up moved."""
+    for p in releasing:
+        for batch in batches:
+            for i in batch[p["ok"][batch]].tolist():
+                heapq.heappush(p["moved"], (int(f.rel[i]), i))
+
+
 def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
     """Release today those inside whose release day is within ``days``."""
     lo, hi = np.searchsorted(p["rel"], [d, d + r.days], side="right")
     take = p["idx"][lo:hi]
-    take = take[~p["taken"][take] & (f.rel[take] > d) & (f.adm[take] <= d) & (f.trial[take] <= d)]
+    heap, due = p["moved"], []
+    while heap and heap[0][0] <= d + r.days:
+        due.append(heapq.heappop(heap)[1])
+    if due:
+        take = np.unique(np.concatenate([take, np.asarray(due, np.int64)]))
+    take = take[
+        ~p["taken"][take]
+        & (f.rel[take] > d)
+        & (f.rel[take] <= d + r.days)  # a release moved later by a call-up waits for it
+        & (f.adm[take] <= d)
+        & (f.trial[take] <= d)
+    ]
     if take.size:
         p["taken"][take] = True
         np.subtract.at(leave, np.minimum(f.rel[take], leave.size - 1), 1)
@@ -192,13 +234,16 @@ def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
     return int(take.size)
 
 
-def _let_in(r, p: dict, d: int, full: bool | None, f: _Flat, enter, leave, shift, wait) -> None:
+def _let_in(
+    r, p: dict, d: int, full: bool | None, f: _Flat, enter, leave, shift, wait
+) -> list[np.ndarray]:
     """Admit held people today: all once the response stops acting (self-
     reporters: up to ``resume_per_day``); arrestees at their maximum in a police
-    cell; arrestees whose release day has come leave from the police cell."""
+    cell; arrestees whose release day has come leave from the police cell.
+    Returns the people whose release day moved (called up later)."""
     held: deque = p["held"]
     if not held:
-        return
+        return []
     if isinstance(r, PoliceCells):  # release day reached while held: never in a cell
         for n, batch in enumerate(held):
             gone = f.rel[batch] <= d
@@ -239,6 +284,7 @@ def _let_in(r, p: dict, d: int, full: bool | None, f: _Flat, enter, leave, shift
         enter[d] += batch.size
     while held and not held[0].size:
         held.popleft()
+    return out if isinstance(r, StopCallups) else []
 
 
 def _write_back(groups, f: _Flat, shift, wait, early) -> None:

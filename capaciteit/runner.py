@@ -24,7 +24,7 @@ from .engine import Model, compile_model, run_replication
 from .errors import InputError, ScenarioError
 from .results import to_dataset
 from .rng import replication_seed
-from .scenario import Scenario
+from .scenario import Scenario, declared_in
 from .store import Block, ReplicationStore, batches
 
 
@@ -322,5 +322,8 @@ def calibration_path(scenario: Scenario) -> Path | None:
         return None
     path = Path(name)
     if not path.is_absolute() and scenario.source_file:
-        path = Path(scenario.source_file).parent / path
+        try:  # relative to the file (of an `extends` chain) that names it
+            path = declared_in(scenario.source_file, "inflow", "file") / path
+        except (ScenarioError, OSError):
+            path = Path(scenario.source_file).parent / path
     return path

@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic_core import core_schema
 
 from .errors import ScenarioError
+from .release import POLICE_CUSTODY_MAX_DAYS
 
 # --------------------------------------------------------------------------- limits
 # Bounds that keep a run finite and its numbers exact; anything beyond them is
@@ -365,6 +366,11 @@ class Stream(_Model):
     offence_lag_days: Distribution | None = Field(
         None, description="days from the offence to the judgment"
     )
+    police_custody_days: Distribution | None = Field(
+        None,
+        description="police custody (inverzekeringstelling) before pre-trial detention: "
+        "not in a prison cell, credited to the sentence; at most 3 days and 15 hours",
+    )
     inflow_category: (
         Literal["voorlopig_gehechten", "zelfmelders", "veroordeelde_arrestanten"] | None
     ) = Field(None, description="published inflow category the stream belongs to")
@@ -374,6 +380,19 @@ class Stream(_Model):
     @classmethod
     def _rate(cls, v: Any) -> StepTable:
         return _step_table(v, "month", MAX_RATE)
+
+    @field_validator("police_custody_days")
+    @classmethod
+    def _custody_bound(cls, v: Any) -> Any:
+        # the law's maximum bounds what a file may fix; a draw from an unbounded
+        # distribution is cut to it where it is credited (sentencing.timeline)
+        longest = v.days if isinstance(v, Fixed) else max(v.days) if isinstance(v, Empirical) else 0
+        if longest > POLICE_CUSTODY_MAX_DAYS:
+            raise ValueError(
+                f"must be at most {POLICE_CUSTODY_MAX_DAYS:g} days (3 days and 15 hours, the "
+                f"law's maximum), not {longest:g}"
+            )
+        return v
 
     @model_validator(mode="after")
     def _path_keys(self) -> Stream:
@@ -387,7 +406,13 @@ class Stream(_Model):
             raise ValueError(f"path {self.path!r} needs {', '.join(missing)}")
         allowed = {
             "stay": {"stay", "status"},
-            "pre_trial": {"pre_trial_days", "convicted_share", "sentence", "offence_lag_days"},
+            "pre_trial": {
+                "pre_trial_days",
+                "convicted_share",
+                "sentence",
+                "offence_lag_days",
+                "police_custody_days",
+            },
             "sentence": {
                 "sentence",
                 "credited_days",
@@ -406,6 +431,7 @@ class Stream(_Model):
             "callup_days",
             "sentence_lag_days",
             "offence_lag_days",
+            "police_custody_days",
         }
         extra = sorted(k for k in path_keys - allowed if getattr(self, k) is not None)
         if extra:
@@ -439,6 +465,26 @@ class Release(_Model):
     rules_senb2021: RuleSet = RuleSet()
 
 
+class Transition(_Model):
+    """Who keeps a placement's rules after they end (its ``until``): only those
+    with at most ``max_remaining_days`` left to their release on ``date``, and
+    only for phases that start by ``phase_start_until``."""
+
+    date: dt.date = Field(description="the day the time left to release is measured")
+    max_remaining_days: int = Field(
+        ge=0, le=MAX_DAYS, description="at most this many days from `date` to the release date"
+    )
+    phase_start_until: dt.date | None = Field(
+        None, description="last day a phase under these rules may start (default: no limit)"
+    )
+
+    @model_validator(mode="after")
+    def _order(self) -> Transition:
+        if self.phase_start_until is not None and self.phase_start_until < self.date:
+            raise ValueError("phase_start_until must not be before date")
+        return self
+
+
 class Placement(_Model):
     name: Name
     description: Text | None = None
@@ -455,6 +501,14 @@ class Placement(_Model):
     )
     from_: dt.date | None = Field(None, alias="from")
     until: dt.date | None = None
+    transition: Transition | None = Field(
+        None, description="transitional rule: who keeps these rules (with `until`)"
+    )
+    instead_of: str | None = Field(
+        None,
+        description="a placement whose rules this one replaces: it applies to exactly those "
+        "that placement's dates and transition do not keep",
+    )
 
     model_config = ConfigDict(populate_by_name=True)  # merged with _Model's
 
@@ -807,6 +861,22 @@ def _load_merged(
     return _merge(_load_merged(parent_path, (*seen, path), (*here, parent)), data)
 
 
+def declared_in(path: str | Path, table: str, key: str) -> Path:
+    """The folder of the file, along ``path``'s chain of ``extends``, that sets
+    ``table.key`` (the file itself when none does): a relative file name a scenario
+    gives (its calibration) means the same file in every scenario that extends it."""
+    here = Path(path)
+    for _ in range(64):
+        data = _read_toml(here.resolve(), None)
+        if isinstance(data.get(table), dict) and key in data[table]:
+            return here.resolve().parent
+        parent = data.get("scenario", {}).get("extends")
+        if not isinstance(parent, str):
+            break
+        here = Path(parent) if Path(parent).is_absolute() else here.resolve().parent / parent
+    return Path(path).resolve().parent
+
+
 def _loc_to_path(loc: tuple) -> str:
     out = ""
     for i, part in enumerate(loc):
@@ -976,10 +1046,12 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
     for _, s in items("stream"):
         if ref(s, "name") is not None:
             streams.setdefault(s["name"], s)
-    for i, p in items("placement"):
+    placements = items("placement")
+    for i, p in placements:
         n = ref(p, "unit")
         if n is not None and n not in unit_by_name:
             problems.append((f"placement[{i}].unit", f"no unit named {n!r}"))
+        problems += [(f"placement[{i}].instead_of", m) for m in _instead_of(p, placements, i)]
         for j, n in name_list(p):
             if n not in streams:
                 problems.append((f"placement[{i}].streams[{j}]", f"no stream named {n!r}"))
@@ -1022,6 +1094,31 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
                     )
                 )
     return problems
+
+
+def _instead_of(p: dict, placements: list[tuple[int, dict]], i: int) -> list[str]:
+    """Problems with placement ``i``'s ``instead_of``: the placement it names must
+    exist, be listed right before or after it (the two are alternatives for the
+    same phase), have the same streams, and not itself replace another."""
+    n = p.get("instead_of")
+    if not isinstance(n, str):
+        return []  # absent, or a wrong type (the schema's to report)
+    if n == p.get("name"):
+        return ["a placement cannot replace itself"]
+    at = {x.get("name"): j for j, x in placements if isinstance(x.get("name"), str)}
+    if n not in at:
+        return [f"no placement named {n!r}"]
+    j, other = at[n], dict(placements)[at[n]]
+    if abs(j - i) != 1:
+        return [
+            f"placement {n!r} must be listed right before or after this one "
+            "(the two are alternatives for the same phase)"
+        ]
+    if other.get("instead_of") is not None:
+        return [f"placement {n!r} itself has instead_of (one placement replaces one other)"]
+    if other.get("streams") != p.get("streams"):
+        return [f"placement {n!r} must have the same streams (so everyone gets one of the two)"]
+    return []
 
 
 def _hash(data: dict) -> str:

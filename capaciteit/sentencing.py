@@ -31,7 +31,7 @@ import numpy as np
 
 from . import distributions as dist
 from . import policies
-from .release import YEAR_DAYS, release_day
+from .release import POLICE_CUSTODY_MAX_DAYS, YEAR_DAYS, release_day
 from .rng import Streams
 from .scenario import Fixed, Placement, Release, Stream
 
@@ -44,6 +44,7 @@ class Draws:
 
     stay: np.ndarray | None = None
     pre_trial: np.ndarray | None = None
+    police_custody: np.ndarray | None = None
     convicted_u: np.ndarray | None = None
     sentence: np.ndarray | None = None
     credited: np.ndarray | None = None
@@ -52,20 +53,15 @@ class Draws:
     offence_lag: np.ndarray | None = None
     vi_u: np.ndarray | None = None
     postponement: dict[str, np.ndarray] = field(default_factory=dict)
-    placement: dict[str, np.random.Generator] = field(default_factory=dict)
-    """End-phase take-up is drawn when needed, for candidates only (in order), from
-    these streams: it never changes anyone's release date."""
+    placement: dict[str, np.ndarray] = field(default_factory=dict)
+    """End-phase take-up: one uniform per person and placement, drawn for everyone
+    (not only for candidates), so that a change that makes someone a candidate
+    never shifts anyone else's draw."""
 
     def take(self, idx: np.ndarray) -> Draws:
         def sub(v):
             if v is None:
                 return None
-            if (
-                isinstance(v, dict)
-                and v
-                and isinstance(next(iter(v.values())), np.random.Generator)
-            ):
-                return v  # the same streams, drawn on in order
             if isinstance(v, dict):
                 return {k: x if np.ndim(x) == 0 else x[idx] for k, x in v.items()}
             return v if np.ndim(v) == 0 else v[idx]
@@ -206,6 +202,11 @@ def draw(
     if stream.path == "pre_trial":
         d.pre_trial = dist.sample(stream.pre_trial_days, rng("pre_trial"), n)
         d.convicted_u = rng("convicted").random(n)
+        spec = stream.police_custody_days
+        if isinstance(spec, Fixed):  # the same for everyone: no draws
+            d.police_custody = np.float64(spec.days)
+        elif spec is not None:
+            d.police_custody = dist.sample(spec, rng("police_custody_days"), n)
     else:
         for key in ("credited_days", "callup_days", "sentence_lag_days"):
             spec = getattr(stream, key)
@@ -223,7 +224,7 @@ def draw(
         elif spec is not None:
             d.postponement[rules] = dist.sample(spec, rng(f"vi_postponement_{rules}"), n)
     for p in placements:
-        d.placement[p.name] = streams(prefix, stream.name, "placement", p.name)
+        d.placement[p.name] = streams(prefix, stream.name, "placement", p.name).random(n)
     return d
 
 
@@ -298,7 +299,13 @@ def timeline(
         served = sentence.copy()
         served[idx] = _release(sentence[idx], senb[idx], d, idx, release)
     if convicted is not None:
-        custody = np.where(convicted, np.maximum(pre, served), pre)
+        # police custody before admission counts towards the sentence (art. 27 Sr):
+        # the law's day is counted from its first day, before admission, so the
+        # time still to serve in prison is that much shorter (never before trial)
+        police = 0.0
+        if d.police_custody is not None:
+            police = np.minimum(d.police_custody, POLICE_CUSTODY_MAX_DAYS)
+        custody = np.where(convicted, np.maximum(pre, served - police), pre)
         sentence = np.where(convicted, sentence, 0)
     elif d.credited is not None:  # earlier pre-trial time, served elsewhere, is credited
         custody = np.maximum(served - np.minimum(d.credited, sentence), 0.0)
@@ -365,29 +372,64 @@ def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, 
 
     Returned sparse, in scenario order: ``(placement, who, start, end)`` with
     ``who`` the indices of the people who have that phase (most have none).
+
+    Whose rules a placement's are is its dates' question: ``from`` and ``until``
+    on its ``basis``, then its ``transition`` (at most ``max_remaining_days`` from
+    the transition's date to the release date, and a phase that starts by
+    ``phase_start_until``). A placement ``instead_of`` another applies to exactly
+    those the other's dates do not keep; each person's answer is judged once, so
+    nobody has both and everyone has the rules of one. Every date is judged where
+    the forecast's stretches will put it (:meth:`Warp.judge`): ``t < at(c)`` is
+    "ends up before day c".
     """
     if not placements:
         return []
     least = min(p.min_sentence_days for p in placements)
     who = np.flatnonzero((sentence > 0) & (sentence >= least))
     s, ta, ts = sentence[who], t_adm[who], t_sentence[who]
-    window_end = t_end[who]
+    release = t_end[who]
+    window_end = release
     earliest = np.maximum(ta, t_trial[who])
-    out = []
-    for p in reversed(placements):
+    by_name = {p.name: p for p in placements}
+    kept: dict[str, np.ndarray] = {}  # per placement, whom its dates keep (judged once)
+
+    def start_of(p, window_end):
         length = np.minimum(p.max_days, np.maximum(p.min_days, p.share_of_sentence * s))
-        start = np.maximum(window_end - length, earliest)
-        ok = s >= p.min_sentence_days
-        if p.max_sentence_days is not None:
-            ok &= s <= p.max_sentence_days
-        ok &= (window_end - start) >= max(p.min_days, 1e-9)
-        ok &= d.placement[p.name].random(who.size) < p.share
+        return np.maximum(window_end - length, earliest)
+
+    def dates(p, start):
+        """Whom ``p``'s dates keep under its rules."""
+        if p.name in kept:
+            return kept[p.name]
         basis = {"admission_date": ta, "sentence_date": ts, "phase_start": start}[p.basis]
-        # judged where the forecast's stretches will put the date (Warp.judge)
+        ok = np.ones(who.size, bool)
         if p.from_ is not None:
             ok &= basis >= _of(at(day_of(p.from_)), who)
         if p.until is not None:
             ok &= basis < _of(at(day_of(p.until) + 1), who)
+        tr = p.transition
+        if tr is not None:
+            # released on or before the day max_remaining_days after tr.date
+            ok &= release < _of(at(day_of(tr.date) + tr.max_remaining_days + 1), who)
+            if tr.phase_start_until is not None:
+                ok &= start < _of(at(day_of(tr.phase_start_until) + 1), who)
+        kept[p.name] = ok
+        return ok
+
+    out = []
+    for p in reversed(placements):
+        start = start_of(p, window_end)
+        ok = s >= p.min_sentence_days
+        if p.max_sentence_days is not None:
+            ok &= s <= p.max_sentence_days
+        ok &= (window_end - start) >= max(p.min_days, 1e-9)
+        ok &= d.placement[p.name][who] < p.share  # each person's own draw
+        ok &= dates(p, start)
+        if p.instead_of is not None and p.instead_of in by_name:
+            # the placement it replaces is listed next to it (scenario check), so
+            # its phase would end where this one's does
+            q = by_name[p.instead_of]
+            ok &= ~dates(q, start_of(q, window_end))
         out.append((p, who[ok], start[ok], window_end[ok]))
         window_end = np.where(ok, start, window_end)
     return out[::-1]

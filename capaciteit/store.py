@@ -9,13 +9,17 @@ reading one unit of every replication touches only that unit's chunks. A
 off mid-write is not flagged and is run again on ``--resume``.
 
 ``run.json`` beside the store records what was being run (scenario hash, seed,
-replications, batch size, version); a resume with other settings is refused.
+replications, batch size, version); a resume with other settings is refused. It
+is also how a store capaciteit made is known: a folder without capaciteit's
+``run.json`` is never used or removed, and removing a store removes only
+``run.json`` and ``replications.zarr`` (the folder too when that leaves it empty).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 
@@ -31,6 +35,9 @@ from .results import to_dataset
 Block = dict[str, np.ndarray]
 STORE = "replications.zarr"
 RUN = "run.json"
+#: what run.json holds: the run a store belongs to
+IDENTITY = ("scenario_hash", "seed", "replications", "batch", "capaciteit_version")
+HINT = "choose another store folder or remove it yourself"
 
 
 class StoreError(InputError):
@@ -89,8 +96,9 @@ class ReplicationStore:
     ) -> ReplicationStore:
         """The store of this run: the one in ``folder`` when ``resume`` and it is
         the same run, else a new one. A store already there is an error unless
-        ``replace`` (``--force``) removes it; a folder that holds anything but a
-        store is never touched."""
+        ``replace`` (``--force``) removes it (its ``run.json`` and
+        ``replications.zarr``, nothing else); a file, or a folder that holds
+        anything but without capaciteit's ``run.json``, is never used or touched."""
         folder = Path(folder)
         identity = {
             "scenario_hash": scenario_hash,
@@ -100,15 +108,18 @@ class ReplicationStore:
             "capaciteit_version": __version__,
         }
         run = folder / RUN
-        if folder.exists() and any(folder.iterdir()):
-            if not run.is_file():
-                raise StoreError(folder, "exists and is not a capaciteit run store")
-            try:
-                old = json.loads(run.read_text())
-            except (OSError, ValueError) as e:
-                raise StoreError(run, f"unreadable: {e}") from None
+        if os.path.lexists(folder) and not folder.is_dir():
+            what = "is a file" if folder.is_file() else "is not a folder"
+            raise StoreError(folder, f"{what}, not a replication store; {HINT}")
+        if folder.is_dir() and any(folder.iterdir()):
+            old = _identity(run)
+            if old is None:
+                why = "its run.json is not capaciteit's" if os.path.lexists(run) else "no run.json"
+                raise StoreError(
+                    folder, f"is not a replication store written by capaciteit ({why}); {HINT}"
+                )
             if replace and not resume:
-                shutil.rmtree(folder)
+                cls(folder, old).remove()
             elif not resume:
                 kept = cls(folder, old)
                 what = (
@@ -120,7 +131,10 @@ class ReplicationStore:
                 raise StoreError(folder, f"{what}, or --force to start over")
             else:
                 return cls._same_run(folder, old, identity)
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # e.g. a file where a folder above it should be
+            raise StoreError(folder, f"cannot create: {e.strerror}") from None
         tmp = run.with_suffix(".tmp")
         tmp.write_text(json.dumps(identity, indent=1) + "\n")
         tmp.replace(run)
@@ -199,4 +213,31 @@ class ReplicationStore:
         return ds
 
     def remove(self) -> None:
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Remove the store: ``replications.zarr`` and ``run.json``, and the folder
+        when nothing else is in it (a file the user put there stays). Raises
+        OSError when they cannot be removed."""
+        if self.path.is_symlink() or self.path.is_file():
+            self.path.unlink()
+        elif self.path.exists():
+            shutil.rmtree(self.path)
+        for name in (RUN, Path(RUN).with_suffix(".tmp").name):
+            (self.folder / name).unlink(missing_ok=True)
+        try:
+            self.folder.rmdir()
+        except OSError:  # not empty: what is left is not ours
+            pass
+
+
+def _identity(run: Path) -> dict | None:
+    """What ``run.json`` says was run, or None when it is not capaciteit's."""
+    if not run.is_file() or run.is_symlink():
+        return None
+    try:
+        old = json.loads(run.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(old, dict) or any(k not in old for k in IDENTITY):
+        return None
+    if not all(isinstance(old[k], int) and old[k] >= 1 for k in ("replications", "batch")):
+        return None
+    return old

@@ -14,6 +14,8 @@ from capaciteit.sentencing import draw, timeline
 
 from .conftest import SCENARIOS
 
+Z = 4.5  # standard errors: a correct engine fails a check with probability < 1e-5
+
 
 @pytest.fixture(scope="module")
 def baseline():
@@ -59,9 +61,14 @@ def test_total_is_the_sum_of_cell_units(baseline_run):
 
 
 def test_wings_never_above_capacity(baseline_run):
+    """No wing is ever above its places; the BBA and the TA are full on some days
+    (so the bound is met, not just never approached) and then people wait."""
     ds = baseline_run
     for u in ("bba", "ta", "ait", "ebi"):
         assert (ds.occupancy.sel(unit=u) <= ds.capacity.sel(unit=u)).all(), u
+    for u in ("bba", "ta"):
+        full = ds.occupancy.sel(unit=u) == ds.capacity.sel(unit=u)
+        assert bool(full.any()) and int(ds.waiting.sel(unit=u).where(full).max()) > 0, u
 
 
 def test_same_seed_same_numbers_any_size_or_workers():
@@ -210,18 +217,46 @@ def test_end_phases_follow_the_rules(baseline):
     assert np.allclose(b[np.searchsorted(who, both)], a_pp[np.searchsorted(who_pp, both)])
 
 
-def test_national_baseline_against_real_stocks(baseline_run):
-    """The start stock is the real one (CBS 30 Sept 2021: 9,330); the forecast
-    made at the origin (30 Sept 2021) is scored against what happened: the real
-    stocks of 2022 and 2024 fall inside its 5-95% band (the back-test scores the
-    forecast properly; this checks the baseline is not off the mark)."""
-    tot = baseline_run.occupancy.sel(unit="total")
-    assert abs(int(tot.isel(time=0).median()) - 9330) < 100  # placed on 1 July 2021
-    assert abs(float(tot.sel(time="2021-09-30").median()) / 9330 - 1) < 0.02
-    for date, real in (("2022-09-30", 9200), ("2024-09-30", 9800)):
-        lo, hi = tot.sel(time=date).quantile([0.05, 0.95]).values
-        assert lo <= real <= hi, (date, lo, hi, real)
-    shares = baseline_run.stock_by_status.sel(time="2021-09-30").mean("replication")
-    shares = shares / shares.sum()
-    assert abs(float(shares.sel(status="pre_trial")) - 0.40) < 0.03  # CBS 2021: 40%
-    assert abs(float(shares.sel(status="isd")) - 0.06) < 0.015  # CBS 2021: 6%
+def test_start_stock_is_the_number_given(baseline, baseline_run):
+    """Bookkeeping, not validation: the people placed in cells on the first day
+    number exactly the start stock, in every replication. For the baseline that
+    is the CBS stock of 30 Sept 2021 (9,330: the observation nearest the start,
+    1 July 2021, and not after the origin); a number written in the file is
+    placed as exactly. The forecast against what happened later is a benchmark
+    figure (benchmarks/heldout.py) and the back-test (docs/calibration.md)."""
+
+    def placed(ds):
+        first = ds.isel(time=0).sel(unit="total")
+        return (first.occupancy - first.admissions + first.releases).values
+
+    assert baseline_run.attrs["start_stock"] == 9330
+    assert baseline_run.attrs["start_stock_kind"] == "observed"
+    assert (placed(baseline_run) == 9330).all()
+    data = baseline.to_data()
+    data["scenario"]["start_stock"] = 8000
+    given = cap.simulate(
+        cap.scenario.parse_scenario(data, baseline.source_file), replications=3, seed=4
+    )
+    assert given.attrs["start_stock_kind"] == "given"
+    assert (placed(given) == 8000).all()
+
+
+def test_the_run_keeps_the_calibrated_composition(baseline_run):
+    """In-sample, not validation: the calibration was fitted to the CBS figures of
+    30 Sept 2021 (40% pre-trial, 6% ISD), so the run must show them that day. The
+    tolerance is the rounding of the published percentages (0.005) plus Z
+    standard errors of the mean share over the replications."""
+    stock = baseline_run.stock_by_status.sel(time="2021-09-30")
+    shares = stock / stock.sum("status")
+    n = shares.sizes["replication"]
+    for status, cbs in (("pre_trial", 0.40), ("isd", 0.06)):
+        x = shares.sel(status=status).values
+        se = x.std(ddof=1) / np.sqrt(n)
+        assert abs(x.mean() - cbs) <= 0.005 + Z * se, (status, x.mean(), se)
+    # The stock three months after the start stays near the 9,330 the stays were
+    # fitted to; a start stock out of step with the calibrated flows drifts away.
+    # 2% is a modelling allowance, not a statistical tolerance: the standard error
+    # of the mean over the replications is about 0.15%, so this catches gross drift
+    # only (the run is within 1% of 9,330).
+    tot = baseline_run.occupancy.sel(unit="total", time="2021-09-30")
+    assert abs(float(tot.mean()) / 9330 - 1) < 0.02

@@ -15,6 +15,7 @@ where the user asks.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -25,7 +26,7 @@ import capaciteit as cap
 from capaciteit import calibration
 from capaciteit.reconstruct import reconstruct
 
-from .conftest import SCENARIOS
+from .conftest import ROOT, SCENARIOS
 
 GOOD = """
 [scenario]
@@ -301,3 +302,414 @@ def test_calibrate_writes_only_where_documented_or_asked(tmp_path, run_cli, quic
     code, _, err = run_cli("calibrate", outside, "--quiet")
     assert code == 2 and err.startswith(f"{outside}: inflow.file: must be a .json file")
     assert _tree(tmp_path.parent) == before
+
+
+# --------------------------------------------------------------------------- --force
+#
+# --force replaces only what capaciteit wrote: a results folder with capaciteit's
+# manifest.json (or a back-test / compare folder of an older version, known by its
+# tables' columns), a need table, a replication store with capaciteit's run.json.
+# Anything else is refused with one line, exit 2, nothing written or deleted; an
+# empty folder may be used; a file of the user's inside a results folder stays.
+
+NOTES = b"budget 2026: ask for 400 places\n\x00\xff"
+HINT = "choose another -o or remove it yourself"
+
+
+def _mine(folder: Path) -> Path:
+    """A folder of the user's, with one file in it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "budget-notes.txt").write_bytes(NOTES)
+    return folder
+
+
+def _snapshot(root: Path) -> dict[str, bytes | None]:
+    """Every path under root with the bytes of each file: what 'nothing written,
+    nothing deleted' compares."""
+    return {
+        str(p.relative_to(root)): (p.read_bytes() if p.is_file() else None)
+        for p in sorted(root.rglob("*"))
+    }
+
+
+@pytest.fixture
+def fast_backtest(monkeypatch):
+    """`backtest` scores a made-up table at once (the back-test itself is tested in
+    test_calibration; here only what it does to folders matters)."""
+    import pandas as pd
+
+    from capaciteit import backtest
+
+    def run(base, origins, replications, seed, workers=1, progress=None):
+        rows = [
+            {
+                "origin": o,
+                "horizon": h,
+                "year": o + h,
+                "observed": 100.0,
+                "p50": 101.0,
+                "error": 1.0,
+                "naive_error": 2.0,
+                "ape": 0.01,
+                "in50": True,
+                "in80": True,
+                "crps": 1.0,
+                "crps_naive": 2.0,
+            }
+            for o in origins
+            for h in (1, 2)
+        ]
+        return pd.DataFrame(rows), {}
+
+    monkeypatch.setattr(backtest, "run", run)
+
+
+def _command(command: str, path: Path, out: Path) -> list:
+    """The command line of each command that writes a folder, small and fast."""
+    return {
+        "run": ["run", path, "-n", "1", "--workers", "1", "-o", out],
+        "compare": ["compare", path, path, "-n", "2", "--workers", "1", "-o", out],
+        "backtest": [
+            "backtest",
+            SCENARIOS / "baseline.toml",
+            "--origins",
+            "2018",
+            "-n",
+            "2",
+            "--workers",
+            "1",
+            "-o",
+            out,
+        ],
+    }[command]
+
+
+FOLDER_COMMANDS = ["run", "compare", "backtest"]
+
+
+@pytest.mark.parametrize("force", [True, False], ids=["force", "no-force"])
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+def test_a_folder_of_the_users_is_never_replaced(
+    command, force, write, run_cli, tmp_path, monkeypatch, fast_backtest
+):
+    """The reported bug: `-o ~/my-folder --force` deleted budget-notes.txt. Now the
+    folder is refused (one line saying what it is), with or without --force, and
+    nothing under tmp_path changes."""
+    monkeypatch.chdir(tmp_path)
+    path = write("safe.toml", GOOD)
+    out = _mine(tmp_path / "my-folder")
+    before = _snapshot(tmp_path)
+    args = _command(command, path, out) + ["--quiet"] + (["--force"] if force else [])
+    code, _, err = run_cli(*args)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{out}: is not a results folder written by capaciteit (no manifest.json); {HINT}"
+    ]
+    assert (out / "budget-notes.txt").read_bytes() == NOTES
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("force", [True, False], ids=["force", "no-force"])
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+def test_a_file_as_the_results_folder_is_refused(
+    command, force, write, run_cli, tmp_path, monkeypatch, fast_backtest
+):
+    monkeypatch.chdir(tmp_path)
+    path = write("safe.toml", GOOD)
+    out = tmp_path / "results.txt"
+    out.write_bytes(NOTES)
+    before = _snapshot(tmp_path)
+    args = _command(command, path, out) + ["--quiet"] + (["--force"] if force else [])
+    code, _, err = run_cli(*args)
+    assert code == 2
+    assert err.splitlines() == [f"{out}: is a file, not a results folder; {HINT}"]
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+def test_an_empty_folder_may_be_used(command, write, run_cli, tmp_path, fast_backtest):
+    path = write("safe.toml", GOOD)
+    out = tmp_path / "empty"
+    out.mkdir()
+    code, _, err = run_cli(*_command(command, path, out), "--quiet")
+    assert code == 0, err
+    assert any(out.iterdir())
+
+
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+def test_force_replaces_capaciteits_folder_and_keeps_the_users_files(
+    command, write, run_cli, tmp_path, fast_backtest
+):
+    """A results folder capaciteit wrote is replaced with --force (only then); a
+    file the user put in it stays, byte for byte."""
+    path = write("safe.toml", GOOD)
+    out = tmp_path / "out"
+    args = [*_command(command, path, out), "--quiet"]
+    assert run_cli(*args)[0] == 0
+    (out / "budget-notes.txt").write_bytes(NOTES)
+    (out / "drafts").mkdir()
+    (out / "drafts" / "memo.txt").write_bytes(NOTES)
+    code, _, err = run_cli(*args)
+    assert code == 2 and err.splitlines() == [
+        f"{out}: results folder exists; add --force to replace it"
+    ]
+    code, _, err = run_cli(*args, "--force")
+    assert code == 0, err
+    assert (out / "budget-notes.txt").read_bytes() == NOTES
+    assert (out / "drafts" / "memo.txt").read_bytes() == NOTES
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "safe.toml"]
+
+
+def test_force_does_not_overwrite_a_file_its_manifest_does_not_list(write, run_cli, tmp_path):
+    """A file with the name of a result that the folder's manifest does not list
+    (the user's own fan.png, or a folder of an older version) is not capaciteit's:
+    --force refuses to overwrite it, and nothing changes."""
+    path = write("safe.toml", GOOD)
+    out = tmp_path / "out"
+    assert run_cli("run", path, "-n", "1", "-o", out, "--quiet")[0] == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    del manifest["outputs"]["fan.png"]
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    (out / "fan.png").write_bytes(NOTES)
+    before = _snapshot(tmp_path)
+    code, _, err = run_cli("run", path, "-n", "2", "-o", out, "--quiet", "--force")
+    assert code == 2
+    assert err.splitlines() == [
+        f"{out / 'fan.png'}: not written by capaciteit (not in its manifest.json), and would "
+        "be overwritten; move it away or choose another -o"
+    ]
+    assert _snapshot(tmp_path) == before
+
+
+def test_force_replaces_a_backtest_folder_written_before_manifests(
+    run_cli, tmp_path, fast_backtest
+):
+    """A back-test folder has no manifest.json: it is known by its tables' columns,
+    as in the repository's own results/backtest/."""
+    out = tmp_path / "bt"
+    shutil.copytree(ROOT / "results" / "backtest", out)
+    code, _, err = run_cli(*_command("backtest", None, out), "--quiet", "--force")
+    assert code == 0, err
+    assert "2018" in (out / "backtest.csv").read_text()
+
+
+@pytest.mark.parametrize("force", [True, False], ids=["force", "no-force"])
+def test_need_never_overwrites_a_file_of_the_users(force, write, run_cli, tmp_path):
+    path = write("safe.toml", GOOD)
+    mine = _mine(tmp_path / "my-folder")
+    flag = ["--force"] if force else []
+    before = _snapshot(tmp_path)
+    for out, what in [
+        (mine / "budget-notes.txt", "is not a need table written by capaciteit"),
+        (mine, "is a folder, not a need table"),
+    ]:
+        code, _, err = run_cli("need", path, "-n", "2", "-o", out, "--quiet", *flag)
+        assert code == 2
+        assert err.splitlines() == [f"{out}: {what}; {HINT}"]
+        assert _snapshot(tmp_path) == before
+
+
+def test_need_replaces_its_own_table_only_with_force(write, run_cli, tmp_path):
+    path = write("safe.toml", GOOD)
+    out = tmp_path / "need.csv"
+    assert run_cli("need", path, "-n", "2", "-o", out, "--quiet")[0] == 0
+    first = out.read_bytes()
+    code, _, err = run_cli("need", path, "-n", "3", "-o", out, "--quiet")
+    assert code == 2 and err.splitlines() == [
+        f"{out}: need table exists; add --force to replace it"
+    ]
+    assert out.read_bytes() == first
+    assert run_cli("need", path, "-n", "3", "-o", out, "--quiet", "--force")[0] == 0
+    assert out.read_bytes() != first
+
+
+@pytest.mark.parametrize("force", [True, False], ids=["force", "no-force"])
+def test_publish_never_replaces_a_folder_or_index_of_the_users(
+    force, write, run_cli, tmp_path, monkeypatch
+):
+    """publish writes ROOT/<name>/, ROOT/index.html and ROOT/README.md: a scenario
+    folder, a README.md or a root that capaciteit did not write is refused before
+    any run, and nothing changes."""
+    monkeypatch.chdir(tmp_path)
+    path = write("safe.toml", GOOD)
+    flag = ["--force"] if force else []
+    root = tmp_path / "root"
+    _mine(root / "safe")
+    before = _snapshot(tmp_path)
+    code, _, err = run_cli("publish", path, "-n", "1", "-o", root, "--quiet", *flag)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{root / 'safe'}: is not a results folder written by capaciteit (no manifest.json); {HINT}"
+    ]
+    assert _snapshot(tmp_path) == before
+    shutil.rmtree(root / "safe")
+    (root / "README.md").write_bytes(NOTES)
+    before = _snapshot(tmp_path)
+    code, _, err = run_cli("publish", path, "-n", "1", "-o", root, "--quiet", *flag)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{root / 'README.md'}: is not an index written by capaciteit publish; {HINT}"
+    ]
+    assert _snapshot(tmp_path) == before
+    shutil.rmtree(root)
+    root.write_bytes(NOTES)
+    before = _snapshot(tmp_path)
+    code, _, err = run_cli("publish", path, "-n", "1", "-o", root, "--quiet", *flag)
+    assert code == 2
+    assert err.splitlines() == [f"{root}: is a file, not a folder of results; {HINT}"]
+    assert _snapshot(tmp_path) == before
+
+
+def test_publish_force_keeps_the_users_files(write, run_cli, tmp_path):
+    """`make forecast` is `publish ... -o results --force`: it replaces the scenario
+    folders and the index it wrote, and keeps a user's notes in results/ and in
+    results/<name>/."""
+    path = write("safe.toml", GOOD)
+    root = tmp_path / "results"
+    assert run_cli("publish", path, "-n", "1", "-o", root, "--quiet")[0] == 0
+    old = json.loads((root / "safe" / "manifest.json").read_text())
+    (root / "notes.txt").write_bytes(NOTES)
+    (root / "safe" / "notes.txt").write_bytes(NOTES)
+    code, _, err = run_cli("publish", path, "-n", "2", "-o", root, "--quiet", "--force")
+    assert code == 0, err
+    assert (root / "notes.txt").read_bytes() == NOTES
+    assert (root / "safe" / "notes.txt").read_bytes() == NOTES
+    new = json.loads((root / "safe" / "manifest.json").read_text())
+    assert (old["replications"], new["replications"]) == (1, 2)
+    assert sorted(p.name for p in root.iterdir()) == [
+        "README.md",
+        "index.html",
+        "notes.txt",
+        "safe",
+    ]
+
+
+def test_the_committed_results_folder_may_be_published_again():
+    """What `make forecast` meets in this repository (folders and an index written
+    by earlier versions) is capaciteit's: replaced with --force, refused without."""
+    from capaciteit.outputs import owned
+    from capaciteit.publish import check_publish
+
+    root = ROOT / "results"
+    names = sorted(p.parent.name for p in root.glob("*/manifest.json"))
+    assert "baseline" in names
+    check_publish(root, names, force=True)  # raises if anything there is not capaciteit's
+    with pytest.raises(cap.InputError, match="results folder exists; add --force"):
+        check_publish(root, names, force=False)
+    assert set(owned(root / "backtest")) == {"backtest.csv", "summary.csv", "backtest.png"}
+
+
+# --------------------------------------------------------------------------- --store
+
+
+@pytest.mark.parametrize("force", [True, False], ids=["force", "no-force"])
+def test_store_refuses_what_capaciteit_did_not_make(force, write, run_cli, tmp_path):
+    path = write("safe.toml", GOOD)
+    flag = ["--force"] if force else []
+    mine = _mine(tmp_path / "my-folder")
+    for store, what in [
+        (mine / "budget-notes.txt", "is a file, not a replication store"),
+        (mine, "is not a replication store written by capaciteit (no run.json)"),
+    ]:
+        before = _snapshot(tmp_path)
+        args = ["run", path, "-n", "1", "-o", tmp_path / "out", "--store", store, "--quiet"]
+        code, _, err = run_cli(*args, *flag)
+        assert code == 2
+        assert err.splitlines() == [
+            f"{store}: {what}; choose another store folder or remove it yourself"
+        ]
+        assert _snapshot(tmp_path) == before
+
+
+def test_store_force_removes_only_the_store(write, run_cli, tmp_path):
+    """--force starts a kept store over: its run.json and replications.zarr go, a
+    file of the user's beside them stays."""
+    path = write("safe.toml", GOOD)
+    store = tmp_path / "kept"
+    assert (
+        run_cli("run", path, "-n", "2", "-o", tmp_path / "a", "--store", store, "--quiet")[0] == 0
+    )
+    (store / "budget-notes.txt").write_bytes(NOTES)
+    args = ["run", path, "-n", "3", "-o", tmp_path / "b", "--store", store, "--quiet"]
+    code, _, err = run_cli(*args)
+    assert code == 2 and "add --resume to reuse them, or --force to start over" in err
+    assert run_cli(*args, "--force")[0] == 0
+    assert (store / "budget-notes.txt").read_bytes() == NOTES
+    assert json.loads((store / "run.json").read_text())["replications"] == 3
+
+
+# --------------------------------------------------------------------------- --resume
+
+
+def _interrupted(path: Path, out: Path, n: int) -> Path:
+    """The hidden store an interrupted `run -o out -n n` leaves: half its batches done."""
+    import zarr
+
+    partial = out.parent / f".{out.name}.partial"
+    cap.simulate(cap.load_scenario(path), replications=n, store=partial)
+    done = zarr.open_array(partial / "replications.zarr" / "done", mode="r+")
+    done[n // 2 :] = 0
+    return partial
+
+
+def test_a_finished_resume_removes_its_store_even_if_no_one_reads_its_output(write, tmp_path):
+    """`capaciteit run ... --resume | head -1`: the reader is gone before the
+    summary is printed. The results are complete, so the hidden store (hundreds
+    of MB for thousands of replications) goes before anything is printed."""
+    import subprocess
+    import sys
+
+    path = write("safe.toml", GOOD)
+    out = tmp_path / "out"
+    partial = _interrupted(path, out, 4)
+    cli = Path(sys.executable).parent / "capaciteit"
+    cmd = [cli, "run", path, "-n", "4", "-o", out, "--workers", "1", "--resume"]
+    r, w = os.pipe()
+    os.close(r)  # a pipe no one reads: the first line printed fails
+    try:
+        proc = subprocess.run(
+            cmd,
+            stdout=w,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            timeout=300,
+        )
+    finally:
+        os.close(w)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "manifest.json").read_text())["resumed_replications"] == 2
+    assert not partial.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "safe.toml"]
+
+
+def test_interrupted_while_writing_keeps_the_store_and_says_so(
+    write, run_cli, tmp_path, monkeypatch
+):
+    """Ctrl-C after every replication is in but before the results folder is in
+    place: the store stays for --resume, and the message says where, not that
+    nothing was written."""
+    from capaciteit import outputs
+
+    path = write("safe.toml", GOOD)
+    out = tmp_path / "out"
+    partial = _interrupted(path, out, 4)
+    real = outputs.write_results
+
+    def cut(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(outputs, "write_results", cut)
+    args = ["run", path, "-n", "4", "-o", out, "--workers", "1", "--quiet", "--resume"]
+    code, _, err = run_cli(*args)
+    assert code == 130
+    assert err.splitlines() == [
+        f"interrupted while writing the results: 4 of 4 replications kept in {partial}; "
+        "run the same command with --resume to write them"
+    ]
+    assert not out.exists() and partial.exists()
+    monkeypatch.setattr(outputs, "write_results", real)
+    code, _, err = run_cli(*args)
+    assert code == 0, err
+    assert json.loads((out / "manifest.json").read_text())["resumed_replications"] == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "safe.toml"]

@@ -164,7 +164,7 @@ def test_a_store_of_another_run_is_refused(small, tmp_path):
         simulate(sc, replications=4, seed=8, store=tmp_path / "st", resume=True)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
-    with pytest.raises(cap.InputError, match="not a capaciteit run store"):
+    with pytest.raises(cap.InputError, match=r"is not a replication store written by capaciteit"):
         simulate(sc, replications=4, store=tmp_path / "other")
 
 
@@ -333,7 +333,10 @@ def test_cli_store_keeps_the_replications(small, cli_reference, tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep")
     r = _run("run", small, "-o", tmp_path / "d", "--store", tmp_path / "mine", "--force")
-    assert r.returncode == 2 and "exists and is not a capaciteit run store" in r.stderr
+    assert r.returncode == 2 and r.stderr.splitlines() == [
+        f"{tmp_path / 'mine'}: is not a replication store written by capaciteit (no run.json); "
+        "choose another store folder or remove it yourself"
+    ]
     assert (tmp_path / "mine" / "notes.txt").read_text() == "keep"
 
 
