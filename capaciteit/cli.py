@@ -8,6 +8,7 @@ leaves a partial results folder.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import sys
@@ -369,6 +370,15 @@ def _calibrate(a: argparse.Namespace) -> int:
             return _fail([f"{path}: inflow.file: not set; give -o FILE to say where to write"])
         if sc.forecast.origin is None:
             return _fail([f"{path}: forecast.origin: required to calibrate"])
+        other = _calibrated_for(out) if a.out is None else None
+        if other is not None and other != sc.name:
+            # inflow.file came from the scenario this one extends: that file is its
+            return _fail(
+                [
+                    f"{path}: inflow.file: {out} holds the calibration of {other!r}; "
+                    "give -o FILE (and inflow.file) for this scenario's own"
+                ]
+            )
         cal = calibrate(sc)
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.name}.tmp")
@@ -377,6 +387,15 @@ def _calibrate(a: argparse.Namespace) -> int:
         if not a.quiet:
             _print_calibration(sc, cal, out)
     return 0
+
+
+def _calibrated_for(path: Path) -> str | None:
+    """The scenario a calibration file was written for (None: no such file)."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data.get("scenario") if isinstance(data, dict) else None
 
 
 def _print_calibration(sc, cal, out: Path) -> None:

@@ -1161,6 +1161,16 @@ def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
         out.append(
             ("scenario.start_stock", "a national model needs 'observed', a number, or warmup_days")
         )
+    open_ended = [u.name for u in sc.unit if u.occupies_cell and u.capacity is None]
+    for i, r in enumerate(sc.response):
+        if open_ended:  # the threshold a response watches is the cells' total
+            out.append(
+                (
+                    f"response[{i}]",
+                    f"{r.name!r} acts when the cells are full, but cell unit "
+                    f"{open_ended[0]!r} has no capacity: give it one, or occupies_cell = false",
+                )
+            )
     n = expected_arrivals(sc)
     if n > MAX_ARRIVALS:
         out.append(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -241,3 +242,24 @@ def test_sentence_policy_across_end_phase_thresholds(base):
     day = dt.date(2022, 6, 1)
     text = _policy("sentence_lengths", day, "factor = 2.0\nmax_sentence_days = 200")
     assert_identical_before(a, _alt(folder, text), day)
+
+
+def test_an_extending_scenario_reads_its_bases_calibration(base, tmp_path):
+    """A scenario in another folder that extends the baseline reads the baseline's
+    calibration file (relative to the file that names it), not a fit of its own:
+    both then share the forecast they draw from. `calibrate` will not overwrite
+    that file with the extending scenario's calibration."""
+    import json
+    import subprocess
+    import sys
+
+    _folder, a = base
+    assert json.loads(a.attrs["calibration"])["fitted_now"] is False
+    alt = tmp_path / "alt.toml"
+    alt.write_text(f'[scenario]\nname = "alt"\nextends = "{SCENARIOS / "baseline.toml"}"\n')
+    shipped = (SCENARIOS / "calibration" / "baseline.json").read_bytes()
+    cmd = [str(Path(sys.executable).parent / "capaciteit"), "calibrate", str(alt)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "holds the calibration of 'baseline'" in done.stderr
+    assert (SCENARIOS / "calibration" / "baseline.json").read_bytes() == shipped

@@ -235,3 +235,60 @@ def test_court_backlog_sends_a_wave(tmp_path):
     assert float(backlog.sel(time="2031-07-01")) == 0
     flat = run(tmp_path, NEVER_FULL, COURT.replace("2031-06-01 = 1.0", "2031-06-01 = 0.0"))
     assert np.array_equal(flat.occupancy.values, base.occupancy.values)
+
+
+def test_early_release_never_more_than_its_days_with_stopped_callups(tmp_path):
+    """Stopped call-ups move a self-reporter's whole stay later; an early release
+    on a later full day may then take at most ``days`` off the moved release day
+    (it once used the release day from before the move: 8 to 11 days early with
+    ``days = 7``). Worked person by person against the same replication without
+    responses (the responses draw from streams of their own)."""
+    from capaciteit.engine import _everyone, compile_model
+    from capaciteit.rng import Streams, replication_seed
+
+    # full on some days only, so that call-ups stop, resume, and people are let in
+    responses = """
+[[response]]
+name = "stop"
+kind = "stop_callups"
+start = 2029-01-01
+trigger = 0.97
+resume_per_day = 3
+
+[[response]]
+name = "early"
+kind = "early_release"
+start = 2029-01-01
+trigger = 0.97
+days = 7
+"""
+    path = tmp_path / "both.toml"
+    path.write_text(BASE.replace("CAPACITY", "610") + responses)
+    sc = cap.load_scenario(path)
+    plain = sc.model_copy(update={"response": []})
+    model, base = compile_model(sc), compile_model(plain)
+    moved_and_early = 0
+    for r in range(6):
+        seq = replication_seed(5, r)
+        with_r, _, decided = _everyone(model, Streams(seq))
+        without, _, _ = _everyone(base, Streams(seq))
+        assert decided[0][:, 0].any() and decided[0][:, 1].any()  # both acted
+        for g, g0 in zip(with_r, without, strict=True):
+            shift = g.t_adm - g0.t_adm  # days a call-up moved the whole stay
+            early = (g0.t_end + np.where(g.t_adm > g.t_event, shift, 0)) - g.t_end
+            assert early.max() <= 7 + 1e-9
+            moved_and_early += int(((shift > 0) & (early > 0)).sum())
+    assert moved_and_early > 10  # the combination the bug needed did occur
+
+
+def test_a_response_needs_a_capacity_on_every_cell_unit(tmp_path):
+    """A cell unit without places made the threshold NaN, and the response never
+    acted, silently; now the file is refused at the response."""
+    text = BASE.replace("CAPACITY", "100") + (
+        '\n[[unit]]\nname = "open"\n'
+        '\n[[response]]\nname = "early"\nkind = "early_release"\nstart = 2030-01-01\ndays = 7\n'
+    )
+    path = tmp_path / "open.toml"
+    path.write_text(text)
+    with pytest.raises(cap.ScenarioError, match=r"response\[0\].*'open' has no capacity"):
+        cap.load_scenario(path)
