@@ -434,27 +434,6 @@ def _scale_rates(s, origin: dt.date, rate: float):
     return round(rate, 4)
 
 
-def _rescaled(table, origin: dt.date, rate: float):
-    """``table`` scaled so that it reads ``rate`` at the origin (4 decimals, as
-    :func:`_scale_rates` writes)."""
-    at = table.value_at(origin)
-    k = rate / at if at > 0 else 0.0
-    data = table.to_data()
-    if isinstance(data, dict):
-        return {key: round(v * k, 4) for key, v in data.items()}
-    return round(rate, 4)
-
-
-def _table_value(data: dict, origin: dt.date) -> float:
-    """The value of a written rate table (keys YYYY-MM or dates) at ``origin``."""
-    out = None
-    for key, v in sorted(data.items()):
-        day = dt.date.fromisoformat(key if len(key) > 7 else f"{key}-01")
-        if out is None or day <= origin:
-            out = v
-    return float(out)
-
-
 def _merge_into(overlay: list[dict], name: str, values: dict) -> None:
     for entry in overlay:
         if entry["name"] == name:
@@ -493,8 +472,6 @@ def calibrate(sc: Scenario) -> Calibration:
 
 def _calibrate(sc: Scenario) -> Calibration:
     origin = sc.forecast.origin
-    if origin is not None:
-        sc = known_at(sc, origin)  # nothing after the origin reaches the fit
     if origin is None:
         raise ScenarioError(
             [
@@ -505,6 +482,7 @@ def _calibrate(sc: Scenario) -> Calibration:
                 )
             ]
         )
+    sc = known_at(sc, origin)  # nothing after the origin reaches the fit
     name, scores = choose(origin)
     rec = reconstruct(origin, name)
     total, _stay = rec.at(origin.year)
@@ -553,18 +531,15 @@ def apply(sc: Scenario, cal: Calibration) -> Scenario:
     """The scenario with the calibration's stream settings laid over it."""
     from .scenario import _merge
 
-    overlay = {"stream": []}
-    tables = {s.name: s.rate_per_year for s in sc.stream}
+    # the fit saw each rate as it stood at the origin (one number): the scenario's
+    # own table, with its later changes, is scaled to that level
+    streams = {s.name: s for s in sc.stream}
     origin = dt.date.fromisoformat(cal.origin)
-    for entry in cal.overlay.get("stream", []):
-        entry = dict(entry)
-        if "rate_per_year" in entry and entry["name"] in tables:
-            # the calibrated level at the origin, the scenario's own table after it
-            level = entry["rate_per_year"]
-            if isinstance(level, dict):
-                level = _table_value(level, origin)
-            entry["rate_per_year"] = _rescaled(tables[entry["name"]], origin, level)
-        overlay["stream"].append(entry)
+    overlay = {"stream": [dict(e) for e in cal.overlay.get("stream", [])]}
+    for entry in overlay["stream"]:
+        if "rate_per_year" in entry and entry["name"] in streams:
+            level = float(entry["rate_per_year"])
+            entry["rate_per_year"] = _scale_rates(streams[entry["name"]], origin, level)
     data = _merge(sc.to_data(), overlay)
     out = parse_scenario(data, sc.source_file or "<calibrated>")
     return out.model_copy(update={"content_hash": sc.content_hash})

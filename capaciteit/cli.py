@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -423,7 +422,7 @@ def _origins(text: str) -> list[int]:
 
 def _backtest(a: argparse.Namespace) -> int:
     from . import backtest
-    from .outputs import BACKTEST_FILES, check_folder, replace_folder
+    from .outputs import BACKTEST_FILES, check_folder, staged
     from .runner import default_workers
     from .scenario import load_scenario
 
@@ -450,17 +449,10 @@ def _backtest(a: argparse.Namespace) -> int:
         base, origins, a.replications, a.seed, workers=a.workers or default_workers(), progress=prog
     )
     summ = backtest.summary(table)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
+    with staged(out) as tmp:
         table.to_csv(tmp / "backtest.csv", index=False, float_format="%.4f")
         summ.to_csv(tmp / "summary.csv", index_label="horizon", float_format="%.4f")
         backtest.figure(fans, tmp / "backtest.png")
-        replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if not a.quiet:
         print(
             f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "
@@ -473,7 +465,7 @@ def _backtest(a: argparse.Namespace) -> int:
 
 def _compare(a: argparse.Namespace) -> int:
     from .compare import check_pairable, compare
-    from .outputs import MANIFEST, check_folder, replace_folder, write_manifest
+    from .outputs import MANIFEST, check_folder, staged, write_manifest
     from .runner import default_workers, executor, start_stock
     from .scenario import load_scenario
 
@@ -506,12 +498,10 @@ def _compare(a: argparse.Namespace) -> int:
             scheduler=ex,
             store=Path(store),
         )
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
-        from .report import write_compare_report
-        from .workbook import write_compare_workbook
+    from .report import write_compare_report
+    from .workbook import write_compare_workbook
 
+    with staged(out) as tmp:
         for name, table in tables.items():
             table.to_csv(tmp / f"{base.name}-vs-{name}.csv", index=False, float_format="%.4f")
         common = {"n": n, "seed": seed, "lang": a.lang}
@@ -528,10 +518,6 @@ def _compare(a: argparse.Namespace) -> int:
                 "replications": n,
             },
         )
-        replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     if not a.quiet:
         for name, table in tables.items():
             print(

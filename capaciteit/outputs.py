@@ -6,8 +6,8 @@ interrupted run leaves none.
 
 What may be replaced is only what capaciteit wrote. A results folder is known by
 its ``manifest.json`` (a JSON object with ``capaciteit_version`` and ``outputs``,
-the sha256 of every file written); a back-test folder, or a compare folder of a
-version before compare wrote a manifest, by the columns of its tables. An
+the sha256 of every file written); a back-test folder by the columns of its
+tables. An
 existing results folder is replaced only when asked (``--force``), and then only
 the files it lists go: anything else in it (the user's notes) is moved into the
 new folder, and one with the name of a file the command writes stops it. A
@@ -24,7 +24,8 @@ import os
 import platform
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -51,8 +52,6 @@ RUN_FILES = (
 BACKTEST_FILES = ("backtest.csv", "summary.csv", "backtest.png")
 _BACKTEST_COLUMNS = {"origin", "horizon", "year", "observed", "p50", "crps", "crps_naive"}
 _SCORES_COLUMNS = {"horizon", "forecasts", "MAPE", "MASE", "CRPS"}
-#: compare folders before they had a manifest: paired differences per alternative
-_COMPARE_COLUMNS = {"year", "unit", "metric", "base", "alternative", "difference", "low", "high"}
 NEED_COLUMNS = {"year", "unit", "risk", "needed", "needed_low", "needed_high", "current", "gap"}
 
 
@@ -110,7 +109,7 @@ def owned(folder: Path) -> set[str] | None:
         if not isinstance(outputs, dict) or not all(map(_plain_name, outputs)):
             return None
         return {MANIFEST, *outputs}
-    # written before back-test and compare folders had a manifest
+    # a back-test folder has no manifest (it holds its three files only)
     backtest, scores = folder / "backtest.csv", folder / "summary.csv"
     if (
         plain_file(backtest)
@@ -119,12 +118,7 @@ def owned(folder: Path) -> set[str] | None:
         and _SCORES_COLUMNS <= _columns(scores)
     ):
         return set(BACKTEST_FILES)
-    tables = {
-        p.name
-        for p in folder.glob("*-vs-*.csv")
-        if plain_file(p) and _COMPARE_COLUMNS <= _columns(p)
-    }
-    return tables | {"report.html", "workbook.xlsx"} if tables else None
+    return None
 
 
 def _sort(folder: Path, files: set[str]) -> tuple[list[str], list[str]]:
@@ -238,14 +232,32 @@ def _put_back(tmp: Path, out: Path, moved: list[str]) -> None:
         tmp.rename(out.with_name(f".kept-{out.name}-{tmp.name[-8:]}"))
 
 
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A new folder beside ``out`` to write a command's files into; when the block
+    ends it takes ``out``'s place (:func:`replace_folder`), and on any failure it is
+    removed, so a reader never sees half a folder."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        yield tmp
+        replace_folder(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
 def write_manifest(folder: Path, fields: dict) -> None:
-    """``folder/manifest.json``: ``fields``, the version and the sha256 of every file
-    in ``folder`` (what makes it a results folder capaciteit wrote)."""
+    """``folder/manifest.json``: the version, when, ``fields`` (which may say when
+    instead) and the sha256 of every file in ``folder``: what makes it a results
+    folder capaciteit wrote."""
     files = sorted(p.name for p in folder.iterdir() if p.name != MANIFEST)
     manifest = {
-        **fields,
         "capaciteit_version": __version__,
         "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        **fields,
         "outputs": {f: _sha(folder / f) for f in files},
     }
     (folder / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
@@ -330,10 +342,7 @@ def _write_results(
     :func:`check_folder`, before the run.
     """
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{out.name}-", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
+    with staged(out) as tmp:
         encoding = {
             v: {"zlib": True, "complevel": 1} for v in ds.data_vars if ds[v].dtype.kind in "iuf"
         }
@@ -357,7 +366,7 @@ def _write_results(
         files = ["occupancy.nc", "summary.csv", "yearly.csv"]
         if documents:
             files += _documents(ds, tmp, scenario, lang, risk, backtest)
-        manifest = {
+        fields = {
             "scenario": ds.attrs["scenario"],
             "scenario_title": ds.attrs.get("scenario_title", ""),
             "scenario_hash": ds.attrs["scenario_hash"],
@@ -366,7 +375,6 @@ def _write_results(
             "replications": int(ds.sizes["replication"]),
             "start": str(np.datetime_as_string(ds.time.values[0], unit="D")),
             "end": str(np.datetime_as_string(ds.time.values[-1], unit="D")),
-            "capaciteit_version": __version__,
             "python": platform.python_version(),
             "numpy": np.__version__,
             "created_at": ds.attrs["created_at"],
@@ -385,11 +393,6 @@ def _write_results(
             ],
             "calibration": json.loads(ds.attrs.get("calibration", "{}") or "{}"),
             "scenario_content": scenario_dict,
-            "outputs": {f: _sha(tmp / f) for f in files},
         }
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2, default=str) + "\n")
-        replace_folder(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+        write_manifest(tmp, fields)
     return [out / f for f in (*files, "manifest.json")]

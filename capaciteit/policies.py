@@ -66,7 +66,8 @@ def add_places(knots: np.ndarray, values: np.ndarray, changes):
 
 def known_at(sc: Scenario, day: dt.date) -> Scenario:
     """The scenario as it stood on ``day``: each stream's rate its value that day,
-    and no policy, response or end phase that starts after it.
+    and no policy or end phase that starts after it (responses act on the run
+    only, so they stay).
 
     What is drawn or fitted at the origin (the start stock, the calibration)
     depends on this only, so two scenarios that agree up to a later date share it
@@ -78,9 +79,6 @@ def known_at(sc: Scenario, day: dt.date) -> Scenario:
         raw["rate_per_year"] = s.rate_per_year.value_at(day)
     data["policy"] = [
         x for x, p in zip(data.get("policy", []), sc.policy, strict=True) if p.start <= day
-    ]
-    data["response"] = [
-        x for x, r in zip(data.get("response", []), sc.response, strict=True) if r.start <= day
     ]
     data["placement"] = [
         x

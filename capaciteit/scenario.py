@@ -819,7 +819,10 @@ def _merge(base: Any, over: Any) -> Any:
 
 
 def _load_merged(
-    path: Path, seen: tuple[Path, ...] = (), named_by: tuple[str, str, str] | None = None
+    path: Path,
+    seen: tuple[Path, ...] = (),
+    named_by: tuple[str, str, str] | None = None,
+    declared: dict[tuple[str, str], Path] | None = None,
 ) -> dict:
     """The file's content merged over the files it extends, in turn.
 
@@ -845,6 +848,11 @@ def _load_merged(
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError([(str(seen[0]), "scenario.extends", f"cycle: {chain}")])
     data = _read_toml(path, named_by)
+    if declared is not None:  # which file sets each (table, key) first, child first
+        for table, keys in data.items():
+            if isinstance(keys, dict):
+                for key in keys:
+                    declared.setdefault((table, key), Path(path).parent)
     meta = data.get("scenario")
     if named_by is not None and not isinstance(meta, dict):
         file, key, name = named_by
@@ -858,23 +866,16 @@ def _load_merged(
     if "\0" in parent or not parent.endswith(".toml"):
         raise ScenarioError([(*here, f"must name a .toml scenario file, not {parent!r}")])
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
-    return _merge(_load_merged(parent_path, (*seen, path), (*here, parent)), data)
+    return _merge(_load_merged(parent_path, (*seen, path), (*here, parent), declared), data)
 
 
 def declared_in(path: str | Path, table: str, key: str) -> Path:
     """The folder of the file, along ``path``'s chain of ``extends``, that sets
     ``table.key`` (the file itself when none does): a relative file name a scenario
     gives (its calibration) means the same file in every scenario that extends it."""
-    here = Path(path)
-    for _ in range(64):
-        data = _read_toml(here.resolve(), None)
-        if isinstance(data.get(table), dict) and key in data[table]:
-            return here.resolve().parent
-        parent = data.get("scenario", {}).get("extends")
-        if not isinstance(parent, str):
-            break
-        here = Path(parent) if Path(parent).is_absolute() else here.resolve().parent / parent
-    return Path(path).resolve().parent
+    found: dict[tuple[str, str], Path] = {}
+    _load_merged(Path(path), declared=found)
+    return found.get((table, key), Path(path).resolve().parent)
 
 
 def _loc_to_path(loc: tuple) -> str:
