@@ -124,8 +124,10 @@ def early_release(
     prefix: str,
     day_of,
     at=unwarped,
-) -> np.ndarray:
-    """Release days after the early-release policies (never before ``earliest``).
+):
+    """Release days after the early-release policies (never before ``earliest``),
+    one policy at a time: for each policy acting on the stream, (its day, who it
+    moved, everyone's release days after it).
 
     ``at(c)`` is the day (per person) that the forecast's stay changes will move
     to day ``c``: the policy's dates are compared with where the release will
@@ -145,5 +147,6 @@ def early_release(
         due &= u < p.share
         # never before the policy's start or the earliest possible day
         new = np.maximum(np.maximum(out - p.days, start), earliest)
-        out = np.where(due, np.minimum(out, new), out)
-    return out
+        moved = np.where(due, np.minimum(out, new), out)
+        yield day_of(p.start), np.flatnonzero(moved < out), moved
+        out = moved

@@ -50,6 +50,31 @@ class _Flat:
     sentence: np.ndarray
     trial: np.ndarray  # day of the trial (no early release before it)
     sizes: list[int]  # people in each group (cells or not)
+    moves: list[tuple[int, np.ndarray, np.ndarray]]
+    """Early-release policies' moves: (day, who (sorted), the day they left the
+    cells before it), in the order applied within each group."""
+
+    def known(self, who: np.ndarray, d: int) -> np.ndarray:
+        """The day ``who`` leave the cells as known on day ``d``: the moves of
+        policies that start after ``d`` undone, latest first. A response deciding
+        on ``d`` sees no more of the future than its base scenario would."""
+        rel = self.rel[who]
+        for day, moved, before in reversed(self.moves):
+            if day <= d or not moved.size:
+                continue
+            pos = np.minimum(np.searchsorted(moved, who), moved.size - 1)
+            hit = moved[pos] == who
+            rel = np.where(hit, before[pos], rel)
+        return rel
+
+    def shift(self, who: np.ndarray, days: np.ndarray) -> None:
+        """A later call-up moves the whole stay: the days before any move too."""
+        for _day, moved, before in self.moves:
+            if not moved.size:
+                continue
+            pos = np.minimum(np.searchsorted(moved, who), moved.size - 1)
+            hit = moved[pos] == who
+            before[pos[hit]] += days[hit]
 
 
 def own_uniforms(f: _Flat, labels: list[str], streams: Streams, *names: str) -> np.ndarray:
@@ -65,7 +90,7 @@ def own_uniforms(f: _Flat, labels: list[str], streams: Streams, *names: str) -> 
 
 
 def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
-    parts = []
+    parts, moves, offset = [], [], 0
     for k, (g, si) in enumerate(zip(groups, stream_of_group, strict=True)):
         s = model.scenario.stream[si]
         if not model.cell[model.unit_names.index(s.unit)] or not len(g):
@@ -74,6 +99,12 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         for pl, who, a, _b in g.phases:
             if not model.cell[model.unit_names.index(pl.unit)]:
                 end[who] = np.fmin(end[who], a)
+        fixed = end == g.t_end
+        for m in g.moves:  # leaving at release, the day was the one before the move
+            before = np.where(fixed[m.who], m.before, end[m.who])
+            moves.append((int(m.day), offset + m.who, np.floor(before).astype(np.int64)))
+            fixed[m.who[m.cut]] = False  # its way out changed: no early release for it
+        offset += len(g)
         parts.append(
             (
                 np.full(len(g), k),
@@ -82,7 +113,7 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
                 np.floor(g.t_adm),
                 np.floor(end),
                 g.t_adm > g.t_event,
-                end == g.t_end,
+                fixed,
                 g.sentence,
                 np.floor(g.t_trial),
             )
@@ -99,6 +130,7 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         cols[7],
         cols[8].astype(np.int64),
         [len(g) for g in groups],
+        moves,
     )
 
 
@@ -218,10 +250,11 @@ def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
         due.append(heapq.heappop(heap)[1])
     if due:
         take = np.unique(np.concatenate([take, np.asarray(due, np.int64)]))
+    rel = f.known(take, d)  # a release moved later by a call-up waits for it
     take = take[
         ~p["taken"][take]
-        & (f.rel[take] > d)
-        & (f.rel[take] <= d + r.days)  # a release moved later by a call-up waits for it
+        & (rel > d)
+        & (rel <= d + r.days)
         & (f.adm[take] <= d)
         & (f.trial[take] <= d)
     ]
@@ -277,6 +310,7 @@ def _let_in(
         if isinstance(r, StopCallups):
             shift[batch] += delay
             f.rel[batch] += delay
+            f.shift(batch, delay)
             np.add.at(leave, np.minimum(f.rel[batch], leave.size - 1), 1)
         else:
             wait[batch] += delay

@@ -136,6 +136,9 @@ class People:
     phases: list[
         tuple[Placement, np.ndarray, np.ndarray, np.ndarray]
     ]  # (placement, who, start, end)
+    moves: list[Move] = field(default_factory=list)
+    """Release days an early-release policy moved, in the order applied: what a
+    decision taken before the policy's day must see instead (a response)."""
 
     def __len__(self) -> int:
         return len(self.t_event)
@@ -161,6 +164,10 @@ class People:
             for arr in (a, e):
                 t = arr[j]
                 arr[j] = np.where(t > b, b + (t - b) * r, t)
+        for m in self.moves:
+            j = np.flatnonzero(m.who < n)
+            t = m.before[j]
+            m.before[j] = np.where(t > b, b + (t - b) * r, t)
 
     def take(self, idx: np.ndarray) -> People:
         """The people at sorted, distinct positions ``idx``."""
@@ -168,6 +175,10 @@ class People:
         for pl, who, a, b in self.phases:
             sel = np.isin(who, idx)
             phases.append((pl, np.searchsorted(idx, who[sel]), a[sel], b[sel]))
+        moves = []
+        for m in self.moves:
+            sel = np.isin(m.who, idx)
+            moves.append(Move(m.day, np.searchsorted(idx, m.who[sel]), m.before[sel], m.cut[sel]))
         return People(
             self.t_event[idx],
             self.t_adm[idx],
@@ -178,7 +189,21 @@ class People:
             self.fixed_end,
             None if self.stay is None else self.stay[idx],
             phases,
+            moves,
         )
+
+
+@dataclass
+class Move:
+    """An early-release policy's move of release days: from ``day`` (its start) on,
+    people ``who`` leave at their (earlier) ``t_end``; before it their release
+    day was, and is as far as anyone can know, ``before``. ``cut``: the move cut
+    off an end phase (their way out of the cells changed, not only its day)."""
+
+    day: float
+    who: np.ndarray
+    before: np.ndarray
+    cut: np.ndarray
 
 
 def draw(
@@ -315,22 +340,21 @@ def timeline(
     # end phases are planned from the law's release day; an early release then cuts
     # the last of them short (it does not move a phase that began before it)
     phases = _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, day_of, at)
+    moves = []
     if scenario is not None and scenario.policy:
         earliest = t_trial if convicted is not None else t_adm
-        t_end = policies.early_release(
-            scenario,
-            stream,
-            t_adm,
-            t_end,
-            earliest,
-            sentence,
-            streams,
-            prefix,
-            day_of,
-            at,
-        )
-        phases = _cut_phases(phases, t_end)
-    return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases)
+        for day, who, moved in policies.early_release(
+            scenario, stream, t_adm, t_end, earliest, sentence, streams, prefix, day_of, at
+        ):
+            moves.append(Move(day, who, t_end[who], np.zeros(who.size, bool)))
+            t_end = moved
+        cut = _cut_phases(phases, t_end)
+        lost = [np.setdiff1d(old[1], new[1]) for old, new in zip(phases, cut, strict=True)]
+        lost = np.concatenate(lost) if lost else np.zeros(0, np.int64)
+        for m in moves:  # a phase no longer had: it would begin at or after release
+            m.cut |= np.isin(m.who, lost)
+        phases = cut
+    return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases, moves)
 
 
 def _of(x: float | np.ndarray, who: np.ndarray) -> float | np.ndarray:
@@ -454,6 +478,15 @@ def concat_people(parts: list[People]) -> People:
         )
         for k, (pl, *_rest) in enumerate(first.phases)
     ]
+    moves = [
+        Move(
+            m.day,
+            np.concatenate([p.moves[k].who + off for p, off in zip(parts, offsets, strict=True)]),
+            np.concatenate([p.moves[k].before for p in parts]),
+            np.concatenate([p.moves[k].cut for p in parts]),
+        )
+        for k, m in enumerate(first.moves)
+    ]
     return People(
         cat("t_event"),
         cat("t_adm"),
@@ -464,4 +497,5 @@ def concat_people(parts: list[People]) -> People:
         first.fixed_end,
         None if first.stay is None else cat("stay"),
         phases,
+        moves,
     )

@@ -201,6 +201,26 @@ def test_everyone_eligible_gets_exactly_one_pp():
     assert np.array_equal(old, before)
 
 
+def test_each_person_gets_the_rules_the_law_gives():
+    """Sentences of six months to eight years, admitted 2019-2025: the old PP only
+    for those admitted before 1 Dec 2021 and released by 30 Nov 2024 (at most
+    1,095 days left), the new PP for the others with at most a year, none for the
+    rest; this mix has people on each side of the three-year limit."""
+    rng = np.random.default_rng(4)
+    n = 4000
+    admitted = [dt.date(2019, 1, 1) + dt.timedelta(days=int(x)) for x in rng.integers(0, 2200, n)]
+    sentences = rng.integers(183, 2920, n).astype(float)
+    model, p, got = _pp_case(admitted, sentences)
+    kept = np.array([a < dt.date(2021, 12, 1) for a in admitted]) & (
+        np.floor(p.t_end) <= model.day_of(dt.date(2024, 11, 30))
+    )
+    want = np.where(kept, "pp_before_senb", np.where(sentences <= 365, "pp_senb", "none"))
+    names = np.array(["none" if g is None else g[0] for g in got])
+    assert np.array_equal(names, want)
+    lost = ~kept & np.array([a < dt.date(2021, 12, 1) for a in admitted])
+    assert lost.sum() > 100 and kept.sum() > 100  # both sides of the limit are there
+
+
 def test_remaining_time_is_judged_where_the_forecast_puts_the_release():
     """The forecast stretches stays from 1 Jan 2022: times four, the two-year
     sentence's release (30 Sept 2022) moves to 26 Dec 2024, more than three years
@@ -341,6 +361,12 @@ def test_police_custody_draws_its_own_stream_and_is_cut_at_the_law():
     served = p0.t_end - p0.t_adm  # without police custody: max(pre, the law's day)
     free = convicted & (served - credit >= pre) & (served > pre)
     assert np.allclose((p.t_end - p.t_adm)[free], (served - credit)[free])
+    # for everyone: never more than the law's maximum off, and never below the
+    # time to trial; the acquitted leave at trial
+    inside = p.t_end - p.t_adm
+    assert (inside >= served - release.POLICE_CUSTODY_MAX_DAYS - 1e-9).all()
+    assert (inside >= pre - 1e-9).all()
+    assert np.array_equal(inside[~convicted], pre[~convicted])
 
 
 def _refused(data: dict, where: str, msg: str) -> None:

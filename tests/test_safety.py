@@ -426,6 +426,49 @@ def test_a_file_as_the_results_folder_is_refused(
     assert _snapshot(tmp_path) == before
 
 
+@pytest.mark.parametrize("force", [True, False], ids=["force", "no-force"])
+def test_a_link_as_the_results_folder_is_refused(force, write, run_cli, tmp_path):
+    """A symbolic link, even to a folder of capaciteit's, is not replaced: what
+    it points to is the user's business."""
+    path = write("safe.toml", GOOD)
+    target = _mine(tmp_path / "elsewhere")
+    out = tmp_path / "link"
+    out.symlink_to(target, target_is_directory=True)
+    before = _snapshot(tmp_path)
+    code, _, err = run_cli(*_command("run", path, out), "--quiet", *(["--force"] if force else []))
+    assert code == 2
+    assert err.splitlines() == [f"{out}: is a symbolic link, not a results folder; {HINT}"]
+    assert _snapshot(tmp_path) == before
+
+
+@pytest.mark.parametrize("command", FOLDER_COMMANDS)
+def test_the_folder_is_refused_before_any_simulation(
+    command, write, run_cli, tmp_path, monkeypatch, fast_backtest
+):
+    """The refusal comes before the work: with every way to simulate broken, the
+    command still answers with the one line about the folder."""
+    import importlib
+
+    runner, compare, backtest = (
+        importlib.import_module(f"capaciteit.{m}") for m in ("runner", "compare", "backtest")
+    )
+
+    def broken(*args, **kwargs):
+        raise AssertionError("simulated before the folder was checked")
+
+    for where in (runner, compare, backtest):
+        monkeypatch.setattr(where, "simulate", broken)
+    monkeypatch.setattr(runner, "prepare", broken)
+    monkeypatch.setattr(backtest, "run", broken)  # the fast stand-in too
+    path = write("safe.toml", GOOD)
+    out = _mine(tmp_path / "my-folder")
+    code, _, err = run_cli(*_command(command, path, out), "--quiet", "--force")
+    assert code == 2
+    assert err.splitlines() == [
+        f"{out}: is not a results folder written by capaciteit (no manifest.json); {HINT}"
+    ]
+
+
 @pytest.mark.parametrize("command", FOLDER_COMMANDS)
 def test_an_empty_folder_may_be_used(command, write, run_cli, tmp_path, fast_backtest):
     path = write("safe.toml", GOOD)
