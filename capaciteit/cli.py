@@ -599,10 +599,14 @@ def _need(a: argparse.Namespace) -> int:
             f"{sc.name}: usable places needed for at most {a.risk:.0%} chance of a shortage "
             f"day in the year ({n} replications; 90% interval) -> {out}"
         )
+
+        def bound(x: float) -> str:  # NaN: too few replications for that bound
+            return f"{x:,.0f}" if np.isfinite(x) else "open"
+
         for _, r in table[table["unit"] == "total"].iterrows():
             print(
-                f"  {r['year']}: {r['needed']:,.0f} [{r['needed_low']:,.0f}-"
-                f"{r['needed_high']:,.0f}], now {r['current']:,.0f}, gap {r['gap']:+,.0f}"
+                f"  {r['year']}: {r['needed']:,.0f} [{bound(r['needed_low'])}-"
+                f"{bound(r['needed_high'])}], now {r['current']:,.0f}, gap {r['gap']:+,.0f}"
             )
     return 0
 

@@ -64,6 +64,11 @@ class Headline:
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in d.items()}
 
 
+OPEN = ("open", "open")
+"""How a bound of the 90% interval of places needed reads (nl, en) where the
+replications are too few to give one (:func:`capaciteit.capacity.quantile_interval`)."""
+
+
 def _num(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 

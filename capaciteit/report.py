@@ -39,7 +39,7 @@ from .figures import (
     unit_label,
     waiting_chart,
 )
-from .headline import headline
+from .headline import OPEN, headline
 from .provenance import data_sources, scenario_notes
 from .results import yearly_summary
 
@@ -482,6 +482,11 @@ def _finite(x: object) -> bool:
         return False
 
 
+def fmt_bound(x: object, lang: str) -> str:
+    """A bound of an interval, or 'open' where the replications are too few for one."""
+    return fmt_num(x, lang) if _finite(x) else OPEN[lang == "en"]
+
+
 def fmt_num(x: object, lang: str, digits: int = 0, sign: bool = False) -> str:
     """A number the reader's way: 9.850 and 2,5 in Dutch, 9,850 and 2.5 in English;
     a true minus sign; "–" for a missing value."""
@@ -621,8 +626,8 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
             gap_year=_span("h-gap-year", str(h.gap_year)),
             risk=pct,
             needed=_span("h-needed", fmt_num(h.needed, lang)),
-            needed_low=_span("h-needed-low", fmt_num(h.needed_low, lang)),
-            needed_high=_span("h-needed-high", fmt_num(h.needed_high, lang)),
+            needed_low=_span("h-needed-low", fmt_bound(h.needed_low, lang)),
+            needed_high=_span("h-needed-high", fmt_bound(h.needed_high, lang)),
             gap=_span("h-gap", fmt_num(abs(h.gap), lang)),
             current=_span("h-current", fmt_num(h.needed - h.gap, lang)),
         )
@@ -660,7 +665,7 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
             _num(fmt_num(r["threshold"], lang)),
             _num(fmt_pct(r["p_shortage"], lang)),
             _num(fmt_num(r["needed"], lang)),
-            _num(f"{fmt_num(r['needed_low'], lang)}–{fmt_num(r['needed_high'], lang)}"),
+            _num(f"{fmt_bound(r['needed_low'], lang)}–{fmt_bound(r['needed_high'], lang)}"),
             _num(fmt_num(r["gap"], lang, sign=True)),
             _num(fmt_num(r["euros_mean"] / 1e6, lang, 1)),
         ]

@@ -36,7 +36,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .capacity import need
-from .headline import LIKELY, Headline, headline
+from .headline import LIKELY, OPEN, Headline, headline
 from .provenance import data_sources, scenario_notes
 from .results import monthly_summary, yearly_summary
 from .scenario import Scenario, load_scenario
@@ -746,7 +746,7 @@ def summary_rows(ds: xr.Dataset, h: Headline, lang: str = "nl") -> list[tuple[st
         out.append(
             (
                 text[i].format(**fill),
-                none if v is None else v,
+                (OPEN[i] if key in ("needed_low", "needed_high") else none) if v is None else v,
                 text[2 + i].format(**fill),
             )
         )

@@ -177,13 +177,6 @@ def test_quantile_interval_has_its_nominal_coverage_where_the_sample_reaches():
     assert checked > 3000
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="capacity.quantile_interval clamps its upper index to the sample's maximum "
-    "when the interval needs an order statistic beyond it (few replications for the "
-    "quantile), and then covers less than it promises",
-)
 @pytest.mark.parametrize(("n", "p"), [(50, 0.95), (200, 0.99), (20, 0.95)])
 def test_quantile_interval_promise_with_few_replications(n, p):
     """What `need` meets at risk 5% with 20 or 50 replications, and at risk 1% with

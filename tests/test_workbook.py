@@ -157,8 +157,9 @@ def test_summary_sheet_holds_the_headline(run):
     verdict = {"likely": "Shortage likely", "possible": "Shortage possible"}
     assert values["Verdict"].value == verdict.get(h.verdict, "Shortage unlikely")
     assert same(values["Places needed at 5% risk"].value, h.needed)
-    assert same(values["Needed, low 90%"].value, h.needed_low)
-    assert same(values["Needed, high 90%"].value, h.needed_high)
+    for label, value in (("Needed, low 90%", h.needed_low), ("Needed, high 90%", h.needed_high)):
+        cell = values[label].value
+        assert cell == "open" if value is None else same(cell, value), label  # open: no bound
     assert same(values["Places short"].value, h.gap)
     assert values["Year of largest gap"].value == h.gap_year
     assert same(values["Cost per year"].value, h.euros_per_year)
