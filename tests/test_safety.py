@@ -364,6 +364,15 @@ def fast_backtest(monkeypatch):
     monkeypatch.setattr(backtest, "run", run)
 
 
+def _refused(run_cli, root: Path, args: list, line: str) -> None:
+    """The command exits 2 with this one line, and nothing under ``root`` changed."""
+    before = _snapshot(root)
+    code, _, err = run_cli(*args)
+    assert code == 2
+    assert err.splitlines() == [line]
+    assert _snapshot(root) == before
+
+
 def _command(command: str, path: Path, out: Path) -> list:
     """The command line of each command that writes a folder, small and fast."""
     return {
@@ -434,11 +443,12 @@ def test_a_link_as_the_results_folder_is_refused(force, write, run_cli, tmp_path
     target = _mine(tmp_path / "elsewhere")
     out = tmp_path / "link"
     out.symlink_to(target, target_is_directory=True)
-    before = _snapshot(tmp_path)
-    code, _, err = run_cli(*_command("run", path, out), "--quiet", *(["--force"] if force else []))
-    assert code == 2
-    assert err.splitlines() == [f"{out}: is a symbolic link, not a results folder; {HINT}"]
-    assert _snapshot(tmp_path) == before
+    _refused(
+        run_cli,
+        tmp_path,
+        [*_command("run", path, out), "--quiet", *(["--force"] if force else [])],
+        f"{out}: is a symbolic link, not a results folder; {HINT}",
+    )
 
 
 @pytest.mark.parametrize("command", FOLDER_COMMANDS)
@@ -514,14 +524,13 @@ def test_force_does_not_overwrite_a_file_its_manifest_does_not_list(write, run_c
     del manifest["outputs"]["fan.png"]
     (out / "manifest.json").write_text(json.dumps(manifest))
     (out / "fan.png").write_bytes(NOTES)
-    before = _snapshot(tmp_path)
-    code, _, err = run_cli("run", path, "-n", "2", "-o", out, "--quiet", "--force")
-    assert code == 2
-    assert err.splitlines() == [
+    _refused(
+        run_cli,
+        tmp_path,
+        ["run", path, "-n", "2", "-o", out, "--quiet", "--force"],
         f"{out / 'fan.png'}: not written by capaciteit (not in its manifest.json), and would "
-        "be overwritten; move it away or choose another -o"
-    ]
-    assert _snapshot(tmp_path) == before
+        "be overwritten; move it away or choose another -o",
+    )
 
 
 def test_force_replaces_a_backtest_folder_written_before_manifests(
@@ -578,29 +587,29 @@ def test_publish_never_replaces_a_folder_or_index_of_the_users(
     flag = ["--force"] if force else []
     root = tmp_path / "root"
     _mine(root / "safe")
-    before = _snapshot(tmp_path)
-    code, _, err = run_cli("publish", path, "-n", "1", "-o", root, "--quiet", *flag)
-    assert code == 2
-    assert err.splitlines() == [
-        f"{root / 'safe'}: is not a results folder written by capaciteit (no manifest.json); {HINT}"
-    ]
-    assert _snapshot(tmp_path) == before
+    _refused(
+        run_cli,
+        tmp_path,
+        ["publish", path, "-n", "1", "-o", root, "--quiet", *flag],
+        f"{root / 'safe'}: is not a results folder written by capaciteit "
+        f"(no manifest.json); {HINT}",
+    )
     shutil.rmtree(root / "safe")
     (root / "README.md").write_bytes(NOTES)
-    before = _snapshot(tmp_path)
-    code, _, err = run_cli("publish", path, "-n", "1", "-o", root, "--quiet", *flag)
-    assert code == 2
-    assert err.splitlines() == [
-        f"{root / 'README.md'}: is not an index written by capaciteit publish; {HINT}"
-    ]
-    assert _snapshot(tmp_path) == before
+    _refused(
+        run_cli,
+        tmp_path,
+        ["publish", path, "-n", "1", "-o", root, "--quiet", *flag],
+        f"{root / 'README.md'}: is not an index written by capaciteit publish; {HINT}",
+    )
     shutil.rmtree(root)
     root.write_bytes(NOTES)
-    before = _snapshot(tmp_path)
-    code, _, err = run_cli("publish", path, "-n", "1", "-o", root, "--quiet", *flag)
-    assert code == 2
-    assert err.splitlines() == [f"{root}: is a file, not a folder of results; {HINT}"]
-    assert _snapshot(tmp_path) == before
+    _refused(
+        run_cli,
+        tmp_path,
+        ["publish", path, "-n", "1", "-o", root, "--quiet", *flag],
+        f"{root}: is a file, not a folder of results; {HINT}",
+    )
 
 
 def test_publish_force_keeps_the_users_files(write, run_cli, tmp_path):
