@@ -310,9 +310,29 @@ def fill_store(
     todo = st.todo()
     ran = run_batches(model, seed, todo, workers, scheduler)
     for reps, block in _counted(ran, todo, progress, st.replications):
-        if not st.created():
-            st.create(model, block, seed=seed, start_stock=info)
-        st.write(reps, block)
+        with _uninterrupted():
+            if not st.created():
+                st.create(model, block, seed=seed, start_stock=info)
+            st.write(reps, block)
+
+
+@contextmanager
+def _uninterrupted() -> Iterator[None]:
+    """Ctrl-C while a batch is written takes effect when the write is done: zarr
+    writes on a thread of its own, which an interrupted wait leaves running, so
+    the store could gain a batch after the run said how many it kept."""
+    held: list[int] = []
+    try:
+        old = signal.signal(signal.SIGINT, lambda signum, frame: held.append(signum))
+    except ValueError:  # not the main thread: signals are not ours to hold
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if held and callable(old):  # what Ctrl-C would have done (KeyboardInterrupt)
+        old(signal.SIGINT, None)
 
 
 def calibration_path(scenario: Scenario) -> Path | None:
