@@ -253,6 +253,8 @@ def cautions(model: Model) -> list[tuple[str, str]]:
             )
         elif np.mean(places <= 0) > 0.5:
             out.append((f"unit[{i}]", f"{level}: no places most of the run, a shortage every day"))
+    if sc.response and model.wing_order:
+        out += _unseen_by_responses(model, expected_demand(model) if demand is None else demand)
     meta = sc.scenario
     if sc.inflow.calibrate or meta.start_stock == "observed":
         last = sc.forecast.origin or meta.start
@@ -265,6 +267,50 @@ def cautions(model: Model) -> list[tuple[str, str]]:
                     "scores 5 years ahead: read the later years as assumptions, not a forecast",
                 )
             )
+    return out
+
+
+def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, str]]:
+    """Finite units expected to come near full (90% of their places on some day)
+    whose outcomes change who is in a cell: the responses judge "full" on the
+    people in cells as planned, before these units decide, so they do not see
+    it (everywhere else their count is the census's, day by day:
+    tests/test_responses.py)."""
+    sc, names, out = model.scenario, model.unit_names, []
+    in_cell = {n: bool(model.cell[i]) for i, n in enumerate(names)}
+    seen = "the responses' count of people in cells does not see"
+    for u in model.wing_order:
+        unit = sc.unit[u]
+        if not (demand[:, u] >= 0.9 * model.capacity[:, u]).any():
+            continue  # expected never to come near full: nobody waits or is turned away
+        cell, key = in_cell[unit.name], f"unit[{u}]"
+        entries = [s for s in sc.stream if s.unit == unit.name]
+        if unit.when_full == "overflow":
+            if entries and in_cell[unit.overflow_to] != cell:
+                out.append((key, f"{seen} who {unit.name!r} turns away"))
+            continue
+        held = unit.wait_in is not None and in_cell[unit.wait_in]
+        if entries and held != cell:
+            where = f"in {unit.wait_in!r}" if unit.wait_in else "at home"
+            out.append((key, f"{seen} those waiting {where} for {unit.name!r}"))
+        elif entries and held and any(s.path == "stay" for s in entries):
+            out.append(
+                (
+                    key,
+                    f"{seen} the wait for {unit.name!r}: its stays count from admission, "
+                    "so a wait in a cell adds to the time in cells",
+                )
+            )
+        sentenced = [s for s in sc.stream if s.path != "stay"]
+        home = {
+            s.unit
+            for p in sc.placement
+            if p.unit == unit.name
+            for s in sentenced
+            if p.streams is None or s.name in p.streams
+        }
+        if any(in_cell[h] != cell for h in home):
+            out.append((key, f"{seen} those waiting for an end phase in {unit.name!r}"))
     return out
 
 
@@ -718,7 +764,8 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
             parts.append(g.take(np.flatnonzero(routed)))
             part_stream.append(si)
     if parts:
-        _route(model, parts, np.asarray(part_stream), units, waits, people, status)
+        caps = _capacities(model, decided)
+        _route(model, parts, np.asarray(part_stream), units, waits, people, status, caps)
     occupancy, admissions, releases = (_with_total(x) for x in units.counts())
     waiting = _with_total(waits.counts()[0])
     occupancy[:, n_units] = occupancy[:, :n_units][:, model.cell].sum(axis=1)
@@ -732,7 +779,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         "stock_by_status": status.counts()[0].astype(np.int32),
     }
     if decided is not None:
-        acted, moved, extra = (x[model.warmup :] for x in decided)
+        acted, moved = (x[model.warmup :] for x in decided[:2])
         out["response_acted"] = acted.astype(np.int8)
         out["response_moved"] = moved
         places = np.zeros((model.n_days, n_units + 1), np.int32)
@@ -743,8 +790,32 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
                 if model.cell[u]:
                     places[:, n_units] += (acted[:, k] * round(r.places)).astype(np.int32)
         out["extra_places"] = places
-        del extra
     return out
+
+
+def _capacities(model: Model, decided) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each unit's places as a step function (knots, places from each knot on):
+    a finite unit also takes the places an ``extra_places`` response opens in it,
+    on the days the response acts (decided before the units run)."""
+    caps = list(zip(model.cap_knots, model.cap_values, strict=True))
+    if decided is None:
+        return caps
+    acted, horizon = decided[0], decided[0].shape[0]
+    for u in model.wing_order:
+        extra = np.zeros(horizon)
+        for k, r in enumerate(model.scenario.response):
+            if r.kind == "extra_places" and model.unit_names.index(r.unit) == u:
+                extra += r.places * acted[:, k]
+        if not extra.any():
+            continue
+        knots, values = caps[u]
+        change = np.flatnonzero(np.diff(np.r_[0.0, extra, 0.0]) != 0).astype(float)
+        at = np.union1d(knots, change)
+        day = at.astype(np.int64, copy=False) if at.size else at
+        opened = np.where((at >= 0) & (at < horizon), extra[np.clip(day, 0, horizon - 1)], 0.0)
+        base = values[np.searchsorted(knots, at, side="right") - 1]
+        caps[u] = (at, base + opened)
+    return caps
 
 
 def _add_status(status: Census, model: Model, stream, b_in, b_trial, b_out) -> None:
@@ -766,8 +837,10 @@ def _route(
     waits: Census,
     people: Census,
     status: Census,
+    caps: list[tuple[np.ndarray, np.ndarray]],
 ) -> None:
-    """People who meet a finite unit or an end phase: wings decide, then count."""
+    """People who meet a finite unit or an end phase: wings decide (with ``caps``,
+    each unit's places), then count."""
     sc = model.scenario
     names = model.unit_names
     stream_of = np.repeat(group_stream, [len(g) for g in groups])
@@ -800,7 +873,9 @@ def _route(
     service = np.full(n, np.inf)
     for g, off in zip(groups, starts, strict=False):
         if not g.fixed_end:
-            service[off : off + len(g)] = np.where(g.t_event < 0, np.inf, g.stay)
+            # the stay as it stands now: the forecast's stretch and any response's
+            # move included (the drawn length would ignore them)
+            service[off : off + len(g)] = np.where(g.t_event < 0, np.inf, g.t_end - g.t_adm)
     deadline = np.where(np.isinf(service), entry_end, np.inf)
     e_unit = entry_unit.copy()  # unit of the entry stretch; -1 when never admitted
     e_admit = t_adm.copy()
@@ -832,8 +907,7 @@ def _route(
             t_req[order],
             svc[order],
             ddl[order],
-            model.cap_knots[u],
-            model.cap_values[u],
+            *caps[u],
             unit.when_full,
         )
         admit, leave, outcome = (np.empty_like(x) for x in (res.admit, res.leave, res.outcome))

@@ -140,9 +140,10 @@ def apply(
     """Decide the responses day by day; move people in ``groups`` in place.
     ``labels`` name each group for its people's own random draws.
 
-    Returns (acted, moved, extra): per simulated day and response, 1 if it
-    acted and how many people it moved (places it opened); and per day the
-    extra places open.
+    Returns (acted, moved, extra, seen): per simulated day and response, 1 if
+    it acted and how many people it moved (places it opened); per day the extra
+    places open, and the people in cells at its end as the responses counted
+    them (the finite units' outcomes are not in it: see engine.cautions).
     """
     sc = model.scenario
     resp = sc.response
@@ -154,6 +155,8 @@ def apply(
     enter = np.bincount(np.clip(f.adm, 0, horizon), minlength=horizon + 1).astype(np.int64)
     leave = np.bincount(np.clip(f.rel, 0, horizon), minlength=horizon + 1).astype(np.int64)
     occ = int(enter[0] - leave[0])  # in cells at the end of day 0
+    seen = np.zeros(horizon, np.int64)
+    seen[0] = occ
     threshold = model.threshold_all
     shift = np.zeros(f.adm.size, np.int64)  # days a call-up (and the whole stay) moved
     wait = np.zeros(f.adm.size, np.int64)  # days an admission moved, release kept
@@ -190,12 +193,13 @@ def apply(
                 _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait))
         extra[d] = open_places
         occ += int(enter[d] - leave[d])
+        seen[d] = occ
     for k, r in enumerate(resp):  # still held when the run ends
         if isinstance(r, StopCallups | PoliceCells):
             for batch in plans[k]["held"]:
                 (shift if isinstance(r, StopCallups) else wait)[batch] += horizon - f.adm[batch]
     _write_back(groups, f, shift, wait, early)
-    return acted, moved, extra
+    return acted, moved, extra, seen
 
 
 def _plan(

@@ -1052,6 +1052,14 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
         n = ref(p, "unit")
         if n is not None and n not in unit_by_name:
             problems.append((f"placement[{i}].unit", f"no unit named {n!r}"))
+        elif n is not None and unit_by_name[n].get("when_full") == "overflow":
+            problems.append(
+                (
+                    f"placement[{i}].unit",
+                    f"unit {n!r} overflows when full: an end phase cannot; give it "
+                    "when_full = 'wait' (those waiting stay where they are)",
+                )
+            )
         problems += [(f"placement[{i}].instead_of", m) for m in _instead_of(p, placements, i)]
         for j, n in name_list(p):
             if n not in streams:

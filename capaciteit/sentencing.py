@@ -132,7 +132,6 @@ class People:
     sentence: np.ndarray  # imposed sentence, whole days (0: none)
     senb: np.ndarray  # SenB v.i. rules apply
     fixed_end: bool  # True: t_end is a date set by law; False: a stay from admission
-    stay: np.ndarray | None  # stay-path length (service from admission)
     phases: list[
         tuple[Placement, np.ndarray, np.ndarray, np.ndarray]
     ]  # (placement, who, start, end)
@@ -187,7 +186,6 @@ class People:
             self.sentence[idx],
             self.senb[idx],
             self.fixed_end,
-            None if self.stay is None else self.stay[idx],
             phases,
             moves,
         )
@@ -288,7 +286,6 @@ def timeline(
             np.zeros(n, np.int64),
             np.zeros(n, bool),
             False,
-            d.stay,
             [],
         )
     sentence = np.maximum(np.rint(d.sentence), 1.0)  # whole days, as floats
@@ -354,7 +351,7 @@ def timeline(
         for m in moves:  # a phase no longer had: it would begin at or after release
             m.cut |= np.isin(m.who, lost)
         phases = cut
-    return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, None, phases, moves)
+    return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, phases, moves)
 
 
 def _of(x: float | np.ndarray, who: np.ndarray) -> float | np.ndarray:
@@ -495,7 +492,6 @@ def concat_people(parts: list[People]) -> People:
         cat("sentence"),
         cat("senb"),
         first.fixed_end,
-        None if first.stay is None else cat("stay"),
         phases,
         moves,
     )

@@ -16,16 +16,18 @@ Two layers, exact together:
 * from the first arrival that finds the wing full until an arrival finds room
   again (a congested episode), the waiting list is worked event by event:
   departures from a heap, arrivals and capacity changes from arrays, in exact
-  time order. A simpy process, :func:`day_clock`, drives the episode a day at a
-  time; the day boundary is where daily decisions hook in (a policy that acts
-  on the state of the prisons). Then the numpy layer takes over again.
+  time order, a day at a time (the day boundary is where a decision taken
+  once a day would hook in). Then the numpy layer takes over again.
 
 With ``when_full = "overflow"`` no one ever waits, so the numpy layer alone is
 exact: it admits up to the first blocked arrival, turns it away with everyone
-after it until the next departure or capacity change, and continues. Why not a
-simpy resource with a request event per person: it gives the same numbers, but
-costs about four times as much per congested arrival
-(measured: 33 ms against 10 ms per replication for the baseline's BBA).
+after it until the next departure or capacity change, and continues.
+
+Why no simpy here: a simpy resource with a request event per person gives the
+same numbers (``tests/test_wings.py`` checks this module against such a model,
+request by request) but costs about 89 times as much per wing request, and
+stepping the episode's days with a simpy process instead of this loop did no
+more than the loop does (``benchmarks/simpy_joint.py``).
 """
 
 from __future__ import annotations
@@ -36,7 +38,6 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-import simpy
 
 ADMITTED, WAITED, OVERFLOWED, RENEGED = 0, 1, 2, 3
 
@@ -230,19 +231,14 @@ class Episode:
         return self.next, np.sort(np.asarray(self.inside))
 
 
-def day_clock(env: simpy.Environment, episode: Episode):
-    """simpy process: work a congested wing through one day per tick; days on
-    which nothing happens are skipped (a full wing whose residents stay for
-    years would otherwise tick through every one of those days)."""
-    while not episode.advance(env.now + 1.0):
-        quiet = math.floor(episode.next_event()) - env.now  # >= 1: advance stopped there
-        yield env.timeout(max(1.0, quiet))
-    return episode.result()
-
-
 def _congested(j, live, t, svc, ddl, pres, cap, admit, leave, outcome):
     """Run a congested episode from request ``j`` (the first to find the wing
-    full); return the next request for the numpy layer and who is inside."""
+    full); return the next request for the numpy layer and who is inside. The
+    episode is worked to the end of each day in turn; days on which nothing
+    happens are skipped (a full wing whose residents stay for years would
+    otherwise tick through every one of them)."""
     episode = Episode(j, live, t, svc, ddl, pres, cap, admit, leave, outcome)
-    env = simpy.Environment(initial_time=math.floor(t[j]))
-    return env.run(until=env.process(day_clock(env, episode)))
+    day = math.floor(t[j])
+    while not episode.advance(day + 1.0):
+        day = max(day + 1, math.floor(episode.next_event()))
+    return episode.result()

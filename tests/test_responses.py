@@ -292,3 +292,121 @@ def test_a_response_needs_a_capacity_on_every_cell_unit(tmp_path):
     path.write_text(text)
     with pytest.raises(cap.ScenarioError, match=r"response\[0\].*'open' has no capacity"):
         cap.load_scenario(path)
+
+
+def test_a_finite_unit_takes_the_extra_places_on_the_days_they_open(tmp_path):
+    """The wing sees the response: a finite unit (with a waiting list) admits
+    into the places an ``extra_places`` response opens, on the days it acts and
+    only then (once the places were counted in the threshold but the unit never
+    used them: its occupancy stayed at or below its own 400 places)."""
+    text = (
+        BASE.replace("CAPACITY", '400\nwhen_full = "wait"\nwait_in = "hold"')
+        + '\n[[unit]]\nname = "hold"\ncapacity = 100000\n'
+        + """
+[[response]]
+name = "two in a cell"
+kind = "extra_places"
+unit = "main"
+places = 50
+start = 2030-06-01
+trigger = 0.004
+"""
+    )
+    path = tmp_path / "wing.toml"
+    path.write_text(text)
+    ds = cap.simulate(cap.load_scenario(path), replications=4, seed=4)
+    occ = ds.occupancy.sel(unit="main")
+    acted = ds.response_acted.sel(response="two in a cell").values.astype(bool)
+    after = ds.time.values >= np.datetime64("2030-06-01")
+    assert acted[:, after].all() and not acted[:, ~after].any()  # ~600 >= 0.004 x 100,400
+    # 600 want a place: the 450 fill while the places are open, never more
+    assert int(occ.max()) == 450
+    assert (occ.values[acted] == 450).mean() > 0.9
+    before = occ.sel(time=slice(None, "2030-05-31")).values
+    assert before.max() == 400
+    assert np.array_equal(occ.values <= 400 + 50 * acted, np.ones_like(acted))
+
+
+WING = """
+[[unit]]
+name = "wing"
+capacity = 150
+when_full = "wait"
+WAIT_IN
+
+[[placement]]
+name = "last phase"
+unit = "wing"
+streams = ["selfreport", "arrested"]
+share = 1.0
+min_sentence_days = 1
+share_of_sentence = 0.5
+min_days = 1
+max_days = 60
+"""
+
+RESPONSES = """
+[[response]]
+name = "stop"
+kind = "stop_callups"
+start = 2029-01-01
+trigger = 0.97
+resume_per_day = 3
+
+[[response]]
+name = "early"
+kind = "early_release"
+start = 2029-01-01
+trigger = 0.97
+days = 7
+"""
+
+
+@pytest.mark.parametrize("case", ["phase", "phase, wait_in unset", "entry, at home"])
+def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, case):
+    """Day by day, the head count a response judges is the census's people in
+    cells, with a full wing keeping people waiting (an end phase waits where the
+    person is, a cell, whatever ``wait_in`` says), call-ups stopped and people
+    released early. Where arrivals wait at home for a full wing the count does
+    not see it, and the scenario's cautions say so."""
+    from capaciteit.engine import _everyone, cautions, compile_model, run_replication
+    from capaciteit.rng import Streams, replication_seed
+
+    wing = WING.replace("WAIT_IN", 'wait_in = "main"' if case == "phase" else "")
+    text = BASE.replace("CAPACITY", "460") + wing + RESPONSES
+    if case == "entry, at home":  # the arrested go straight into the wing
+        text = text.replace('name = "arrested"\nunit = "main"', 'name = "arrested"\nunit = "wing"')
+        text = text.replace('streams = ["selfreport", "arrested"]', 'streams = ["selfreport"]')
+    path = tmp_path / "w.toml"
+    path.write_text(text)  # 600 in cells want 300 places in the wing: it has 150
+    model = compile_model(cap.load_scenario(path))
+    said = [text for _key, text in cautions(model) if "'wing'" in text]
+    home = "the responses' count of people in cells does not see those waiting at home for 'wing'"
+    exact = case != "entry, at home"
+    assert said == ([] if exact else [home])
+    apart = 0
+    for r in range(3):
+        seq = replication_seed(5, r)
+        _, _, decided = _everyone(model, Streams(seq))
+        out = run_replication(model, seq)
+        assert decided[0].any(axis=0).all()  # both acted
+        assert out["waiting"][:, model.unit_names.index("wing")].max() > 20  # the wing filled
+        seen, true = decided[3][model.warmup :], out["occupancy"][:, -1]
+        apart += int((seen != true).sum())
+    assert apart == 0 if exact else apart > 100
+
+
+def test_an_end_phase_in_a_unit_that_overflows_is_refused(tmp_path, run_cli):
+    """Such a phase had nowhere to go (its stretch began at NaN: a traceback
+    from inside the census); now the file is refused at the placement."""
+    path = tmp_path / "ov.toml"
+    wing = WING.replace("WAIT_IN", "").replace(
+        'when_full = "wait"', 'when_full = "overflow"\noverflow_to = "main"'
+    )
+    path.write_text(BASE.replace("CAPACITY", "100000") + wing)
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{path}: placement[0].unit: unit 'wing' overflows when full: an end phase cannot; "
+        "give it when_full = 'wait' (those waiting stay where they are)"
+    ]

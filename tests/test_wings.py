@@ -1,69 +1,75 @@
-"""The wing (finite unit) against a plain reference: a heap-based event loop that
-follows the rules literally, request by request. The engine must agree exactly,
-with waiting, overflow, deadlines (giving up) and capacity that changes."""
+"""The wing (finite unit) against a reference written the way simpy models a
+queue: a process per person, a ``PriorityResource`` for the places, reneging as
+``request | timeout``, and capacity changes as blocking requests that take
+places as they free (nobody is moved out when capacity falls). It shares no
+code or structure with the engine's numpy-and-heap layers; the engine must
+agree exactly, with waiting, overflow, deadlines (giving up) and capacity that
+changes."""
 
 from __future__ import annotations
 
-import heapq
-from collections import deque
+import math
 
 import numpy as np
 import pytest
+import simpy
 
 from capaciteit.wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 
+PERSON, BLOCK = 1, 0  # a blocked place is served before anyone waiting
+
 
 def reference(t, svc, ddl, knots, values, when_full):
-    """Literal event-by-event rules; at equal times: capacity, departures, arrivals."""
+    """Per-person simpy model of the wing's rules; times from 0."""
     n = len(t)
     admit = np.full(n, np.nan)
     leave = np.full(n, np.nan)
-    outcome = np.zeros(n, np.int8)
-    places = values[0]
-    changes = deque(zip(knots[1:].tolist(), values[1:].tolist(), strict=True))
-    present: list[float] = []  # heap of leaving times
-    queue: deque[int] = deque()
+    outcome = np.full(n, -1, np.int8)
+    env = simpy.Environment()
+    top = int(max(values))
+    wing = simpy.PriorityResource(env, capacity=top)
+    blocks: list = []  # requests that keep places out of use (top - places of them)
+    start = int(np.searchsorted(knots, 0.0, side="right")) - 1
 
-    def serve_queue(now: float) -> None:
-        while queue and len(present) < places:
-            i = queue.popleft()
-            if ddl[i] <= now:  # gave up at its deadline
-                outcome[i], leave[i] = RENEGED, ddl[i]
-                continue
-            admit[i], leave[i], outcome[i] = now, min(now + svc[i], ddl[i]), WAITED
-            heapq.heappush(present, leave[i])
+    def capacity():
+        for k in range(start, len(knots)):
+            yield env.timeout(max(knots[k], 0.0) - env.now)
+            want = top - int(values[k])
+            while len(blocks) > want:  # places back: the pending blocks go first
+                pending = [b for b in blocks if not b.triggered]
+                b = pending[-1] if pending else blocks[-1]
+                blocks.remove(b)
+                b.cancel() if not b.triggered else wing.release(b)
+            while len(blocks) < want:
+                blocks.append(wing.request(priority=BLOCK))
 
-    i = 0
-    while True:
-        nxt = min(
-            changes[0][0] if changes else np.inf,
-            present[0] if present else np.inf,
-            t[i] if i < n else np.inf,
-        )
-        if nxt == np.inf:
-            break
-        if changes and changes[0][0] == nxt:
-            places = changes.popleft()[1]
-            serve_queue(nxt)
-        elif present and present[0] == nxt:
-            heapq.heappop(present)
-            serve_queue(nxt)
-        else:
-            while queue and ddl[queue[0]] <= nxt:  # drop those who gave up
-                j = queue.popleft()
-                outcome[j], leave[j] = RENEGED, ddl[j]
-            if ddl[i] <= t[i]:
-                outcome[i], leave[i] = RENEGED, t[i]
-            elif not queue and len(present) < places:
-                admit[i], leave[i] = t[i], min(t[i] + svc[i], ddl[i])
-                heapq.heappush(present, leave[i])
-            elif when_full == "overflow":
-                outcome[i] = OVERFLOWED
-            else:
-                queue.append(i)
-            i += 1
-    for j in queue:  # never served
-        outcome[j], leave[j] = RENEGED, ddl[j]
+    def person(i):
+        yield env.timeout(t[i])
+        if ddl[i] <= t[i]:  # nothing left to place
+            outcome[i], leave[i] = RENEGED, t[i]
+            return
+        people = wing.count - sum(b.triggered for b in blocks)
+        if when_full == "overflow" and people >= top - len(blocks):
+            outcome[i] = OVERFLOWED
+            return
+        req = wing.request(priority=PERSON)
+        got = yield req | env.timeout(ddl[i] - t[i]) if math.isfinite(ddl[i]) else req
+        if req not in (got if isinstance(got, simpy.events.ConditionValue) else {req: 0}):
+            req.cancel()  # gave up at the deadline
+            outcome[i], leave[i] = RENEGED, ddl[i]
+            return
+        admit[i] = env.now
+        outcome[i] = ADMITTED if env.now == t[i] else WAITED
+        leave[i] = min(env.now + svc[i], ddl[i])
+        yield env.timeout(leave[i] - env.now)
+        wing.release(req)
+
+    env.process(capacity())
+    for i in range(n):
+        env.process(person(i))
+    env.run()
+    never = outcome < 0  # still waiting when nothing is left to happen
+    outcome[never], leave[never] = RENEGED, ddl[never]
     return admit, leave, outcome
 
 
