@@ -105,27 +105,35 @@ def timed(f, reps: int) -> float:
     return statistics.median(out)
 
 
-def baseline_requests() -> int:
-    """Requests the baseline's finite units place in one replication (mean of 3)."""
+def census(name: str, reps: int = 3) -> tuple[int, list[float]]:
+    """In the scenario's own runs (calibrated start stock and forecast): requests
+    its finite units place in one replication (mean), and per replication the
+    share of people who never meet a finite unit or an end phase (counted)."""
     import capaciteit as cap
     from capaciteit import engine as eng
+    from capaciteit import runner
     from capaciteit.rng import Streams
 
-    model = eng.compile_model(cap.load_scenario(ROOT / "scenarios" / "baseline.toml"))
+    model, _ = runner.prepare(cap.load_scenario(ROOT / "scenarios" / f"{name}.toml"))
     sc, names = model.scenario, model.unit_names
-    counts = []
-    for r in range(3):
+    counts, plain = [], []
+    for r in range(reps):
         groups, stream_of, _ = eng._everyone(model, Streams(np.random.SeedSequence(r)))
         first = np.cumsum([0] + [len(g) for g in groups])[:-1]
-        n = 0
+        n = total = routed = 0
         for g, si in zip(groups, stream_of[first].tolist(), strict=True):
+            meets = np.zeros(len(g), bool)
             if names.index(sc.stream[si].unit) in model.wing_order:
                 n += len(g)
+                meets[:] = True
             for pl, who, _a, _b in g.phases:
+                meets[who] = True
                 if names.index(pl.unit) in model.wing_order:
                     n += len(who)
+            total, routed = total + len(g), routed + int(meets.sum())
         counts.append(n)
-    return round(statistics.mean(counts))
+        plain.append(1 - routed / total)
+    return round(statistics.mean(counts)), plain
 
 
 def main() -> None:
@@ -138,7 +146,10 @@ def main() -> None:
         ("C", "simpy process per person in the wing", c),
     ):
         print(f"  {name} {what:40s} {x * 1e3:7.1f} ms  ({x / a:.1f} x A)")
-    m = baseline_requests()
+    m, plain = census("baseline")
+    _, plain24 = census("forecast-2024")
+    share = ", ".join(f"{x:.1%}" for x in plain + plain24)
+    print(f"  never meet a finite unit or end phase (baseline x3, forecast-2024 x3): {share}")
     for name, x in (("B", b), ("C", c)):
         extra = (x - a) / n * m
         print(

@@ -482,6 +482,10 @@ def _calibrate(sc: Scenario) -> Calibration:
                 )
             ]
         )
+    try:  # the fit's target: a published stock at the origin
+        stock = history.observed_stock_near(origin, origin=origin).value
+    except ValueError as e:
+        raise ScenarioError([(sc.source_file or "", "forecast.origin", str(e))]) from None
     sc = known_at(sc, origin)  # nothing after the origin reaches the fit
     name, scores = choose(origin)
     rec = reconstruct(origin, name)
@@ -491,7 +495,6 @@ def _calibrate(sc: Scenario) -> Calibration:
     for s in sc.stream:
         if s.inflow_category:
             inflow[s.name] = total * shares[s.inflow_category] * s.category_share
-    stock = history.observed_stock_near(origin, origin=origin).value
     overlay, report = fit_stays(sc, origin, inflow, stock)
     return Calibration(
         scenario=sc.name,

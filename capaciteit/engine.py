@@ -253,6 +253,14 @@ def cautions(model: Model) -> list[tuple[str, str]]:
             )
         elif np.mean(places <= 0) > 0.5:
             out.append((f"unit[{i}]", f"{level}: no places most of the run, a shortage every day"))
+    for i, r in enumerate(sc.response):
+        if r.start > sc.scenario.end:
+            out.append(
+                (
+                    f"response[{i}].start",
+                    f"{r.name!r} starts after the run ends ({sc.scenario.end}): it never acts",
+                )
+            )
     if sc.response and model.wing_order:
         out += _unseen_by_responses(model, expected_demand(model) if demand is None else demand)
     meta = sc.scenario
@@ -271,20 +279,41 @@ def cautions(model: Model) -> list[tuple[str, str]]:
 
 
 def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, str]]:
-    """Finite units expected to come near full (90% of their places on some day)
-    whose outcomes change who is in a cell: the responses judge "full" on the
-    people in cells as planned, before these units decide, so they do not see
-    it (everywhere else their count is the census's, day by day:
-    tests/test_responses.py)."""
+    """Finite units whose outcomes can change who is in a cell: the responses
+    judge "full" on the people in cells as planned, before these units decide,
+    so they do not see it (everywhere else their count is the census's, day by
+    day: tests/test_responses.py). A unit its own arrivals are expected never to
+    fill (demand + 3 sd below its places on every day, occupancy being Poisson
+    in M/G/inf) is left out; one reached by overflow or end phases never is."""
     sc, names, out = model.scenario, model.unit_names, []
     in_cell = {n: bool(model.cell[i]) for i, n in enumerate(names)}
+    by_name = {u.name: u for u in sc.unit}
     seen = "the responses' count of people in cells does not see"
+
+    def chain(name: str) -> list[str]:
+        """The unit and those it overflows to (validation rules out loops)."""
+        out = [name]
+        while by_name[out[-1]].when_full == "overflow":
+            out.append(by_name[out[-1]].overflow_to)
+        return out
+
+    reach = {s.name: chain(s.unit) for s in sc.stream}  # where a stream's people can be
     for u in model.wing_order:
         unit = sc.unit[u]
-        if not (demand[:, u] >= 0.9 * model.capacity[:, u]).any():
-            continue  # expected never to come near full: nobody waits or is turned away
         cell, key = in_cell[unit.name], f"unit[{u}]"
-        entries = [s for s in sc.stream if s.unit == unit.name]
+        direct = [s for s in sc.stream if s.unit == unit.name]
+        fed = [s for s in sc.stream if s.unit != unit.name and unit.name in reach[s.name]]
+        phased = [
+            s
+            for p in sc.placement
+            if p.unit == unit.name
+            for s in sc.stream
+            if s.path != "stay" and (p.streams is None or s.name in p.streams)
+        ]
+        need = demand[:, u]
+        if not fed and not phased and not (need + 3 * np.sqrt(need) >= model.capacity[:, u]).any():
+            continue  # never near full
+        entries = direct + fed
         if unit.when_full == "overflow":
             if entries and in_cell[unit.overflow_to] != cell:
                 out.append((key, f"{seen} who {unit.name!r} turns away"))
@@ -301,15 +330,7 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
                     "so a wait in a cell adds to the time in cells",
                 )
             )
-        sentenced = [s for s in sc.stream if s.path != "stay"]
-        home = {
-            s.unit
-            for p in sc.placement
-            if p.unit == unit.name
-            for s in sentenced
-            if p.streams is None or s.name in p.streams
-        }
-        if any(in_cell[h] != cell for h in home):
+        if any(in_cell[h] != cell for s in phased for h in reach[s.name]):
             out.append((key, f"{seen} those waiting for an end phase in {unit.name!r}"))
     return out
 

@@ -3,7 +3,9 @@
 A response acts on the days when the prisons are full: when the people in
 cells at the end of the day before are at least its ``trigger`` share of the
 shortage threshold (usable places less the margin, plus any extra places a
-response has opened). Each day, in this order:
+response has opened). Each day, in this order whatever the order in the file
+(within one kind, the file's order: a second ``extra_places`` judges "full"
+with the first one's places open, an escalation):
 
 ``extra_places``  opens its places (two people in a cell, places rented abroad)
                   for the day;
@@ -136,7 +138,7 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
 
 def apply(
     model, groups: list[People], stream_of_group: list[int], streams: Streams, labels: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Decide the responses day by day; move people in ``groups`` in place.
     ``labels`` name each group for its people's own random draws.
 
@@ -164,10 +166,12 @@ def apply(
     index = {s.name: i for i, s in enumerate(sc.stream)}
     plans = [_plan(r, f, model, horizon, index, streams, labels) for r in resp]
     releasing = [p for r, p in zip(resp, plans, strict=True) if isinstance(r, EarlyReleaseWhenFull)]
+    rank = (ExtraPlaces, EarlyReleaseWhenFull, StopCallups, PoliceCells)
+    order = sorted(range(len(resp)), key=lambda k: (rank.index(type(resp[k])), k))
     for d in range(1, horizon):
         open_places = 0.0
-        for k, r in enumerate(resp):
-            p = plans[k]
+        for k in order:
+            r, p = resp[k], plans[k]
             if not p["lo"] <= d < p["hi"]:
                 if isinstance(r, StopCallups | PoliceCells):
                     _moved(releasing, f, _let_in(r, p, d, None, f, enter, leave, shift, wait))

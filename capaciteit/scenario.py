@@ -630,7 +630,7 @@ class ExtraPlaces(_Response):
     """``places`` more (two in a cell, rented abroad) while the prisons are full."""
 
     kind: Literal["extra_places"]
-    places: float = Field(gt=0, le=MAX_PLACES)
+    places: int = Field(gt=0, le=MAX_PLACES, description="whole places")
     unit: str = Field(description="unit the places are added to")
 
 

@@ -23,11 +23,11 @@ With ``when_full = "overflow"`` no one ever waits, so the numpy layer alone is
 exact: it admits up to the first blocked arrival, turns it away with everyone
 after it until the next departure or capacity change, and continues.
 
-Why no simpy here: a simpy resource with a request event per person gives the
-same numbers (``tests/test_wings.py`` checks this module against such a model,
-request by request) but costs about 89 times as much per wing request, and
-stepping the episode's days with a simpy process instead of this loop did no
-more than the loop does (``benchmarks/simpy_joint.py``).
+Why no simpy here: ``tests/test_wings.py`` checks this module, request by
+request, against a simpy model with a process per person (ties included); such
+a model costs about 90-100 times as much per wing request, and a simpy process
+stepping the episode's days would do no more than this loop
+(``benchmarks/simpy_joint.py``, docs/model.md).
 """
 
 from __future__ import annotations

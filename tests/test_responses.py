@@ -325,6 +325,14 @@ trigger = 0.004
     before = occ.sel(time=slice(None, "2030-05-31")).values
     assert before.max() == 400
     assert np.array_equal(occ.values <= 400 + 50 * acted, np.ones_like(acted))
+    # the places close when the response ends: nobody is moved out, nobody new
+    # comes in above 400, and after one 60-day stay the unit is back at 400
+    path.write_text(text.replace("trigger = 0.004", "trigger = 0.004\nend = 2031-03-01"))
+    occ = cap.simulate(cap.load_scenario(path), replications=4, seed=4).occupancy.sel(unit="main")
+    assert int(occ.sel(time="2031-02-28").min()) == 450
+    after = occ.sel(time=slice("2031-03-01", "2031-05-01")).values
+    assert (np.diff(after, axis=1)[after[:, 1:] > 400] <= 0).all()
+    assert int(occ.sel(time=slice("2031-05-01", None)).max()) == 400
 
 
 WING = """
@@ -362,7 +370,9 @@ days = 7
 """
 
 
-@pytest.mark.parametrize("case", ["phase", "phase, wait_in unset", "entry, at home"])
+@pytest.mark.parametrize(
+    "case", ["phase", "phase, wait_in unset", "entry, at home", "phase, not a cell"]
+)
 def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, case):
     """Day by day, the head count a response judges is the census's people in
     cells, with a full wing keeping people waiting (an end phase waits where the
@@ -374,6 +384,9 @@ def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, cas
 
     wing = WING.replace("WAIT_IN", 'wait_in = "main"' if case == "phase" else "")
     text = BASE.replace("CAPACITY", "460") + wing + RESPONSES
+    if case == "phase, not a cell":  # the last phase outside: its wait is in a cell
+        text = text.replace('name = "wing"\n', 'name = "wing"\noccupies_cell = false\n')
+        text = text.replace("capacity = 460", "capacity = 280")  # ~300 in cells as planned
     if case == "entry, at home":  # the arrested go straight into the wing
         text = text.replace('name = "arrested"\nunit = "main"', 'name = "arrested"\nunit = "wing"')
         text = text.replace('streams = ["selfreport", "arrested"]', 'streams = ["selfreport"]')
@@ -381,9 +394,13 @@ def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, cas
     path.write_text(text)  # 600 in cells want 300 places in the wing: it has 150
     model = compile_model(cap.load_scenario(path))
     said = [text for _key, text in cautions(model) if "'wing'" in text]
-    home = "the responses' count of people in cells does not see those waiting at home for 'wing'"
-    exact = case != "entry, at home"
-    assert said == ([] if exact else [home])
+    unseen = "the responses' count of people in cells does not see those waiting"
+    expect = {
+        "entry, at home": [f"{unseen} at home for 'wing'"],
+        "phase, not a cell": [f"{unseen} for an end phase in 'wing'"],
+    }.get(case, [])
+    exact = not expect
+    assert said == expect
     apart = 0
     for r in range(3):
         seq = replication_seed(5, r)
@@ -410,3 +427,59 @@ def test_an_end_phase_in_a_unit_that_overflows_is_refused(tmp_path, run_cli):
         f"{path}: placement[0].unit: unit 'wing' overflows when full: an end phase cannot; "
         "give it when_full = 'wait' (those waiting stay where they are)"
     ]
+
+
+def test_extra_places_are_whole(tmp_path, run_cli):
+    """A fraction of a place was counted in the threshold but reported rounded
+    and used rounded down by a finite unit: three different numbers."""
+    path = tmp_path / "frac.toml"
+    path.write_text(
+        BASE.replace("CAPACITY", "590")
+        + '\n[[response]]\nname = "x"\nkind = "extra_places"\nunit = "main"\n'
+        + "places = 20.6\nstart = 2030-06-01\n"
+    )
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert err.splitlines() == [f"{path}: response[0].places: must be a whole number"]
+
+
+def test_the_order_in_the_file_does_not_change_the_day(tmp_path):
+    """Extra places open first each day, then early release, stopped call-ups
+    and police cells, whatever the file's order (once an early release listed
+    before a second response judged "full" without the places that opened
+    later that day). Same seed, responses listed in two orders: identical."""
+    blocks = [
+        '[[response]]\nname = "early"\nkind = "early_release"\nstart = 2030-03-01\n'
+        "trigger = 0.97\ndays = 7\n",
+        '[[response]]\nname = "stop"\nkind = "stop_callups"\nstart = 2030-03-01\n'
+        "trigger = 0.97\nresume_per_day = 3\n",
+        '[[response]]\nname = "two in a cell"\nkind = "extra_places"\nunit = "main"\n'
+        "places = 15\nstart = 2030-03-01\ntrigger = 0.97\n",
+    ]
+    runs = []
+    for name, order in (("a", blocks), ("b", blocks[::-1])):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(BASE.replace("CAPACITY", "610") + "\n" + "\n".join(order))
+        runs.append(cap.simulate(cap.load_scenario(path), replications=4, seed=2))
+    a, b = runs
+    for v in ("occupancy", "waiting", "extra_places"):
+        assert np.array_equal(a[v].values, b[v].values), v
+    for r in ("early", "stop", "two in a cell"):
+        assert np.array_equal(
+            a.response_acted.sel(response=r).values, b.response_acted.sel(response=r).values
+        )
+        assert int(a.response_acted.sel(response=r).sum()) > 0, r  # each acted
+
+
+def test_a_response_after_the_run_is_a_caution(tmp_path, run_cli):
+    path = tmp_path / "late.toml"
+    path.write_text(
+        BASE.replace("CAPACITY", "610")
+        + '\n[[response]]\nname = "late"\nkind = "early_release"\nstart = 2040-01-01\ndays = 7\n'
+    )
+    code, _, err = run_cli("validate", path)
+    assert code == 0
+    assert (
+        f"{path}: response[0].start: 'late' starts after the run ends (2031-12-31): it never acts"
+        in err
+    )

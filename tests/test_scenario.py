@@ -372,3 +372,27 @@ def test_policy_mistakes(policy, expect, write, run_cli):
         line == f"{path}: {expect}" or line.startswith(f"{path}: {expect}")
         for line in err.splitlines()
     ), err
+
+
+def test_forecast_origin_outside_the_data(write, run_cli, tmp_path):
+    """An origin past the last published stock, with a start inside the data,
+    once gave 'internal error (a bug)' from inside the calibration (exit 1)."""
+    path = write(
+        "o27.toml",
+        f"""
+        [scenario]
+        name = "o27"
+        extends = "{SCENARIOS / "forecast-2024.toml"}"
+        [forecast]
+        origin = 2027-09-30
+        """,
+    )
+    out = tmp_path / "out"
+    for args in (("validate", path), ("run", path, "-n", "2", "-o", out)):
+        code, _, err = run_cli(*args)
+        assert code == 2
+        assert err.splitlines()[0].startswith(
+            f"{path}: forecast.origin: no observed 30-September stock within 183 days of 2027-09-30"
+        )
+        assert len(err.splitlines()) == 1
+    assert not out.exists()

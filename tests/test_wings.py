@@ -17,6 +17,18 @@ import simpy
 from capaciteit.wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 
 PERSON, BLOCK = 1, 0  # a blocked place is served before anyone waiting
+# at equal times the wing's order: a capacity change (or a deadline), then a
+# departure (and the place it frees), then an arrival
+CHANGE, DEPART, ARRIVE = 0, 1, 2
+
+
+def at(env: simpy.Environment, delay: float, priority: int) -> simpy.Event:
+    """A timeout with a priority among events at the same time (simpy's own
+    Timeout is always NORMAL; this is how it schedules itself)."""
+    ev = simpy.Event(env)
+    ev._ok, ev._value = True, None
+    env.schedule(ev, priority, delay)
+    return ev
 
 
 def reference(t, svc, ddl, knots, values, when_full):
@@ -29,11 +41,11 @@ def reference(t, svc, ddl, knots, values, when_full):
     top = int(max(values))
     wing = simpy.PriorityResource(env, capacity=top)
     blocks: list = []  # requests that keep places out of use (top - places of them)
-    start = int(np.searchsorted(knots, 0.0, side="right")) - 1
+    start = max(int(np.searchsorted(knots, 0.0, side="right")) - 1, 0)
 
     def capacity():
         for k in range(start, len(knots)):
-            yield env.timeout(max(knots[k], 0.0) - env.now)
+            yield at(env, max(knots[k], 0.0) - env.now, CHANGE)
             want = top - int(values[k])
             while len(blocks) > want:  # places back: the pending blocks go first
                 pending = [b for b in blocks if not b.triggered]
@@ -44,7 +56,7 @@ def reference(t, svc, ddl, knots, values, when_full):
                 blocks.append(wing.request(priority=BLOCK))
 
     def person(i):
-        yield env.timeout(t[i])
+        yield at(env, t[i], ARRIVE)
         if ddl[i] <= t[i]:  # nothing left to place
             outcome[i], leave[i] = RENEGED, t[i]
             return
@@ -53,15 +65,19 @@ def reference(t, svc, ddl, knots, values, when_full):
             outcome[i] = OVERFLOWED
             return
         req = wing.request(priority=PERSON)
-        got = yield req | env.timeout(ddl[i] - t[i]) if math.isfinite(ddl[i]) else req
-        if req not in (got if isinstance(got, simpy.events.ConditionValue) else {req: 0}):
-            req.cancel()  # gave up at the deadline
-            outcome[i], leave[i] = RENEGED, ddl[i]
-            return
+        if not req.triggered:  # wait, until the deadline at most
+            if math.isfinite(ddl[i]):
+                yield req | at(env, ddl[i] - t[i], CHANGE)
+            else:
+                yield req
+            if env.now >= ddl[i]:  # gave up at the deadline, even if a place came
+                wing.release(req) if req.triggered else req.cancel()
+                outcome[i], leave[i] = RENEGED, ddl[i]
+                return
         admit[i] = env.now
         outcome[i] = ADMITTED if env.now == t[i] else WAITED
         leave[i] = min(env.now + svc[i], ddl[i])
-        yield env.timeout(leave[i] - env.now)
+        yield at(env, leave[i] - env.now, DEPART)
         wing.release(req)
 
     env.process(capacity())
@@ -73,9 +89,10 @@ def reference(t, svc, ddl, knots, values, when_full):
     return admit, leave, outcome
 
 
+@pytest.mark.parametrize("days", [False, True], ids=["any time", "whole days (ties)"])
 @pytest.mark.parametrize("when_full", ["wait", "overflow"])
 @pytest.mark.parametrize("seed", range(6))
-def test_engine_matches_reference(when_full, seed):
+def test_engine_matches_reference(when_full, seed, days):
     rng = np.random.default_rng(seed)
     n = 1500
     t = np.sort(rng.uniform(0, 600, n))
@@ -84,6 +101,8 @@ def test_engine_matches_reference(when_full, seed):
     fixed = rng.random(n) < 0.4  # some requests end at a date, not after a stay
     svc[fixed] = np.inf
     ddl[fixed] = t[fixed] + rng.uniform(0, 20, fixed.sum())
+    if days:  # arrivals, departures, deadlines and capacity changes on the same days
+        t, svc, ddl = np.floor(t), np.ceil(svc), np.ceil(ddl)
     knots = np.array([-1e12, 150.0, 300.0, 450.0])
     values = np.array([25.0, 18.0, 40.0, 5.0])
     got = run_wing(t, svc, ddl, knots, values, when_full)
