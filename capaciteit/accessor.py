@@ -99,8 +99,9 @@ class CapaciteitAccessor:
         """Usable places needed per year and unit for at most ``risk`` of a shortage day."""
         return capacity.need(self._ds, risk=risk, level=level)
 
-    def headline(self, risk: float = 0.05, unit: str = "total") -> Headline:
-        """Will there be a shortage, when, how likely, how many places, how many euros."""
+    def headline(self, risk: float = 0.05, unit: str | None = None) -> Headline:
+        """Will there be a shortage, where (the pool that binds, or ``unit``), when,
+        how likely, how many places, how many euros."""
         return _headline(self._ds, risk=risk, unit=unit)
 
     def fan(self, unit: str = "total", ax=None, lang: str = "en"):

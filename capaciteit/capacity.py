@@ -1,10 +1,11 @@
 """Capacity needed for a risk, and the gap against a plan.
 
-A shortage is occupancy above the threshold: usable places less the
-operational margin. For a year and a unit, the least usable capacity for which
-the probability of at least one shortage day stays at or below ``risk`` is the
-``1 - risk`` quantile of the year's highest occupancy over replications, plus
-the margin. The answer is an estimate from a finite number of replications; its
+A shortage is occupancy above the threshold (usable places less the
+operational margin), or someone who needs a place and lacks one. For a year and
+a unit or pool, the least usable capacity for which the probability of at least
+one shortage day stays at or below ``risk`` is the ``1 - risk`` quantile of the
+year's highest demand (occupancy plus those who lack a place) over
+replications, plus the margin. The answer is an estimate from a finite number of replications; its
 precision is an exact (order-statistic) confidence interval for that quantile.
 """
 
@@ -15,7 +16,7 @@ import pandas as pd
 import xarray as xr
 from scipy import stats
 
-from .results import yearly
+from .results import _per_year, yearly
 
 
 def quantile_interval(n: int, p: float, level: float = 0.9) -> tuple[int, int]:
@@ -31,20 +32,21 @@ def quantile_interval(n: int, p: float, level: float = 0.9) -> tuple[int, int]:
 
 
 def need(ds: xr.Dataset, risk: float = 0.05, level: float = 0.9) -> pd.DataFrame:
-    """Per year and unit: the usable capacity needed so that the probability of a
-    shortage day in the year is at most ``risk``, its ``level`` interval, and
-    the current usable capacity and the gap (needed - current)."""
+    """Per year and unit or pool: the usable capacity needed so that the
+    probability of a shortage day in the year is at most ``risk`` (the
+    ``1 - risk`` quantile of the year's peak demand, occupancy plus those who
+    lack a place, plus the margin), its ``level`` interval, and the current
+    usable capacity and the gap (needed - current). NaN for ``total``."""
     if not 0 < risk < 1:
         raise ValueError("risk must be between 0 and 1")
     y = yearly(ds)
-    year = ds["time"].dt.year
-    margin = (ds["capacity"] - ds["threshold"]).groupby(year).max("time")
-    current = ds["capacity"].groupby(year).min("time")
+    margin = _per_year(ds, "margin", "max")
+    current = _per_year(ds, "capacity", "min")
     n = y.sizes["replication"]
     lo_i, hi_i = quantile_interval(n, 1 - risk, level)
     rows = []
     for u in y["unit"].values:
-        peaks = np.sort(y["occupancy_max"].sel(unit=u).values, axis=0)  # (replication, year)
+        peaks = np.sort(y["demand_max"].sel(unit=u).values, axis=0)  # (replication, year)
         for j, yr in enumerate(y["year"].values):
             m = (
                 float(margin.sel(unit=u, year=yr))
@@ -52,6 +54,11 @@ def need(ds: xr.Dataset, risk: float = 0.05, level: float = 0.9) -> pd.DataFrame
                 else 0.0
             )
             q = float(np.quantile(peaks[:, j], 1 - risk, method="inverted_cdf"))
+            if u == "total":  # a count, never a place to put someone: see its pools
+                q = lo = hi = np.nan
+            else:
+                lo = peaks[lo_i, j] + m if lo_i >= 0 else np.nan
+                hi = peaks[hi_i, j] + m if hi_i < n else np.nan
             cap = float(current.sel(unit=u, year=yr))
             rows.append(
                 {
@@ -60,8 +67,8 @@ def need(ds: xr.Dataset, risk: float = 0.05, level: float = 0.9) -> pd.DataFrame
                     "risk": risk,
                     "needed": q + m,
                     # NaN: no bound on that side with this many replications
-                    "needed_low": peaks[lo_i, j] + m if lo_i >= 0 else np.nan,
-                    "needed_high": peaks[hi_i, j] + m if hi_i < n else np.nan,
+                    "needed_low": lo,
+                    "needed_high": hi,
                     "current": cap,
                     "gap": q + m - cap if np.isfinite(cap) else np.nan,
                     "replications": n,

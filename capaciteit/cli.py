@@ -311,6 +311,44 @@ def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> li
             f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
             f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}"
         )
+    from .headline import answer_lines, headline
+
+    h = headline(ds)
+    lines += answer_lines(h, headline(ds, unit="total").euros_per_year)
+    return lines
+
+
+def _compare_lines(table, base: str, alt: str, base_title, alt_title) -> list[str]:
+    """The paired differences a planner reads: per year the total's occupancy,
+    those lacking a place and the cost, then each pool's shortage probability
+    (percentage points); a partial year is marked."""
+    lines = [f"{alt} - {base}: paired differences (same random numbers)"]
+    for who, title in ((base, base_title), (alt, alt_title)):
+        if title:
+            lines.append(f"  {who}: {title}")
+
+    def cell(rows, metric: str, fmt: str, scale: float = 1.0) -> str:
+        r = rows[rows["metric"] == metric].iloc[0]
+        d, lo, hi = (r[k] * scale for k in ("difference", "low", "high"))
+        return f"{fmt.format(d)} [{fmt.format(lo)}, {fmt.format(hi)}]"
+
+    pool_names = list(dict.fromkeys(table.loc[table["pool"], "unit"].astype(str)))
+    for year in sorted(table["year"].unique()):
+        rows = table[table["year"] == year]
+        days = int(rows["days"].iloc[0])
+        mark = f" (partial: {days} days)" if days < 365 else ""
+        tot = rows[rows["unit"] == "total"]
+        parts = [
+            f"occupancy {cell(tot, 'occupancy_mean', '{:+,.0f}')}",
+            f"lacking a place {cell(tot, 'unplaced_mean', '{:+,.0f}')}",
+            f"EUR {cell(tot, 'euros', '{:+,.1f}', 1e-6)} M",
+        ]
+        lines.append(f"  {year}{mark}: total " + "; ".join(parts))
+        short = [
+            f"{p} {cell(rows[rows['unit'] == p], 'shortage', '{:+.0f}', 100)}" for p in pool_names
+        ]
+        if short:
+            lines.append("      shortage probability, points: " + "; ".join(short))
     return lines
 
 
@@ -519,23 +557,11 @@ def _compare(a: argparse.Namespace) -> int:
             },
         )
     if not a.quiet:
+        titles = {alt.name: alt.scenario.title for alt in alts}
         for name, table in tables.items():
-            print(
-                f"{name} - {base.name}: paired differences, {n} replications, seed {seed} "
-                f"(95% intervals) -> {out}/"
-            )
-            tot = table[table["unit"] == "total"]
-            wide = tot.pivot(index="year", columns="metric", values=["difference", "low", "high"])
-            for year, row in wide.iterrows():
-                cells = []
-                for metric, fmt in (
-                    ("occupancy_mean", "{:+,.0f}"),
-                    ("shortage", "{:+.2f}"),
-                    ("euros", "{:+,.0f}"),
-                ):
-                    d, lo, hi = (row[(k, metric)] for k in ("difference", "low", "high"))
-                    cells.append(f"{metric} {fmt.format(d)} [{fmt.format(lo)}, {fmt.format(hi)}]")
-                print(f"  {year}: " + "; ".join(cells))
+            for line in _compare_lines(table, base.name, name, base.scenario.title, titles[name]):
+                print(line)
+            print(f"  ({n} replications, seed {seed}, 95% intervals) -> {out}/")
     return 0
 
 

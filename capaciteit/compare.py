@@ -20,7 +20,7 @@ import xarray as xr
 from scipy import stats
 
 from .errors import ScenarioError
-from .results import yearly
+from .results import pools, yearly
 from .runner import simulate
 from .scenario import Scenario
 
@@ -29,6 +29,7 @@ METRICS = {
     "shortage": "probability of at least one shortage day in the year",
     "euros": "cost in the year (EUR)",
     "waiting_mean": "mean number waiting in the year: call-up list, police cells, wings",
+    "unplaced_mean": "mean number who need a place and lack one in the year",
 }
 
 
@@ -73,8 +74,10 @@ def check_pairable(base: Scenario, alternatives: list[Scenario]) -> None:
 
 
 def paired(base: xr.Dataset, alt: xr.Dataset, level: float = 0.95) -> pd.DataFrame:
-    """Per year, unit and metric: base and alternative means, the mean paired
-    difference and its confidence interval (t over replications)."""
+    """Per year, unit (or pool, or total) and metric: base and alternative means,
+    the mean paired difference and its confidence interval (t over
+    replications); ``days`` of the year in the run, ``pool`` for the rows a
+    shortage is judged on."""
     yb, ya = yearly(base), yearly(alt)
     units = [u for u in yb["unit"].values if u in set(ya["unit"].values)]
     years = np.intersect1d(yb["year"].values, ya["year"].values)
@@ -97,7 +100,10 @@ def paired(base: xr.Dataset, alt: xr.Dataset, level: float = 0.95) -> pd.DataFra
         ).reset_index()
         frame.insert(2, "metric", metric)
         rows.append(frame)
-    return pd.concat(rows, ignore_index=True)
+    out = pd.concat(rows, ignore_index=True)
+    out["days"] = out["year"].map(yb["days"].to_series())  # < 365: a partial year
+    out["pool"] = out["unit"].isin(list(pools(base)))  # a verdict's place; total is a count
+    return out
 
 
 def compare(

@@ -246,18 +246,23 @@ def cautions(model: Model) -> list[tuple[str, str]]:
             continue
         level = f"its arrivals need about {need.mean():,.0f} places, it has {places.mean():,.0f}"
         if u.when_full == "wait":
-            out.append((f"unit[{i}]", f"{level}: full most of the run, its waiting list grows"))
+            out.append(
+                (f"unit {u.name!r}", f"{level}: full most of the run, its waiting list grows")
+            )
         elif u.when_full == "overflow":
             out.append(
-                (f"unit[{i}]", f"{level}: full most of the run, most go to {u.overflow_to!r}")
+                (f"unit {u.name!r}", f"{level}: full most of the run, most go to {u.overflow_to!r}")
             )
         elif np.mean(places <= 0) > 0.5:
-            out.append((f"unit[{i}]", f"{level}: no places most of the run, a shortage every day"))
-    for i, r in enumerate(sc.response):
+            out.append(
+                (f"unit {u.name!r}", f"{level}: no places most of the run, a shortage every day")
+            )
+    out += _implausible(sc)
+    for r in sc.response:
         if r.start > sc.scenario.end:
             out.append(
                 (
-                    f"response[{i}].start",
+                    f"response {r.name!r}.start",
                     f"{r.name!r} starts after the run ends ({sc.scenario.end}): it never acts",
                 )
             )
@@ -273,6 +278,32 @@ def cautions(model: Model) -> list[tuple[str, str]]:
                     "scenario.end",
                     f"{years:.0f} years past the data it is built on ({last}); the back-test "
                     "scores 5 years ahead: read the later years as assumptions, not a forecast",
+                )
+            )
+    return out
+
+
+def _implausible(sc: Scenario) -> list[tuple[str, str]]:
+    """Values that are valid but most likely not what was meant."""
+    out = []
+    for p in sc.policy:
+        if p.kind == "inflow" and p.factor > 3:
+            out.append(
+                (
+                    f"policy {p.name!r}.factor",
+                    f"multiplies the inflow by {p.factor:g}; for +{p.factor:g}% write "
+                    f"{1 + p.factor / 100:g}",
+                )
+            )
+    first_day = sc.scenario.start - dt.timedelta(days=sc.scenario.warmup_days)
+    for u in sc.unit:
+        table = u.capacity
+        if table is not None and len(table) and first_day < table[0][0] != dt.date(1, 1, 1):
+            out.append(
+                (
+                    f"unit {u.name!r}.capacity",
+                    f"the table starts on {table[0][0]}, after the run starts ({first_day}): "
+                    f"its first value, {table[0][1]:,g}, holds before that",
                 )
             )
     return out
@@ -300,7 +331,7 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
     reach = {s.name: chain(s.unit) for s in sc.stream}  # where a stream's people can be
     for u in model.wing_order:
         unit = sc.unit[u]
-        cell, key = in_cell[unit.name], f"unit[{u}]"
+        cell, key = in_cell[unit.name], f"unit {unit.name!r}"
         direct = [s for s in sc.stream if s.unit == unit.name]
         fed = [s for s in sc.stream if s.unit != unit.name and unit.name in reach[s.name]]
         phased = [
@@ -747,6 +778,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     n_units = len(model.unit_names)
     groups, stream_of, decided = _everyone(model, Streams(seq))
     units, waits = Census(n_units, model), Census(n_units, model)
+    unplaced = Census(n_units, model)  # need a place there, lack one: it is full
     people = Census(1, model)  # `total` flows: first entry into a cell, last exit
     status = Census(len(model.statuses), model)
     wings = {u for u in model.wing_order}
@@ -786,15 +818,22 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
             part_stream.append(si)
     if parts:
         caps = _capacities(model, decided)
-        _route(model, parts, np.asarray(part_stream), units, waits, people, status, caps)
+        _route(model, parts, np.asarray(part_stream), units, waits, people, status, caps, unplaced)
+    if decided is not None and decided[4][0].size:
+        stream, t_in, t_out = decided[4]
+        unit_of = np.array([model.unit_names.index(s.unit) for s in sc.stream], np.int64)
+        unplaced.add(unit_of[stream], t_in, t_out)
     occupancy, admissions, releases = (_with_total(x) for x in units.counts())
     waiting = _with_total(waits.counts()[0])
     occupancy[:, n_units] = occupancy[:, :n_units][:, model.cell].sum(axis=1)
     waiting[:, n_units] = waiting[:, :n_units].sum(axis=1)
+    lacking = _with_total(unplaced.counts()[0])
+    lacking[:, n_units] = lacking[:, :n_units].sum(axis=1)
     _, admissions[:, n_units], releases[:, n_units] = (x[:, 0] for x in people.counts())
     out = {
         "occupancy": occupancy,
         "waiting": waiting,
+        "unplaced": lacking,
         "admissions": admissions,
         "releases": releases,
         "stock_by_status": status.counts()[0].astype(np.int32),
@@ -859,6 +898,7 @@ def _route(
     people: Census,
     status: Census,
     caps: list[tuple[np.ndarray, np.ndarray]],
+    unplaced: Census,
 ) -> None:
     """People who meet a finite unit or an end phase: wings decide (with ``caps``,
     each unit's places), then count."""
@@ -976,6 +1016,7 @@ def _route(
     w = np.flatnonzero(e_wait_unit >= 0)
     held_in = wait_in[e_wait_unit]  # -1 (the extra entry) where nobody waited
     waits.add(e_wait_unit[w], t_adm[w], e_wait_end[w])
+    unplaced.add(e_wait_unit[w], t_adm[w], e_wait_end[w])
     w = w[held_in[w] >= 0]
     stay(w, held_in[w], t_adm[w], e_wait_end[w])
     inside = e_unit >= 0
@@ -990,6 +1031,7 @@ def _route(
         home = np.where(inside[who], e_unit[who], held_in[who])  # where one waits for it
         pw = ph_wait[k]
         waits.add(ph_unit[k], a[pw], w_end[pw])
+        unplaced.add(ph_unit[k], a[pw], w_end[pw])
         held = pw & (home >= 0)
         stay(who[held], home[held], a[held], w_end[held])
         got = ~ph_gave_up[k]

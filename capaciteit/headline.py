@@ -2,13 +2,20 @@
 when, how likely, how many places, how many euros.
 
 One definition, used by the report, the workbook and the notebooks, so that
-they never disagree. A *shortage year* is a year with at least one day of
-occupancy above the shortage threshold; its probability is the share of
-replications in which that happens. The verdict is
+they never disagree. It is judged per pool of places that can take the same
+people (men's closed regime, women's, each special unit: ``[[unit]] pool``),
+never on the total, which pools places no one can swap. A *shortage year* in a
+pool is a year with at least one day of occupancy above its shortage threshold
+or with someone who needs a place in it and lacks one (a waiting list, people
+held back or released early by a response); its probability is the share of
+replications in which that happens. The verdict, on whole years only, is
 
 * ``"likely"``: some year has a probability of at least one half;
 * ``"possible"``: some year reaches the planning risk (5% unless asked);
 * ``"unlikely"``: no year does.
+
+The answer names the pool that binds: the worst verdict, the earliest year, the
+most places short.
 
 "How many places" is the most usable capacity needed over the horizon for the
 planning risk (:func:`capaciteit.capacity.need`), less the usable capacity of
@@ -27,14 +34,15 @@ import pandas as pd
 import xarray as xr
 
 from .capacity import need
-from .results import yearly_summary
+from .results import pools, yearly_summary
 
 LIKELY = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
 class Headline:
-    """The headline figures of a run for one unit (default: all cells)."""
+    """The headline figures of a run for one unit or pool (by default the pool
+    that binds)."""
 
     scenario: str
     title: str
@@ -56,6 +64,7 @@ class Headline:
     needed_high: float | None
     euros_per_year: float | None
     table: pd.DataFrame  # per year: the figures behind the headline
+    pools: tuple[dict, ...] = ()  # every pool's verdict, binding first (unit=None)
 
     def as_dict(self) -> dict:
         """Plain values (no table), for JSON and spreadsheets."""
@@ -73,22 +82,59 @@ def _num(x: float) -> float | None:
     return None if x is None or not np.isfinite(x) else float(x)
 
 
-def headline(ds: xr.Dataset, risk: float = 0.05, unit: str = "total") -> Headline:
-    """Headline figures of a run; ``table`` has one row per year with occupancy
-    P10/P50/P90, usable places, shortage probability, places needed at ``risk``
-    (with its interval), the gap, euros and the PMJ figure where given."""
+RANK = {"likely": 0, "possible": 1, "unlikely": 2}
+
+
+def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Headline:
+    """Headline figures of a run for a unit or pool; ``table`` has one row per
+    year with occupancy P10/P50/P90, demand P50, usable places, shortage
+    probability, places needed at ``risk`` (with its interval), the gap, euros
+    and the PMJ figure where given.
+
+    Without ``unit``: the answer for the pool that binds (the worst verdict,
+    then the earliest year, then the most places short), with every pool's
+    verdict in ``pools``, in that order. Verdicts are judged on whole years only; a run with
+    none is judged on what it has. ``total`` is a count: its shortage is one in
+    any pool, and it has no places needed."""
     if not 0 < risk < 1:
         raise ValueError("risk must be between 0 and 1")
+    if unit is None:
+        every = [headline(ds, risk, p) for p in pools(ds)]
+        if not every:
+            return headline(ds, risk, "total")
+        every.sort(
+            key=lambda h: (
+                RANK[h.verdict],
+                h.first_year if h.first_year is not None else 10**6,
+                -(h.gap if h.gap is not None else -np.inf),
+            )
+        )
+        summary = tuple(
+            {
+                "pool": h.unit,
+                "verdict": h.verdict,
+                "first_year": h.first_year,
+                "first_p": h.first_p,
+                "peak_year": h.peak_year,
+                "peak_p": h.peak_p,
+                "gap_year": h.gap_year,
+                "gap": h.gap,
+            }
+            for h in every
+        )
+        return dataclasses.replace(every[0], pools=summary)
     ys = yearly_summary(ds)
     ys = ys[ys["unit"] == unit].drop(columns="unit").set_index("year")
     nd = need(ds, risk=risk)
-    nd = nd[nd["unit"] == unit].set_index("year")
+    nd = nd[nd["unit"] == unit].set_index("year").reindex(ys.index)
     table = pd.DataFrame(
         {
             "days": ys["days"],
             "occupancy_p10": ys["occupancy_p10"],
             "occupancy_p50": ys["occupancy_p50"],
             "occupancy_p90": ys["occupancy_p90"],
+            "demand_p50": ys["demand_p50"],
+            "unplaced_mean": ys["unplaced_mean"],
             "capacity": ys["capacity"],
             "threshold": ys["threshold"],
             "p_shortage": ys["p_shortage"],
@@ -102,7 +148,8 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str = "total") -> Headlin
         }
     )
     table.index.name = "year"
-    p = table["p_shortage"].dropna()
+    whole = table[table["days"] >= 365]
+    p = (whole if len(whole) else table)["p_shortage"].dropna()  # verdicts: whole years
     if p.empty:
         verdict, first, first_p, peak, peak_p = "unlikely", None, None, None, None
     else:
@@ -115,7 +162,7 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str = "total") -> Headlin
             verdict, hit = "unlikely", p.iloc[:0]
         first = int(hit.index[0]) if len(hit) else None
         first_p = float(hit.iloc[0]) if len(hit) else None
-    gaps = table["gap"].dropna()
+    gaps = (whole if len(whole) else table)["gap"].dropna()
     gap_year = int(gaps.idxmax()) if len(gaps) else None
     row = table.loc[gap_year] if gap_year is not None else None
     full = table[table["days"] >= 365]["euros_mean"]
@@ -143,3 +190,43 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str = "total") -> Headlin
         euros_per_year=_num(full.mean()) if len(full) else None,
         table=table,
     )
+
+
+def _pool(name: str) -> str:
+    return f"pool {name!r}"
+
+
+def _verdict(d: dict, word: bool = True) -> str:
+    if d["verdict"] == "unlikely":
+        return f"{_pool(d['pool'])} unlikely" if word else repr(d["pool"])
+    said = f"{_pool(d['pool'])} {d['verdict']}" if word else repr(d["pool"])
+    out = f"{said} from {d['first_year']} ({d['first_p']:.0%})"
+    if d.get("gap") is not None and d["gap"] > 0:
+        out += f", {d['gap']:,.0f} places short in {d['gap_year']}"
+    return out
+
+
+def answer_lines(h: Headline, total_euros: float | None = None) -> list[str]:
+    """The answer in two lines, for the console: every pool with the worst
+    verdict (year, probability, places short at the planning risk); then the
+    other pools and the cost."""
+    pools = h.pools or (
+        {
+            "pool": h.unit,
+            "verdict": h.verdict,
+            "first_year": h.first_year,
+            "first_p": h.first_p,
+            "gap": h.gap,
+            "gap_year": h.gap_year,
+        },
+    )
+    worst = [d for d in pools if d["verdict"] == h.verdict]
+    rest = [d for d in pools if d["verdict"] != h.verdict]
+    head = "no shortage likely" if h.verdict == "unlikely" else f"shortage {h.verdict}"
+    line = f"answer ({h.risk:.0%} planning risk, whole years): {head}: " + "; ".join(
+        _verdict(d, word=False) for d in worst
+    )
+    second = "other pools: " + ("; ".join(_verdict(d) for d in rest) if rest else "none")
+    if total_euros is not None:
+        second += f". Cost of the stock: EUR {total_euros / 1e6:,.0f} M a year"
+    return [line, second]

@@ -59,6 +59,7 @@ class Entry:
     replications: int
     seed: int
     verdict: str
+    pool: str
     first_year: int | None
     first_p: float | None
     gap_year: int | None
@@ -209,11 +210,12 @@ def publish(
                 replications=h.replications,
                 seed=h.seed,
                 verdict=h.verdict,
+                pool=h.unit,
                 first_year=h.first_year,
                 first_p=h.first_p,
                 gap_year=h.gap_year,
                 gap=h.gap,
-                euros_per_year=h.euros_per_year,
+                euros_per_year=headline(ds, unit="total").euros_per_year,
                 hashes=manifest["outputs"],
                 wall_s=wall,
             )
@@ -241,11 +243,9 @@ def _atomic_write(path: Path, text: str) -> None:
 
 
 def _verdict(e: Entry) -> str:
-    if e.verdict == "likely":
-        return f"likely from {e.first_year} ({e.first_p:.0%})"
-    if e.verdict == "possible":
-        return f"possible from {e.first_year} ({e.first_p:.0%})"
-    return "unlikely"
+    if e.verdict in ("likely", "possible"):
+        return f"{e.verdict} from {e.first_year} ({e.first_p:.0%}) in {e.pool!r}"
+    return "unlikely in every pool"
 
 
 def _gap(e: Entry) -> str:
@@ -333,11 +333,14 @@ a.local::after {{ content: "*"; }}
 (<code>capaciteit publish</code>). Generated {esc(made)} from commit
 <code>{esc(commit)}</code> with capaciteit {esc(__version__)}. The same commit, seed and
 number of replications give the same numbers: compare the hashes.</p>
-<p><b>Shortage</b>: the first year in which at least one day above the shortage
-threshold (usable places less the margin) has a probability of at least 50%
-(<i>likely</i>) or 5% (<i>possible</i>). <b>Places short</b>: usable places needed to
-keep that yearly risk at or below 5%, less the usable places, in the year that needs
-most. <b>EUR m/yr</b>: mean yearly cost of the projected occupancy.</p>
+<p><b>Shortage</b>, in the pool of places that binds (places that can take the same
+people: the closed regime, each special unit; never the total): the first whole year in
+which a shortage day (occupancy above the shortage threshold, usable places less the
+margin, or someone who needs a place there and lacks one) has a probability of at least
+50% (<i>likely</i>) or 5% (<i>possible</i>). <b>Places short</b>, in that pool: usable
+places needed to keep that yearly risk at or below 5%, less the usable places, in the
+whole year that needs most. <b>EUR m/yr</b>: mean yearly cost of the projected occupancy
+of all units.</p>
 <table>
 <tr><th>scenario</th><th>question</th><th>period</th><th>replications / seed</th>
 <th>shortage</th><th>places short (year)</th><th>EUR m/yr</th><th>files</th>
@@ -379,9 +382,11 @@ def index_markdown(entries: list[Entry], root: Path, commit: str, made: str) -> 
             lines += ["", f"## {e.name}: {e.title}", "", f"![{e.name}]({rel}/fan.png)"]
     lines += [
         "",
-        "Shortage: the first year in which a day above the shortage threshold has a "
-        "probability of at least 50% (likely) or 5% (possible). Places short: usable places "
-        "needed for at most 5% risk a year, less those available, in the year that needs most.",
+        "Shortage, in the pool of places that binds (never the total): the first whole year "
+        "in which a shortage day (occupancy above the shortage threshold, or someone who needs "
+        "a place there and lacks one) has a probability of at least 50% (likely) or 5% "
+        "(possible). Places short, in that pool: usable places needed for at most 5% risk a "
+        "year, less those available, in the whole year that needs most. EUR m/yr: all units.",
         "",
     ]
     return "\n".join(lines)

@@ -84,20 +84,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "likely": "waarschijnlijk",
         "possible": "mogelijk",
         "unlikely": "onwaarschijnlijk",
-        "verdict_likely": "Een tekort is <strong>waarschijnlijk</strong> vanaf {first_year}: de "
-        "kans op ten minste één tekortdag is dat jaar {first_p}. De kans is het hoogst in "
-        "{peak_year} ({peak_p}).",
-        "verdict_possible": "Een tekort is <strong>mogelijk</strong> vanaf {first_year}: de kans "
-        "op ten minste één tekortdag is dat jaar {first_p}: ten minste het aanvaarde risico van "
-        "{risk}, maar onder de 50%. De kans is het hoogst in {peak_year} ({peak_p}).",
-        "verdict_unlikely": "Een tekort is <strong>onwaarschijnlijk</strong>: in geen enkel jaar "
-        "is de kans op een tekortdag {risk} of meer. De kans is het hoogst in {peak_year} "
+        "verdict_likely": "{pool}: een tekort is <strong>waarschijnlijk</strong> vanaf "
+        "{first_year}: de kans op ten minste één tekortdag is dat jaar {first_p}. De kans is "
+        "het hoogst in {peak_year} ({peak_p}).",
+        "verdict_possible": "{pool}: een tekort is <strong>mogelijk</strong> vanaf "
+        "{first_year}: de kans op ten minste één tekortdag is dat jaar {first_p}: ten minste het "
+        "aanvaarde risico van {risk}, maar onder de 50%. De kans is het hoogst in {peak_year} "
         "({peak_p}).",
+        "verdict_unlikely": "{pool}: een tekort is <strong>onwaarschijnlijk</strong>: in geen "
+        "enkel jaar is de kans op een tekortdag {risk} of meer. De kans is het hoogst in "
+        "{peak_year} ({peak_p}).",
         "verdict_none": "Er zijn geen plaatsen opgegeven, dus een tekort kan niet worden berekend.",
-        "definition": "Een tekortdag is een dag waarop de bezetting boven de tekortgrens ligt: de "
-        "bruikbare plaatsen min de marge die nodig is om mensen te kunnen plaatsen. De kans op "
-        "een tekort in een jaar is het deel van de replicaties met ten minste één tekortdag in "
-        "dat jaar.",
+        "definition": "Het oordeel geldt per pool: plaatsen die dezelfde mensen kunnen opnemen "
+        "(het gesloten regime, elke bijzondere afdeling); het totaal telt alle cellen maar is "
+        "geen plek om iemand te plaatsen. Een tekortdag in een pool is een dag waarop de "
+        "bezetting boven de tekortgrens ligt (de bruikbare plaatsen min de marge die nodig is om "
+        "mensen te kunnen plaatsen), of waarop iemand die er een plaats nodig heeft die niet "
+        "krijgt: op de wachtlijst, niet opgeroepen, in een politiecel of eerder heengezonden. De "
+        "kans op een tekort in een jaar is het deel van de replicaties met ten minste één "
+        "tekortdag in dat jaar; het oordeel rekent alleen hele jaren.",
         "need_short": "Het jaar dat de meeste plaatsen boven de eigen bruikbare plaatsen nodig "
         "heeft is {gap_year}. Om de kans op een tekortdag daar op ten hoogste {risk} te houden "
         "zijn {needed} bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}): "
@@ -112,6 +117,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "van de gemiddelde bezetting in het jaar over de replicaties; 'nodig' is het aantal "
         "bruikbare plaatsen voor een risico van {risk}; 'plaatsen tekort' is nodig min bruikbaar "
         "(negatief: plaatsen over).",
+        "col_pool": "pool",
+        "col_verdict": "oordeel",
+        "col_first": "vanaf",
+        "col_first_p": "kans dat jaar",
+        "col_short": "plaatsen tekort",
+        "col_short_year": "in",
+        "pools_table": "Het oordeel per pool (bij een planningsrisico van {risk}), de bindende "
+        "eerst; plaatsen tekort: het jaar dat de meeste plaatsen tekort komt.",
         "col_year": "jaar",
         "col_days": "dagen",
         "col_capacity": "bruikbare plaatsen",
@@ -224,20 +237,25 @@ STRINGS: dict[str, dict[str, str]] = {
         "likely": "likely",
         "possible": "possible",
         "unlikely": "unlikely",
-        "verdict_likely": "A shortage is <strong>likely</strong> from {first_year}: the "
+        "verdict_likely": "{pool}: a shortage is <strong>likely</strong> from {first_year}: the "
         "probability of at least one shortage day is {first_p} that year. It is highest in "
         "{peak_year} ({peak_p}).",
-        "verdict_possible": "A shortage is <strong>possible</strong> from {first_year}: the "
-        "probability of at least one shortage day is {first_p} that year: at least the accepted "
-        "risk of {risk}, but below 50%. It is highest in {peak_year} ({peak_p}).",
-        "verdict_unlikely": "A shortage is <strong>unlikely</strong>: in no year is the "
+        "verdict_possible": "{pool}: a shortage is <strong>possible</strong> from "
+        "{first_year}: the probability of at least one shortage day is {first_p} that year: at "
+        "least the accepted risk of {risk}, but below 50%. It is highest in {peak_year} "
+        "({peak_p}).",
+        "verdict_unlikely": "{pool}: a shortage is <strong>unlikely</strong>: in no year is the "
         "probability of a shortage day {risk} or more. It is highest in {peak_year} "
         "({peak_p}).",
         "verdict_none": "No places are set, so a shortage cannot be computed.",
-        "definition": "A shortage day is a day on which occupancy is above the shortage "
-        "threshold: the usable places less the margin needed to place people. The probability "
-        "of a shortage in a year is the share of replications with at least one shortage day in "
-        "that year.",
+        "definition": "The verdict is per pool: places that can take the same people (the "
+        "closed regime, each special unit); the total counts every cell but is no place to put "
+        "someone. A shortage day in a pool is a day on which occupancy is above the shortage "
+        "threshold (the usable places less the margin needed to place people), or on which "
+        "someone who needs a place there lacks one: on the waiting list, not called up, in a "
+        "police cell or released early. The probability of a shortage in a year is the share of "
+        "replications with at least one shortage day in that year; verdicts count whole years "
+        "only.",
         "need_short": "The year that needs the most places beyond its own usable places is "
         "{gap_year}. To keep the probability of a shortage day at or below {risk} it needs "
         "{needed} usable places (90% interval {needed_low} to {needed_high}): {gap} more than "
@@ -251,6 +269,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "year_table": "Per year, all cells together (total). P10, P50 and P90 are percentiles "
         "over replications of the year's mean occupancy; 'needed' is the usable places for a "
         "risk of {risk}; 'places short' is needed less usable (negative: places to spare).",
+        "col_pool": "pool",
+        "col_verdict": "verdict",
+        "col_first": "from",
+        "col_first_p": "probability that year",
+        "col_short": "places short",
+        "col_short_year": "in",
+        "pools_table": "The verdict per pool (at a planning risk of {risk}), the binding one "
+        "first; places short: the year short of the most places.",
         "col_year": "year",
         "col_days": "days",
         "col_capacity": "usable places",
@@ -617,6 +643,7 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         if h.verdict != "unlikely":
             values["first_year"] = _span("h-first-year", str(h.first_year))
             values["first_p"] = _span("h-first-p", fmt_pct(h.first_p, lang))
+        values["pool"] = _span("h-pool", h.unit)
         verdict = _say(t[f"verdict_{h.verdict}"], **values)
     need = None
     if h.gap is not None and h.needed is not None:
@@ -677,8 +704,34 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         rows.append(row)
         classes.append("partial" if r["days"] < 365 else "")
     table = Table("table-years", _head(*cols), rows, classes, _say(t["year_table"], risk=pct))
+    pool_rows = [
+        [
+            Cell(d["pool"]),
+            Cell(t[d["verdict"]]),
+            _num(str(d["first_year"]) if d["first_year"] is not None else "–"),
+            _num(fmt_pct(d["first_p"], lang) if d["first_p"] is not None else "–"),
+            _num(fmt_num(d["gap"], lang) if d["gap"] is not None and d["gap"] > 0 else "–"),
+            _num(str(d["gap_year"]) if d["gap"] is not None and d["gap"] > 0 else "–"),
+        ]
+        for d in h.pools
+    ]
+    pools_table = Table(
+        "table-pools",
+        _head(
+            t["col_pool"],
+            t["col_verdict"],
+            t["col_first"],
+            t["col_first_p"],
+            t["col_short"],
+            t["col_short_year"],
+        ),
+        pool_rows,
+        [d["verdict"] for d in h.pools],
+        _say(t["pools_table"], risk=pct),
+    )
     return {
         "h": h,
+        "pools": pools_table if pool_rows else None,
         "verdict": verdict,
         "verdict_class": h.verdict,
         "verdict_word": t[h.verdict],

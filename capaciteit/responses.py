@@ -9,9 +9,9 @@ with the first one's places open, an escalation):
 
 ``extra_places``  opens its places (two people in a cell, places rented abroad)
                   for the day;
-``early_release`` releases today everyone eligible whose release day falls in
-                  the next ``days`` days (so each is released up to ``days``
-                  early);
+``early_release`` releases today everyone eligible, inside since an earlier
+                  day, whose release day falls in the next ``days`` days (so
+                  each is released up to ``days`` early);
 ``stop_callups``  calls up no self-reporter today: those due wait at home on the
                   call-up list, and are called up (``resume_per_day`` a day, or
                   all) once the response stops acting; their whole stay moves;
@@ -138,14 +138,18 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
 
 def apply(
     model, groups: list[People], stream_of_group: list[int], streams: Streams, labels: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple]:
     """Decide the responses day by day; move people in ``groups`` in place.
     ``labels`` name each group for its people's own random draws.
 
-    Returns (acted, moved, extra, seen): per simulated day and response, 1 if
-    it acted and how many people it moved (places it opened); per day the extra
-    places open, and the people in cells at its end as the responses counted
-    them (the finite units' outcomes are not in it: see engine.cautions).
+    Returns (acted, moved, extra, seen, held): per simulated day and response,
+    1 if it acted and how many people it moved (places it opened); per day the
+    extra places open, and the people in cells at its end as the responses
+    counted them (the finite units' outcomes are not in it: see
+    engine.cautions); and the stretches of people who needed a cell and lacked
+    one because of a response, as (stream, start day, end day): held back
+    from their admission (not called up, in a police cell) or released early
+    (to the release day they had).
     """
     sc = model.scenario
     resp = sc.response
@@ -154,6 +158,8 @@ def apply(
     moved = np.zeros((horizon, len(resp)), np.int32)
     extra = np.zeros(horizon)
     f = _flatten(model, groups, stream_of_group)
+    adm0 = f.adm.copy()  # admission day before any response held someone back
+    away = np.zeros(f.adm.size, bool)  # held back right now: not inside, not releasable
     enter = np.bincount(np.clip(f.adm, 0, horizon), minlength=horizon + 1).astype(np.int64)
     leave = np.bincount(np.clip(f.rel, 0, horizon), minlength=horizon + 1).astype(np.int64)
     occ = int(enter[0] - leave[0])  # in cells at the end of day 0
@@ -174,7 +180,7 @@ def apply(
             r, p = resp[k], plans[k]
             if not p["lo"] <= d < p["hi"]:
                 if isinstance(r, StopCallups | PoliceCells):
-                    _moved(releasing, f, _let_in(r, p, d, None, f, enter, leave, shift, wait))
+                    _moved(releasing, f, _let_in(r, p, d, None, f, enter, leave, shift, wait, away))
                 continue
             full = occ >= r.trigger * (threshold[d] + open_places)
             if isinstance(r, ExtraPlaces):
@@ -184,17 +190,18 @@ def apply(
             elif isinstance(r, EarlyReleaseWhenFull):
                 if full:
                     acted[d, k] = 1
-                    moved[d, k] = _release_early(r, p, d, f, leave, early)
+                    moved[d, k] = _release_early(r, p, d, f, leave, early, away)
             else:
                 due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
                 if full and due.size:
                     p["held"].append(due)
+                    away[due] = True
                     enter[d] -= due.size
                     if isinstance(r, StopCallups):  # their stay moves: exits too
                         np.subtract.at(leave, np.clip(f.rel[due], 0, horizon), 1)
                     moved[d, k] = due.size
                 acted[d, k] = int(full)
-                _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait))
+                _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait, away))
         extra[d] = open_places
         occ += int(enter[d] - leave[d])
         seen[d] = occ
@@ -203,7 +210,16 @@ def apply(
             for batch in plans[k]["held"]:
                 (shift if isinstance(r, StopCallups) else wait)[batch] += horizon - f.adm[batch]
     _write_back(groups, f, shift, wait, early)
-    return acted, moved, extra, seen
+    back = np.flatnonzero(shift + wait > 0)
+    out = np.flatnonzero(early > 0)
+    held = (
+        np.concatenate([f.stream[back], f.stream[out]]),
+        np.concatenate([adm0[back], f.rel[out]]).astype(float),
+        np.concatenate([adm0[back] + shift[back] + wait[back], f.rel[out] + early[out]]).astype(
+            float
+        ),
+    )
+    return acted, moved, extra, seen, held
 
 
 def _plan(
@@ -249,7 +265,7 @@ def _moved(releasing: list[dict], f: _Flat, batches: list[np.ndarray]) -> None:
                 heapq.heappush(p["moved"], (int(f.rel[i]), i))
 
 
-def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
+def _release_early(r, p: dict, d: int, f: _Flat, leave, early, away) -> int:
     """Release today those inside whose release day is within ``days``."""
     lo, hi = np.searchsorted(p["rel"], [d, d + r.days], side="right")
     take = p["idx"][lo:hi]
@@ -263,7 +279,8 @@ def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
         ~p["taken"][take]
         & (rel > d)
         & (rel <= d + r.days)
-        & (f.adm[take] <= d)
+        & (f.adm[take] < d)  # inside since an earlier day: today's admissions are decided later
+        & ~away[take]  # held back by a response: at home or in a police cell
         & (f.trial[take] <= d)
     ]
     if take.size:
@@ -276,7 +293,7 @@ def _release_early(r, p: dict, d: int, f: _Flat, leave, early) -> int:
 
 
 def _let_in(
-    r, p: dict, d: int, full: bool | None, f: _Flat, enter, leave, shift, wait
+    r, p: dict, d: int, full: bool | None, f: _Flat, enter, leave, shift, wait, away
 ) -> list[np.ndarray]:
     """Admit held people today: all once the response stops acting (self-
     reporters: up to ``resume_per_day``); arrestees at their maximum in a police
@@ -323,6 +340,7 @@ def _let_in(
         else:
             wait[batch] += delay
         f.adm[batch] = d
+        away[batch] = False
         enter[d] += batch.size
     while held and not held[0].size:
         held.popleft()

@@ -22,6 +22,12 @@ from . import __version__
 VARIABLES = {
     "occupancy": ("persons", "persons present at the end of the day"),
     "waiting": ("persons", "persons waiting for a place in the unit at the end of the day"),
+    "unplaced": (
+        "persons",
+        "persons who need a place in the unit and lack one because it is full, at the end of "
+        "the day: on its waiting list, held back by a response (not called up, in a police "
+        "cell) or released early by one; occupancy + unplaced is the demand",
+    ),
     "admissions": (
         "persons/day",
         "entries into the unit that day (transfers in included; for total: entries into a cell "
@@ -159,21 +165,70 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
             "cell_units": ",".join(
                 n for n, c in zip(model.unit_names, model.cell, strict=True) if c
             ),
+            "pools": json.dumps(sc.pools()),
         }
     )
     return ds
 
 
+def pools(ds: xr.Dataset) -> dict[str, list[str]]:
+    """The run's pools of places (name -> its units): every unit with a capacity
+    is in one; a dataset from before pools has one per such unit."""
+    if "pools" in ds.attrs:
+        return json.loads(ds.attrs["pools"])
+    units = [str(u) for u in ds["unit"].values if u != "total"]
+    return {u: [u] for u in units if ds["threshold"].sel(unit=u).notnull().any()}
+
+
+def rows(ds: xr.Dataset) -> list[str]:
+    """The rows of summaries: each unit, each pool of several units, ``total``."""
+    units = [str(u) for u in ds["unit"].values]
+    extra = [p for p, members in pools(ds).items() if members != [p]]
+    return [u for u in units if u != "total"] + extra + (["total"] if "total" in units else [])
+
+
+def _members(ds: xr.Dataset, row: str) -> list[str]:
+    return pools(ds).get(row, [row]) if row not in ds["unit"].values else [row]
+
+
+def series(ds: xr.Dataset, name: str, row: str) -> np.ndarray:
+    """(replication, time) of a variable for a unit, a pool (its units summed)
+    or ``total``."""
+    units = _members(ds, row)
+    if name not in ds:
+        return np.zeros((ds.sizes["replication"], ds.sizes["time"]), np.int64)
+    if len(units) == 1:
+        return ds[name].sel(unit=units[0]).values
+    return ds[name].sel(unit=units).sum("unit").values
+
+
+def limit(ds: xr.Dataset, name: str, row: str) -> np.ndarray:
+    """(time,) capacity or threshold of a unit or pool (NaN: none set)."""
+    units = _members(ds, row)
+    return ds[name].sel(unit=units).sum("unit", min_count=len(units)).values
+
+
 def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> np.ndarray:
-    """(replication, time) booleans: the unit's occupancy above its shortage
-    threshold (usable places less the margin, plus places a response opened)
-    that day. False where the unit has no capacity."""
+    """(replication, time) booleans: a shortage that day in the unit or pool:
+    occupancy above its threshold (usable places less the margin, plus places a
+    response opened), or someone who needs a place there and lacks one (on its
+    waiting list, held back or released early by a response). For ``total``: a
+    shortage in any pool (the total is never a place to put someone). False
+    where no capacity is set."""
+    if unit == "total" and ("pools" in ds.attrs or "unit" in ds.dims):
+        out = np.zeros((ds.sizes["replication"], ds.sizes["time"]), bool)
+        for p in pools(ds):
+            out |= shortage_days(ds, p)
+        return out
     if occ is None:
-        occ = ds["occupancy"].sel(unit=unit).values
-    limit = ds["threshold"].sel(unit=unit).values[None, :]
+        occ = series(ds, "occupancy", unit)
+    lim = limit(ds, "threshold", unit)[None, :]
     if "extra_places" in ds:
-        limit = limit + ds["extra_places"].sel(unit=unit).values
-    return occ > limit  # NaN compares False
+        lim = lim + series(ds, "extra_places", unit)
+    short = occ > lim  # NaN compares False
+    if "unplaced" in ds:
+        short |= (series(ds, "unplaced", unit) > 0) & np.isfinite(lim)
+    return short
 
 
 _MEMO: dict[int, tuple[xr.Dataset, dict]] = {}
@@ -217,10 +272,10 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
     starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
     days = np.diff(np.r_[starts, months.size])
     labels = [str(m) for m in months[starts]]
-    rows = []
-    for u in ds["unit"].values:
-        occ = ds["occupancy"].sel(unit=u).values  # (replication, time) int
-        cap = ds["capacity"].sel(unit=u).values
+    out = []
+    for u in rows(ds):
+        occ = series(ds, "occupancy", u)  # (replication, time) int
+        cap = limit(ds, "capacity", u)
         mean = np.add.reduceat(occ, starts, axis=1) / days  # (replication, month)
         q10, q50, q90 = np.quantile(mean, [0.1, 0.5, 0.9], axis=0)
         capm = np.add.reduceat(cap, starts) / days
@@ -229,9 +284,10 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
         else:
             over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
             short = np.maximum.reduceat(shortage_days(ds, u, occ), starts, axis=1).mean(axis=0)
-        wait = np.add.reduceat(ds["waiting"].sel(unit=u).values, starts, axis=1) / days
-        adm = np.add.reduceat(ds["admissions"].sel(unit=u).values, starts, axis=1)
-        rows.append(
+        wait = np.add.reduceat(series(ds, "waiting", u), starts, axis=1) / days
+        lack = np.add.reduceat(series(ds, "unplaced", u), starts, axis=1) / days
+        adm = np.add.reduceat(series(ds, "admissions", u), starts, axis=1)
+        out.append(
             pd.DataFrame(
                 {
                     "month": labels,
@@ -244,12 +300,13 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
                     "p_over_capacity": over,
                     "p_shortage": short,
                     "waiting_mean": wait.mean(axis=0),
+                    "unplaced_mean": lack.mean(axis=0),
                     "admissions_mean": adm.mean(axis=0),
                 }
             )
         )
-    frame = pd.concat(rows, ignore_index=True)
-    frame["unit"] = pd.Categorical(frame["unit"], categories=list(ds["unit"].values), ordered=True)
+    frame = pd.concat(out, ignore_index=True)
+    frame["unit"] = pd.Categorical(frame["unit"], categories=rows(ds), ordered=True)
     return frame.sort_values(["month", "unit"], kind="stable").reset_index(drop=True)
 
 
@@ -282,52 +339,69 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
     years = ds["time"].dt.year.values
     starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
     days = np.diff(np.r_[starts, years.size])
-    units = [str(u) for u in ds["unit"].values]
+    units = rows(ds)
     shape = (ds.sizes["replication"], starts.size, len(units))
     mean = np.empty(shape)
     waiting = np.empty(shape)
+    lacking = np.empty(shape)
     peak = np.empty(shape, dtype=ds["occupancy"].dtype)
     short = np.full(shape, np.nan)
     euros = np.zeros(shape)
     per_day = ds["cost_per_day"].fillna(0.0)
     per_place = ds["cost_per_place"].fillna(0.0)
+    plain = [str(u) for u in ds["unit"].values if u != "total"]
     for k, u in enumerate(units):
-        occ = ds["occupancy"].sel(unit=u).values  # (replication, time) int
+        occ = series(ds, "occupancy", u)  # (replication, time) int
         total = np.add.reduceat(occ, starts, axis=1, dtype=np.int64)
         mean[:, :, k] = total / days
-        wait = ds["waiting"].sel(unit=u).values
+        wait = series(ds, "waiting", u)
         waiting[:, :, k] = np.add.reduceat(wait, starts, axis=1, dtype=np.int64) / days
-        peak[:, :, k] = np.maximum.reduceat(occ, starts, axis=1)
-        known = ds["threshold"].sel(unit=u).notnull().values
+        lack = series(ds, "unplaced", u)
+        lacking[:, :, k] = np.add.reduceat(lack, starts, axis=1, dtype=np.int64) / days
+        peak[:, :, k] = np.maximum.reduceat(occ + lack, starts, axis=1)
+        known = (
+            np.isfinite(limit(ds, "threshold", u))
+            if u != "total"
+            else np.isfinite(np.array([limit(ds, "threshold", p) for p in pools(ds)])).any(axis=0)
+        )
         if known.any():
-            over = np.maximum.reduceat(shortage_days(ds, u, occ), starts, axis=1)
+            over = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1)
             short[:, :, k] = np.where(np.add.reduceat(known, starts) > 0, over, np.nan)
-        if u != "total":
+        if u in plain:
             places = np.add.reduceat(np.nan_to_num(ds["capacity"].sel(unit=u).values), starts)
             euros[:, :, k] = (
                 float(per_day.sel(unit=u)) * total + float(per_place.sel(unit=u)) * places
             )
-    if "total" in units:
-        t = units.index("total")
-        euros[:, :, t] = euros[:, :, [k for k in range(len(units)) if k != t]].sum(axis=2)
+    for k, u in enumerate(units):  # a pool's euros and the total's: their units'
+        if u not in plain:
+            members = plain if u == "total" else _members(ds, u)
+            euros[:, :, k] = euros[:, :, [units.index(m) for m in members]].sum(axis=2)
     coords = {"replication": ds["replication"].values, "year": years[starts], "unit": units}
     dims = ("replication", "year", "unit")
     out = xr.Dataset(
         {
             "occupancy_mean": (dims, mean),
-            "occupancy_max": (dims, peak),
+            "demand_max": (dims, peak),
             "shortage": (dims, short),
             "euros": (dims, euros),
             "waiting_mean": (dims, waiting),
+            "unplaced_mean": (dims, lacking),
             "days": ("year", days),
         },
         coords=coords,
     )
     out["occupancy_mean"].attrs.update(units="persons", long_name="mean occupancy in the year")
-    out["occupancy_max"].attrs.update(units="persons", long_name="highest occupancy in the year")
+    out["demand_max"].attrs.update(
+        units="persons",
+        long_name="highest demand in the year: occupancy plus those who need a place and lack one",
+    )
     out["shortage"].attrs.update(
         units="1",
-        long_name="1 if occupancy exceeded the shortage threshold on at least one day of the year",
+        long_name="1 if on at least one day of the year occupancy exceeded the shortage threshold "
+        "or someone needed a place and lacked one (total: in any pool)",
+    )
+    out["unplaced_mean"].attrs.update(
+        units="persons", long_name="mean number who need a place and lack one in the year"
     )
     out["euros"].attrs.update(units="EUR", long_name="cost in the year")
     out["waiting_mean"].attrs.update(
@@ -341,16 +415,20 @@ def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
     threshold, the probability of at least one shortage day, mean and P10/P90 of
     the cost in euros. Years cut by the run's start or end are marked partial."""
     y = yearly(ds)
-    year = ds["time"].dt.year
     q = y["occupancy_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
+    d = (y["occupancy_mean"] + y["unplaced_mean"]).quantile([0.1, 0.5, 0.9], dim="replication")
     e = y["euros"].quantile([0.1, 0.9], dim="replication")
     frame = pd.DataFrame(
         {
             "occupancy_p10": q.sel(quantile=0.1).to_series(),
             "occupancy_p50": q.sel(quantile=0.5).to_series(),
             "occupancy_p90": q.sel(quantile=0.9).to_series(),
-            "capacity": ds["capacity"].groupby(year).mean("time").to_series(),
-            "threshold": ds["threshold"].groupby(year).mean("time").to_series(),
+            "demand_p10": d.sel(quantile=0.1).to_series(),
+            "demand_p50": d.sel(quantile=0.5).to_series(),
+            "demand_p90": d.sel(quantile=0.9).to_series(),
+            "unplaced_mean": y["unplaced_mean"].mean("replication").to_series(),
+            "capacity": _per_year(ds, "capacity").to_series(),
+            "threshold": _per_year(ds, "threshold").to_series(),
             "p_shortage": y["shortage"].mean("replication").to_series(),
             "euros_mean": y["euros"].mean("replication").to_series(),
             "euros_p10": e.sel(quantile=0.1).to_series(),
@@ -365,10 +443,27 @@ def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
         pmj.get((yr, u), np.nan) for yr, u in zip(frame["year"], frame["unit"], strict=True)
     ]
     frame["gap_pmj"] = frame["occupancy_p50"] - frame["pmj"]
-    over = (y["occupancy_max"] > ds["pmj"]).where(ds["pmj"].notnull()).mean("replication")
+    pmj_rows = ds["pmj"].reindex(unit=rows(ds))
+    over = (y["demand_max"] > pmj_rows).where(pmj_rows.notnull()).mean("replication")
     over = over.to_series()
     frame["p_above_pmj"] = [
         over.get((yr, u), np.nan) for yr, u in zip(frame["year"], frame["unit"], strict=True)
     ]
-    frame["unit"] = pd.Categorical(frame["unit"], categories=list(ds["unit"].values), ordered=True)
+    frame["unit"] = pd.Categorical(frame["unit"], categories=rows(ds), ordered=True)
     return frame.sort_values(["year", "unit"], kind="stable").reset_index(drop=True)
+
+
+def _per_year(ds: xr.Dataset, name: str, how: str = "mean") -> xr.DataArray:
+    """(year, row) of a unit's or pool's capacity, threshold or margin (the
+    places kept free: capacity less threshold) over the year."""
+    year = ds["time"].dt.year
+    names = rows(ds)
+
+    def one(r: str) -> np.ndarray:
+        if name == "margin":
+            return limit(ds, "capacity", r) - limit(ds, "threshold", r)
+        return limit(ds, name, r)
+
+    table = np.stack([one(r) for r in names], axis=1)
+    arr = xr.DataArray(table, dims=("time", "unit"), coords={"time": ds["time"], "unit": names})
+    return getattr(arr.groupby(year), how)("time")

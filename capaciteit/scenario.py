@@ -10,6 +10,7 @@ The schema is the pydantic models below; each field's description is what
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 import itertools
 import json
@@ -316,6 +317,11 @@ class Unit(_Model):
         None, description="unit that holds people while they wait (default: outside the system)"
     )
     occupies_cell: bool = Field(True, description="counted in `total` (cell-occupying units)")
+    pool: Name | None = Field(
+        None,
+        description="the pool of places that can take the same people (units with the same "
+        "pool are judged together); default: a pool of its own",
+    )
     usable_share: StepTable | None = Field(
         None, description="share of the places that can be used (staff, repairs); default 1"
     )
@@ -737,6 +743,15 @@ class Scenario(_Model):
     def unit_names(self) -> list[str]:
         return [u.name for u in self.unit]
 
+    def pools(self) -> dict[str, list[str]]:
+        """The pools of places a shortage is judged on: units with a capacity, by
+        their ``pool`` (by default each its own); ``total`` is never one."""
+        out: dict[str, list[str]] = {}
+        for u in self.unit:
+            if u.capacity is not None:
+                out.setdefault(u.pool or u.name, []).append(u.name)
+        return out
+
     def to_dict(self) -> dict:
         """The merged, validated content as plain data (dates as ISO strings)."""
         return json.loads(self.model_dump_json(by_alias=True, exclude_none=True))
@@ -811,7 +826,13 @@ def _merge(base: Any, over: Any) -> Any:
         index = {x["name"]: i for i, x in enumerate(out)}
         for x in over:
             if x["name"] in index:
-                out[index[x["name"]]] = _merge(out[index[x["name"]]], x)
+                merged = _merge(out[index[x["name"]]], x)
+                # a unit that changes how it is full drops the key of the other way
+                # (an inherited key cannot be removed in TOML)
+                other = {"overflow": "wait_in", "wait": "overflow_to"}.get(x.get("when_full"))
+                if other is not None and other not in x:
+                    merged.pop(other, None)
+                out[index[x["name"]]] = merged
             else:
                 out.append(x)
         return out
@@ -876,6 +897,56 @@ def declared_in(path: str | Path, table: str, key: str) -> Path:
     found: dict[tuple[str, str], Path] = {}
     _load_merged(Path(path), declared=found)
     return found.get((table, key), Path(path).resolve().parent)
+
+
+def named_path(path: str, data: dict) -> str:
+    """``unit[2].capacity`` -> ``unit 'ta'.capacity``: a list item by its name
+    where it has one (unique in the merged scenario), as the contract writes it;
+    by position only where it has none."""
+    m = re.match(r"^(" + "|".join(_NAMED_LISTS) + r")\[(\d+)\](.*)$", path, re.DOTALL)
+    if m is None:
+        return path
+    items, i = data.get(m[1]), int(m[2])
+    if not isinstance(items, list) or i >= len(items) or not isinstance(items[i], dict):
+        return path
+    name = items[i].get("name")
+    names = [x.get("name") for x in items if isinstance(x, dict)]
+    if not isinstance(name, str) or not name.strip() or names.count(name) != 1:
+        return path
+    return f"{m[1]} {name!r}{m[3]}"
+
+
+def _field_names() -> set[str]:
+    """Every key a scenario table can have (for "did you mean")."""
+    out: set[str] = set()
+    for cls in list(globals().values()):
+        if isinstance(cls, type) and issubclass(cls, BaseModel) and cls is not BaseModel:
+            for name, f in cls.model_fields.items():
+                out.add(f.alias or name)
+    return out
+
+
+def _close(word: str, options) -> str | None:
+    """The option ``word`` was most likely meant to be (case first), or None."""
+    options = sorted({o for o in options if isinstance(o, str)} - {word})
+    lower = {o.lower(): o for o in options}
+    if word.lower() in lower and lower[word.lower()] != word:
+        return lower[word.lower()]
+    hit = difflib.get_close_matches(word, options, n=1, cutoff=0.75)
+    return hit[0] if hit else None
+
+
+def _suggest(path: str, msg: str, data: dict) -> str:
+    """Add "did you mean" to an unknown key, unit or stream name."""
+    guess = None
+    if msg == "unknown key":
+        guess = _close(path.rsplit(".", 1)[-1], _field_names())
+    else:
+        m = re.match(r"^no (unit|stream|placement) named '(.*)'$", msg)
+        if m is not None:
+            items = data.get(m[1]) if isinstance(data.get(m[1]), list) else []
+            guess = _close(m[2], [x.get("name") for x in items if isinstance(x, dict)])
+    return f"{msg} (did you mean {guess!r}?)" if guess else msg
 
 
 def _loc_to_path(loc: tuple) -> str:
@@ -1039,6 +1110,24 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
             cur = unit_by_name.get(nxt)
         if not looped:
             no_loop.update(n for n in chain if isinstance(n, str))
+    pools: dict[str, list[str]] = {}
+    for i, u in items("unit"):
+        pool = u.get("pool")
+        if isinstance(pool, str) and isinstance(u.get("name"), str):
+            pools.setdefault(pool, []).append(u["name"])
+            if pool in unit_by_name and unit_by_name[pool].get("pool", pool) != pool:
+                problems.append((f"unit[{i}].pool", f"{pool!r} is a unit outside this pool"))
+            if u.get("capacity") is None:
+                problems.append((f"unit[{i}].pool", "a unit in a pool needs a capacity"))
+    for pool, names in pools.items():
+        kinds = {unit_by_name[n].get("occupies_cell", True) is not False for n in names}
+        if len(kinds) > 1:
+            problems.append(
+                (
+                    f"unit[{list(unit_by_name).index(names[0])}].pool",
+                    f"pool {pool!r} mixes cell units with units that are not cells",
+                )
+            )
     for i, s in items("stream"):
         n = ref(s, "unit")
         if n is not None and n not in unit_by_name:
@@ -1152,9 +1241,9 @@ def parse_scenario(data: dict, file: str = "<scenario>") -> Scenario:
     if sc is not None and not problems:
         problems += [(file, w, m) for w, m in _semantic_checks(sc)]
     if problems:
-        # one line per (place, message), in file order of keys
-        uniq = list(dict.fromkeys(problems))
-        raise ScenarioError(uniq)
+        # one line per (place, message), in file order of keys; list items by name
+        named = [(f, named_path(w, data), _suggest(w, msg, data)) for f, w, msg in problems]
+        raise ScenarioError(list(dict.fromkeys(named)))
     assert sc is not None
     return sc.model_copy(update={"source_file": file, "content_hash": _hash(data)})
 

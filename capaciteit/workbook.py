@@ -596,10 +596,18 @@ SUMMARY_TEXT: dict[str, tuple[str, str, str, str]] = {
         "version of the model (capaciteit)",
     ),
     "unit": (
-        "Eenheid",
-        "Unit",
-        "de cijfers hieronder gelden voor deze eenheid ('total': alle eenheden met cellen samen)",
-        "the figures below are for this unit ('total': all cell-occupying units together)",
+        "Pool",
+        "Pool",
+        "de cijfers hieronder gelden voor de pool die bindt (plaatsen die dezelfde mensen kunnen "
+        "opnemen): het ergste oordeel, dan het vroegste jaar, dan de meeste plaatsen tekort",
+        "the figures below are for the pool that binds (places that can take the same people): "
+        "the worst verdict, then the earliest year, then the most places short",
+    ),
+    "pools": (
+        "Alle pools",
+        "Every pool",
+        "het oordeel per pool, de bindende eerst; het totaal is geen plek om iemand te plaatsen",
+        "the verdict per pool, the binding one first; the total is no place to put someone",
     ),
     "risk": (
         "Planningsrisico",
@@ -736,6 +744,12 @@ def summary_rows(ds: xr.Dataset, h: Headline, lang: str = "nl") -> list[tuple[st
         "created": _created(a.get("created_at", "")),
         "version": a.get("capaciteit_version", ""),
         "unit": h.unit,
+        "pools": "; ".join(
+            f"{d['pool']}: {VERDICTS[d['verdict']][i]}"
+            + (f" ({d['first_year']}, {_pct_text(d['first_p'], lang)})" if d["first_year"] else "")
+            for d in h.pools
+        )
+        or None,
         "risk": h.risk,
         "verdict": VERDICTS[h.verdict][i],
         **{k: getattr(h, k) for k in HEADLINE_KEYS},

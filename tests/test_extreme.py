@@ -104,7 +104,7 @@ def test_ten_times_the_inflow():
     slope = (wait[-1] - wait[0]) / (len(wait) - 1)
     assert abs(slope / (35_000 / 365.25 - 300 / 28) - 1) < 0.03, slope
     assert said == [
-        "stylized.toml: unit[1]: its arrivals need about 2,683 places, it has 300: "
+        "stylized.toml: unit 'bba': its arrivals need about 2,683 places, it has 300: "
         "full most of the run, its waiting list grows"
     ]
 
@@ -126,7 +126,7 @@ def test_no_places_in_a_wing_that_queues():
     assert (np.diff(wait) >= 0).all()  # nobody leaves the list
     assert abs(wait[-1] - 3500) < 4 * math.sqrt(3500), wait[-1]
     assert said == [
-        "stylized.toml: unit[1]: its arrivals need about 268 places, it has 0: "
+        "stylized.toml: unit 'bba': its arrivals need about 268 places, it has 0: "
         "full most of the run, its waiting list grows"
     ]
 
@@ -147,7 +147,7 @@ def test_no_places_in_a_wing_that_overflows_sends_everyone_on():
     assert int(a.occupancy.sel(unit="bba").max()) == 0
     assert np.array_equal(a.occupancy.sel(unit="main").values, b.occupancy.sel(unit="main").values)
     assert said == [
-        "stylized.toml: unit[1]: its arrivals need about 268 places, it has 0: "
+        "stylized.toml: unit 'bba': its arrivals need about 268 places, it has 0: "
         "full most of the run, most go to 'main'"
     ]
 
@@ -162,7 +162,7 @@ def test_no_places_in_an_open_unit_is_a_shortage_every_day():
     assert np.array_equal(occ, plenty.occupancy.sel(unit="main").values)
     assert (shortage_days(zero, "main") == (occ > 0)).all() and (occ > 0).all()
     assert said == [
-        "stylized.toml: unit[0]: its arrivals need about 7,762 places, it has 0: "
+        "stylized.toml: unit 'main': its arrivals need about 7,762 places, it has 0: "
         "no places most of the run, a shortage every day"
     ]
 
@@ -212,7 +212,7 @@ def test_a_fifty_year_national_forecast_warns_it_is_past_the_data():
         ),
         (
             {"unit[0].capacity": 10_000_001},
-            "stylized.toml: unit[0].capacity: must be <= 10,000,000",
+            "stylized.toml: unit 'main'.capacity: must be <= 10,000,000",
         ),
         (
             {"scenario.end": dt.date(2200, 1, 1)},
@@ -220,12 +220,12 @@ def test_a_fifty_year_national_forecast_warns_it_is_past_the_data():
         ),
         (
             {"stream[1].stay": {"distribution": "lognormal", "mean_days": 28, "sd_days": 1e5}},
-            "stylized.toml: stream[1].stay: sd_days must be between 1/1000 and 1000 times "
+            "stylized.toml: stream 'wing'.stay: sd_days must be between 1/1000 and 1000 times "
             "mean_days",
         ),
         (
             {"stream[1].stay": {"distribution": "fixed", "days": 1e6}},
-            "stylized.toml: stream[1].stay.days: must be <= 100,000",
+            "stylized.toml: stream 'wing'.stay.days: must be <= 100,000",
         ),
         (
             {"scenario.seed": 2**64},

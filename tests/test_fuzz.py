@@ -414,9 +414,9 @@ def check_problems(path: Path, code: int, out: str, err: str, files=None) -> lis
     if code == 0:
         assert out == f"{path}: ok\n", (out, err)
         for line in err.splitlines():
-            assert line.startswith(f"warning: {path}: unit[") or line.startswith(
-                f"warning: {path}: scenario.end: "
-            ), line
+            assert line.startswith(
+                tuple(f"warning: {path}: {u}" for u in ("unit[", "unit '", 'unit "'))
+            ) or line.startswith(f"warning: {path}: scenario.end: "), line
         return []
     lines = err.splitlines()
     assert lines, "exit 2 without a reason"
@@ -760,14 +760,14 @@ def _queues(**edits) -> dict:
     ("edits", "lines"),
     [
         # a list where a name goes: `in` on a dict raised TypeError (unhashable)
-        ({"unit__2__overflow_to": ["main"]}, ["unit[2].overflow_to: must be a string"]),
-        ({"stream__0__unit": {"a": 1}}, ["stream[0].unit: must be a string"]),
+        ({"unit__2__overflow_to": ["main"]}, ["unit 'spill'.overflow_to: must be a string"]),
+        ({"stream__0__unit": {"a": 1}}, ["stream 'direct'.unit: must be a string"]),
         ({"stream__1__name": ["wing"]}, ["stream[1].name: must be a string"]),
         # a holding unit that itself turns people away was filled past capacity
         (
             {"unit__1__wait_in": "spill"},
             [
-                "unit[1].wait_in: unit 'spill' has when_full: those waiting need a unit that "
+                "unit 'wing'.wait_in: unit 'spill' has when_full: those waiting need a unit that "
                 "never turns anyone away"
             ],
         ),
@@ -775,9 +775,9 @@ def _queues(**edits) -> dict:
         (
             {"unit__0__name": "ma\x00in"},
             [
-                "unit[2].overflow_to: no unit named 'main'",
-                "stream[0].unit: no unit named 'main'",
-                "unit[0].name: must not contain control characters or line breaks",
+                "unit 'spill'.overflow_to: no unit named 'main' (did you mean 'ma\\x00in'?)",
+                "stream 'direct'.unit: no unit named 'main' (did you mean 'ma\\x00in'?)",
+                "unit 'ma\\x00in'.name: must not contain control characters or line breaks",
             ],
         ),
     ],
@@ -791,7 +791,7 @@ def test_regression_a_string_for_a_list_of_streams(folder):
     """A string where a list of streams goes: one line, not one per letter."""
     data = copy.deepcopy(LAW)
     data["policy"][2]["streams"] = "self_reporters"
-    assert _validate(folder, data) == (2, ["policy[2].streams: must be a list"])
+    assert _validate(folder, data) == (2, ["policy 'early'.streams: must be a list"])
 
 
 def test_regression_court_weights_all_zero(folder):
@@ -833,14 +833,17 @@ def test_regression_nan_and_internal_keys(folder):
     code, lines = _validate(folder, data)
     assert (code, sorted(lines)) == (
         2,
-        ["source_file: unknown key", "stream[1].stay.mean_days: must be a finite number"],
+        ["source_file: unknown key", "stream 'wing'.stay.mean_days: must be a finite number"],
     )
 
 
 def test_regression_a_key_with_a_line_break_is_one_line(folder):
     data = copy.deepcopy(QUEUES)
     data["unit"][0]["cap\nacity"] = 1
-    assert _validate(folder, data) == (2, ["unit[0].cap\\nacity: unknown key"])
+    assert _validate(folder, data) == (
+        2,
+        ["unit 'main'.cap\\nacity: unknown key (did you mean 'capacity'?)"],
+    )
 
 
 def test_regression_toml_error_at_the_end_of_the_file(folder):

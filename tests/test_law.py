@@ -386,13 +386,13 @@ def _refused(data: dict, where: str, msg: str) -> None:
 def test_police_custody_longer_than_the_law_allows_is_refused(custody, msg):
     data = tomllib.loads(VH)
     data["stream"][0]["police_custody_days"] = custody
-    _refused(data, "stream[0].police_custody_days", msg)
+    _refused(data, "stream 'vh'.police_custody_days", msg)
 
 
 def test_police_custody_only_on_the_pre_trial_path():
     data = tomllib.loads(PP.format(remaining=1095, max_sentence=""))
     data["stream"][0]["police_custody_days"] = {"distribution": "fixed", "days": 3}
-    _refused(data, "stream[0]", "path 'sentence' does not use police_custody_days")
+    _refused(data, "stream 'convicts'", "path 'sentence' does not use police_custody_days")
 
 
 def _insert_between(d: dict) -> None:
@@ -405,50 +405,50 @@ def _insert_between(d: dict) -> None:
     [
         (
             lambda d: d["placement"][0]["transition"].update(max_remaining_days=-1),
-            "placement[0].transition.max_remaining_days",
+            "placement 'pp_before_senb'.transition.max_remaining_days",
             "must be >= 0",
         ),
         (
             lambda d: d["placement"][0]["transition"].update(max_remaining_days=1095.5),
-            "placement[0].transition.max_remaining_days",
+            "placement 'pp_before_senb'.transition.max_remaining_days",
             "must be a whole number",
         ),
         (
             lambda d: d["placement"][0]["transition"].update(phase_start_until=dt.date(2021, 1, 1)),
-            "placement[0].transition",
+            "placement 'pp_before_senb'.transition",
             "phase_start_until must not be before date",
         ),
         (
             lambda d: d["placement"][0]["transition"].pop("date"),
-            "placement[0].transition.date",
+            "placement 'pp_before_senb'.transition.date",
             "required key is missing",
         ),
         (
             lambda d: d["placement"][0]["transition"].update(days=3),
-            "placement[0].transition.days",
+            "placement 'pp_before_senb'.transition.days",
             "unknown key",
         ),
         (
             lambda d: d["placement"][1].update(instead_of="pp_old"),
-            "placement[1].instead_of",
+            "placement 'pp_senb'.instead_of",
             "no placement named 'pp_old'",
         ),
         (
             lambda d: d["placement"][1].update(instead_of="pp_senb"),
-            "placement[1].instead_of",
+            "placement 'pp_senb'.instead_of",
             "cannot replace itself",
         ),
         (
             lambda d: d["placement"][0].update(instead_of="pp_senb"),
-            "placement[1].instead_of",
+            "placement 'pp_senb'.instead_of",
             "itself has instead_of",
         ),
         (
             lambda d: d["placement"][1].update(streams=["convicts"]),
-            "placement[1].instead_of",
+            "placement 'pp_senb'.instead_of",
             "must have the same streams",
         ),
-        (_insert_between, "placement[2].instead_of", "must be listed right before or after"),
+        (_insert_between, "placement 'pp_senb'.instead_of", "must be listed right before or after"),
     ],
 )
 def test_bad_transition_or_instead_of_is_refused(change, where, msg):

@@ -111,7 +111,7 @@ def test_yearly_figures_match_a_plain_groupby(small_run):
     year = ds["time"].dt.year
     for name, want in (
         ("occupancy_mean", ds.occupancy.groupby(year).mean("time")),
-        ("occupancy_max", ds.occupancy.groupby(year).max("time")),
+        ("demand_max", (ds.occupancy + ds.unplaced).groupby(year).max("time")),
         ("euros", daily_costs(ds).groupby(year).sum("time")),
         ("waiting_mean", ds.waiting.groupby(year).mean("time")),
     ):
@@ -126,7 +126,7 @@ def test_need_is_the_quantile_of_yearly_peaks(small_run):
     ds = small_run
     table = need(ds, risk=0.1)
     row = table[(table.unit == "main") & (table.year == 2031)].iloc[0]
-    peaks = yearly(ds).occupancy_max.sel(unit="main", year=2031).values
+    peaks = yearly(ds).demand_max.sel(unit="main", year=2031).values
     assert row["needed"] == pytest.approx(np.quantile(peaks, 0.9, method="inverted_cdf") + 20)
     assert np.mean(peaks > row["needed"] - 20) <= 0.1
     assert row["needed_low"] <= row["needed"] <= row["needed_high"]
@@ -224,7 +224,8 @@ def test_compare_and_need_commands(run_cli, tmp_path):
     assert code == 0, err
     table = pd.read_csv(out / "small-vs-small.csv")
     assert (table["difference"] == 0).all()
-    assert "occupancy_mean +0" in stdout
+    assert "2030: total occupancy +0 [+0, +0]" in stdout
+    assert "shortage probability, points: main +0 [+0, +0]" in stdout
     code, stdout, err = run_cli(
         "need", path, "--risk", "0.05", "-n", "10", "--seed", "4", "-o", tmp_path / "need.csv"
     )

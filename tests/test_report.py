@@ -341,7 +341,7 @@ def test_a_run_without_extras(stylized, tmp_path):
     ds = stylized.copy()
     ds.attrs["scenario_title"] = "<script>alert('x')</script> & more"
     ds["pmj"] = ds["pmj"].copy()
-    ds["pmj"].loc[{"unit": "total", "year": 2032}] = 8100.0
+    ds["pmj"].loc[{"unit": "bba", "year": 2032}] = 310.0  # the binding pool's table shows it
     path = write_report(ds, tmp_path / "sub" / "report.html", lang="en")
     html = path.read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>")
@@ -353,12 +353,14 @@ def test_a_run_without_extras(stylized, tmp_path):
     assert "scenario file" in page.text["no-notes"]
     fans = [i["figure"] for i in page.images if i["figure"].startswith("fig-fan-")]
     assert fans == ["fig-fan-total", "fig-fan-main", "fig-fan-bba"]
-    assert page.ids["verdict"]["class"].split()[-1] == headline(ds).verdict == "unlikely"
+    # the wing's waiting list is a shortage: people who need a place there lack one
+    assert page.ids["verdict"]["class"].split()[-1] == headline(ds).verdict == "likely"
+    assert headline(ds).unit == "bba"
     head = page.tables["table-years"]["head"][0]
     row = next(r for r in page.tables["table-years"]["body"] if r[0] == "2032")
-    assert num(row[head.index("PMJ")], "en") == 8100
+    assert num(row[head.index("PMJ")], "en") == 310
     p50 = float(headline(ds).table.loc[2032, "occupancy_p50"])
-    assert num(row[head.index("P50 − PMJ")], "en") == round(p50 - 8100)
+    assert num(row[head.index("P50 − PMJ")], "en") == round(p50 - 310)
 
 
 def test_fan_chart_draws_the_quantiles(stylized):

@@ -59,12 +59,12 @@ def _tree(root: Path) -> set[str]:
     [
         ('title = "TITLE"', 'title = "{p}"', None),
         ('name = "safe"', 'name = "{p}"', "scenario.name: must use only ASCII letters"),
-        ("capacity = 100", 'capacity = "{p}"', "unit[0].capacity: must be a number or a table"),
-        ("rate_per_year = 1000", 'rate_per_year = "{p}"', "stream[0].rate_per_year: must be"),
+        ("capacity = 100", 'capacity = "{p}"', "unit 'main'.capacity: must be a number or a table"),
+        ("rate_per_year = 1000", 'rate_per_year = "{p}"', "stream 'direct'.rate_per_year: must be"),
         ("start = 2030-01-01", 'start = "{p}"', "scenario.start: must be a date"),
         ("warmup_days = 30", 'warmup_days = "{p}"', "scenario.warmup_days: must be a whole number"),
-        ('"exponential"', '"{p}"', 'stream[0].stay: unknown distribution "__import__('),
-        ('unit = "main"', 'unit = "{p}"', 'stream[0].unit: no unit named "__import__('),
+        ('"exponential"', '"{p}"', "stream 'direct'.stay: unknown distribution \"__import__("),
+        ('unit = "main"', 'unit = "{p}"', "stream 'direct'.unit: no unit named \"__import__("),
         ("[scenario]", '"{p}" = 1\n[scenario]', "__import__('os').system("),
     ],
 )

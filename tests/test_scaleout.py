@@ -349,7 +349,7 @@ def test_compare_and_need_leave_no_store_behind(small, tmp_path):
     import pandas as pd
 
     table = pd.read_csv(out / "cmp" / "small-vs-same.csv")
-    assert len(table) == 1 * 3 * 4  # years x units (main, bba, total) x metrics
+    assert len(table) == 1 * 3 * 5  # years x units (main, bba, total) x metrics
     assert table["difference"].notna().sum() >= 3 * 3  # mean, peak, euros at least
     assert (table["difference"].fillna(0) == 0).all()  # the same scenario: identical paths
     r = _run("need", small, "-n", "6", "-o", out / "need.csv", "--quiet")

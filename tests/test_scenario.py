@@ -116,40 +116,40 @@ MISTAKES = [
     (
         "unknown key",
         ('[[unit]]\nname = "main"\ncapacity = 1000\n', '[[unit]]\nname = "main"\ncapacty = 1000\n'),
-        "unit[0].capacty: unknown key",
+        "unit 'main'.capacty: unknown key (did you mean 'capacity'?)",
     ),
     (
         "negative table value",
         ("2030-07-01 = 33", "2030-07-01 = -33"),
-        "unit[1].capacity: value for 2030-07-01 must be >= 0",
+        "unit 'bba'.capacity: value for 2030-07-01 must be >= 0",
     ),
-    ("negative number", ("capacity = 1000", "capacity = -5"), "unit[0].capacity: must be >= 0"),
+    ("negative number", ("capacity = 1000", "capacity = -5"), "unit 'main'.capacity: must be >= 0"),
     (
         "quoted number",
         ("capacity = 1000", 'capacity = "1000"'),
-        "unit[0].capacity: must be a number or a table of dates to numbers, not a string",
+        "unit 'main'.capacity: must be a number or a table of dates to numbers, not a string",
     ),
-    ("bad table key", ("2030-07-01 = 33", "2030-13-01 = 33"), "unit[1].capacity: table key"),
-    ("bad month", ("2030-02 = 3200", "2030-2 = 3200"), "stream[0].rate_per_year: table key"),
+    ("bad table key", ("2030-07-01 = 33", "2030-13-01 = 33"), "unit 'bba'.capacity: table key"),
+    ("bad month", ("2030-02 = 3200", "2030-2 = 3200"), "stream 'direct'.rate_per_year: table key"),
     (
         "unknown distribution",
         ('distribution = "lognormal"', 'distribution = "weibull"'),
-        "stream[0].stay: unknown distribution 'weibull'",
+        "stream 'direct'.stay: unknown distribution 'weibull'",
     ),
     (
         "missing parameter",
         ("mean_days = 20, sd_days = 30", "mean_days = 20"),
-        "stream[0].stay.sd_days: required key is missing",
+        "stream 'direct'.stay.sd_days: required key is missing",
     ),
     (
         "shares",
         ("shares = [0.5, 0.3, 0.2]", "shares = [0.5, 0.3, 0.3]"),
-        "stream[1].stay: shares must sum to 1",
+        "stream 'wing'.stay: shares must sum to 1",
     ),
     (
         "unknown unit",
         ('unit = "bba"\nrate', 'unit = "bbb"\nrate'),
-        "stream[1].unit: no unit named 'bbb'",
+        "stream 'wing'.unit: no unit named 'bbb'",
     ),
     (
         "end before start",
@@ -159,12 +159,12 @@ MISTAKES = [
     (
         "bad when_full",
         ('when_full = "overflow"', 'when_full = "spill"'),
-        "unit[1].when_full: must be one of",
+        "unit 'bba'.when_full: must be one of",
     ),
     (
         "overflow without target",
         ('overflow_to = "main"\n', ""),
-        "unit[1].overflow_to: required when when_full = 'overflow'",
+        "unit 'bba'.overflow_to: required when when_full = 'overflow'",
     ),
     (
         "date as string",
@@ -181,7 +181,11 @@ MISTAKES = [
         ("warmup_days = 200", "warmup_days = 2.5"),
         "scenario.warmup_days: must be a whole number",
     ),
-    ("reserved name", ('name = "main"', 'name = "total"'), "unit[0].name: 'total' is reserved"),
+    (
+        "reserved name",
+        ('name = "main"', 'name = "total"'),
+        "unit 'total'.name: 'total' is reserved",
+    ),
 ]
 
 
@@ -299,7 +303,7 @@ def test_a_scenario_warning_is_one_line(write, run_cli, tmp_path):
     path.write_text(
         path.read_text().replace('"overflow"\noverflow_to = "main"', '"wait"'), encoding="utf-8"
     )
-    expect = f"warning: {path}: unit[1]: its arrivals need about "
+    expect = f"warning: {path}: unit 'bba': its arrivals need about "
     code, out, err = run_cli("validate", path)
     assert code == 0 and out == f"{path}: ok\n"
     assert err.startswith(expect) and err.count("\n") == 1, err
@@ -352,16 +356,16 @@ def test_broken_data_file_names_file_and_row(edit, expect, tmp_path):
 @pytest.mark.parametrize(
     ("policy", "expect"),
     [
-        ('kind = "amnesty"\nstart = 2030-02-01', "policy[0]: unknown policy kind 'amnesty'"),
+        ('kind = "amnesty"\nstart = 2030-02-01', "policy 'p': unknown policy kind 'amnesty'"),
         (
             'kind = "inflow"\nstart = 2030-02-01\nend = 2030-01-01\nfactor = 2',
-            "policy[0]: end must be after start",
+            "policy 'p': end must be after start",
         ),
         (
             'kind = "capacity"\nstart = 2030-02-01\nunit = "nope"\nplaces = 5',
-            "policy[0].unit: no unit named 'nope'",
+            "policy 'p'.unit: no unit named 'nope'",
         ),
-        ('kind = "early_release"\nstart = 2030-02-01\ndays = -3', "policy[0].days: must be > 0"),
+        ('kind = "early_release"\nstart = 2030-02-01\ndays = -3', "policy 'p'.days: must be > 0"),
     ],
 )
 def test_policy_mistakes(policy, expect, write, run_cli):

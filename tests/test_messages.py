@@ -1,0 +1,111 @@
+"""Messages name things as a planner writes them: list items by name (the
+contract's `unit 'bba'.capacity`), "did you mean" for a near miss, and a
+warning for a value that is valid but most likely not what was meant."""
+
+from __future__ import annotations
+
+from .conftest import SCENARIOS
+
+SMALL = """
+[scenario]
+name = "small"
+start = 2030-01-01
+end = 2030-12-31
+warmup_days = 200
+
+[[unit]]
+name = "main"
+capacity = 1000
+
+[[unit]]
+name = "bba"
+capacity = 30
+when_full = "wait"
+wait_in = "main"
+
+[[stream]]
+name = "direct"
+unit = "main"
+rate_per_year = 3000
+stay = { distribution = "exponential", mean_days = 20 }
+"""
+
+
+def lines(run_cli, path) -> tuple[int, list[str]]:
+    code, _, err = run_cli("validate", path)
+    return code, [x.removeprefix(f"{path}: ") for x in err.splitlines()]
+
+
+def test_items_are_named_in_a_child_file_too(write, run_cli):
+    """In a file that extends the baseline, its only unit is the baseline's
+    sixth: the message once said `unit[1]`, a position in the merged list."""
+    path = write(
+        "child.toml",
+        f"""
+        [scenario]
+        name = "child"
+        extends = "{SCENARIOS / "baseline.toml"}"
+        [[unit]]
+        name = "bba"
+        capcity = 400
+        [[response]]
+        name = "early"
+        kind = "early_release"
+        start = 2025-01-01
+        days = 7
+        streams = ["self_reporter"]
+        """,
+    )
+    code, got = lines(run_cli, path)
+    assert code == 2
+    assert sorted(got) == [
+        "response 'early'.streams[0]: no stream named 'self_reporter' "
+        "(did you mean 'self_reporters'?)",
+        "unit 'bba'.capcity: unknown key (did you mean 'capacity'?)",
+    ]
+
+
+def test_a_name_that_differs_in_case_is_suggested(write, run_cli):
+    path = write(
+        "case.toml",
+        SMALL + '\n[[stream]]\nname = "b"\nunit = "BBA"\nrate_per_year = 1\n'
+        'stay = { distribution = "exponential", mean_days = 5 }\n',
+    )
+    code, got = lines(run_cli, path)
+    assert (code, got) == (2, ["stream 'b'.unit: no unit named 'BBA' (did you mean 'bba'?)"])
+
+
+def test_a_unit_can_change_how_it_is_full_in_a_child_file(write, run_cli):
+    """`wait_in` came with the parent and TOML cannot remove a key: changing to
+    overflow once gave 'wait_in: only used with when_full = wait'."""
+    parent = write("parent.toml", SMALL)
+    child = write(
+        "child.toml",
+        f"""
+        [scenario]
+        name = "child"
+        extends = "{parent}"
+        [[unit]]
+        name = "bba"
+        when_full = "overflow"
+        overflow_to = "main"
+        """,
+    )
+    code, out, err = run_cli("validate", child)
+    assert (code, out.strip(), err) == (0, f"{child}: ok", "")
+
+
+def test_implausible_values_are_warned_about_by_name(write, run_cli):
+    path = write(
+        "odd.toml",
+        SMALL.replace("capacity = 30", "capacity = { 2030-06-01 = 30 }")
+        + '\n[[policy]]\nname = "more"\nkind = "inflow"\nstart = 2030-03-01\nfactor = 15\n',
+    )
+    code, _, err = run_cli("validate", path)
+    assert code == 0
+    warned = [x.removeprefix(f"warning: {path}: ") for x in err.splitlines()]
+    assert "policy 'more'.factor: multiplies the inflow by 15; for +15% write 1.15" in warned
+    assert (
+        "unit 'bba'.capacity: the table starts on 2030-06-01, after the run starts "
+        "(2029-06-15): its first value, 30, holds before that" in warned
+    )

@@ -1,0 +1,130 @@
+"""The answer per pool of places: a shortage is judged where people can really
+be placed, counts those who need a place and lack one, and never pools places
+that cannot be swapped."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import capaciteit as cap
+from capaciteit.capacity import need
+from capaciteit.headline import headline
+from capaciteit.results import yearly, yearly_summary
+
+from .conftest import SCENARIOS
+
+TWO = """
+[scenario]
+name = "two"
+start = 2030-01-01
+end = 2031-12-31
+warmup_days = 400
+
+[[unit]]
+name = "men"
+capacity = 590
+pool = "men_closed"
+
+[[unit]]
+name = "men_hvb"
+capacity = 150
+pool = "men_closed"
+
+[[unit]]
+name = "women"
+capacity = WOMEN
+
+[[stream]]
+name = "men"
+unit = "men"
+rate_per_year = 3652.5
+stay = { distribution = "fixed", days = 60 }
+
+[[stream]]
+name = "women"
+unit = "women"
+rate_per_year = 365.25
+stay = { distribution = "fixed", days = 60 }
+"""
+# about 600 men (Poisson, sd 24.5) in 590 + 150 places; about 60 women (sd 7.7)
+
+
+def run(tmp_path, women: int):
+    path = tmp_path / f"two{women}.toml"
+    path.write_text(TWO.replace("WOMEN", str(women)))
+    return cap.simulate(cap.load_scenario(path), replications=8, seed=3)
+
+
+def test_a_pool_of_several_units_is_judged_on_its_places_together(tmp_path):
+    """The men's 600 fit in their pool's 740 places (5.7 sd to spare), though
+    not in the main unit's 590: the unit is short every year, the pool never;
+    women's 60 in 50 places are short every year, and so is the total (short in
+    any pool)."""
+    ds = run(tmp_path, 50)
+    y = yearly_summary(ds).set_index(["year", "unit"])["p_shortage"]
+    for year in (2030, 2031):
+        assert y[(year, "men")] == 1.0
+        assert y[(year, "men_closed")] == 0.0
+        assert y[(year, "women")] == 1.0
+        assert y[(year, "total")] == 1.0
+    assert "men_hvb" in ds.unit.values and "men_closed" not in ds.unit.values  # a row only
+
+
+def test_places_in_one_pool_never_lower_another_pools_shortage(tmp_path):
+    """Adding 1,000 women's places changes nothing for the men (before pools,
+    those places lowered the pooled total's shortage with no change in anyone's
+    place); the women are no longer short, and neither is the total."""
+    few, many = run(tmp_path, 50), run(tmp_path, 1050)
+    a, b = yearly(few), yearly(many)
+    for row in ("men", "men_hvb", "men_closed"):
+        assert np.array_equal(a.shortage.sel(unit=row).values, b.shortage.sel(unit=row).values)
+    assert b.shortage.sel(unit="women").values.max() == 0.0
+    # the total is short in any pool: the men's pool never is, the main unit alone is no pool
+    assert b.shortage.sel(unit="total").values.max() == 0.0
+    short = need(few).set_index(["year", "unit"])
+    assert short.loc[(2031, "total"), ["needed", "gap"]].isna().all()  # a count, not a place
+    # the yearly peak of a Poisson(60) stock with 60-day stays: about 2.5 sd above
+    # 60, so the 95% quantile is near 80 and about 30 places are short of 50
+    assert 15 < short.loc[(2031, "women"), "gap"] < 45
+
+
+def test_the_total_is_never_less_short_than_any_pool(tmp_path):
+    ds = run(tmp_path, 50)
+    y = yearly(ds)
+    for p in ("men_closed", "women", "men", "men_hvb"):
+        assert (y.shortage.sel(unit="total") >= y.shortage.sel(unit=p)).all()
+
+
+def test_the_headline_names_the_pool_that_binds(tmp_path):
+    h = headline(run(tmp_path, 50))
+    assert (h.unit, h.verdict, h.first_year, h.first_p) == ("women", "likely", 2030, 1.0)
+    assert [d["pool"] for d in h.pools] == ["women", "men_closed"]
+    assert h.pools[1]["verdict"] == "unlikely"
+
+
+def test_a_full_wing_with_a_waiting_list_is_short_every_year():
+    """ta-48: the terrorist wing is at 48 of 48 and its list grows; once its
+    yearly p_shortage said 0.0 (occupancy never above the places)."""
+    ds = cap.simulate(cap.load_scenario(SCENARIOS / "ta-48.toml"), replications=10, seed=1)
+    y = yearly_summary(ds)
+    ta = y[(y.unit == "ta") & (y.days >= 365)]
+    assert (ta["p_shortage"] >= 0.5).all()  # likely every year
+    assert (ta[ta.year <= 2026]["p_shortage"] == 1.0).all()  # before the fan widens
+    assert (ta["demand_p50"] > ta["occupancy_p50"] + 5).all()  # demand, not the capped stock
+    assert (ta["occupancy_p50"] <= 48).all()
+    assert "ta" in {d["pool"] for d in headline(ds).pools if d["verdict"] == "likely"}
+
+
+def test_verdicts_are_judged_on_whole_years(tmp_path):
+    """A run from 1 July: its half year 2030 is shown, but the verdict and its
+    first year come from whole years only."""
+    path = tmp_path / "half.toml"
+    path.write_text(
+        TWO.replace("WOMEN", "50")
+        .replace("start = 2030-01-01", "start = 2030-07-01")
+        .replace("end = 2031-12-31", "end = 2032-12-31")
+    )
+    ds = cap.simulate(cap.load_scenario(path), replications=4, seed=3)
+    h = headline(ds)
+    assert h.table.loc[2030, "days"] == 184 and h.table.loc[2030, "p_shortage"] == 1.0
+    assert h.first_year == 2031
