@@ -47,12 +47,13 @@ class CapaciteitAccessor:
 
     def shortage_probability(self, freq: Literal["day", "month", "year"] = "year") -> xr.DataArray:
         """Probability (share of replications) of at least one shortage day in
-        each day, month or year, per unit; NaN for units without capacity."""
+        each day, month or year, per unit, pool of several units and total (short
+        in any pool); NaN where no places are set."""
         ds = self._ds
         if freq == "year":
             out = results.yearly(ds)["shortage"].mean("replication")
         elif freq in ("day", "month"):
-            units = [str(u) for u in ds["unit"].values]
+            units = results.rows(ds)
             t = ds["time"].values
             if freq == "month":
                 months = t.astype("datetime64[M]")
@@ -62,7 +63,7 @@ class CapaciteitAccessor:
                 starts, index = np.arange(t.size), t
             p = np.full((index.size, len(units)), np.nan)
             for k, u in enumerate(units):
-                known = ds["threshold"].sel(unit=u).notnull().values
+                known = results.judged(ds, u)
                 if known.any():
                     over = np.maximum.reduceat(results.shortage_days(ds, u), starts, axis=1)
                     p[:, k] = over.mean(axis=0)
@@ -73,13 +74,14 @@ class CapaciteitAccessor:
         out.name = "p_shortage"
         out.attrs.update(
             units="1",
-            long_name=f"probability of at least one shortage day in the {freq} "
-            "(occupancy above usable places less the margin)",
+            long_name=f"probability of at least one shortage day in the {freq} (occupancy "
+            "above usable places less the margin, or someone lacking a place; total: any pool)",
         )
         return out
 
     def yearly(self) -> xr.Dataset:
-        """Per replication, year and unit: mean and peak occupancy, shortage, euros."""
+        """Per replication, year and unit or pool: mean occupancy, peak demand,
+        shortage, euros, waiting, unplaced."""
         return results.yearly(self._ds)
 
     def yearly_summary(self) -> pd.DataFrame:

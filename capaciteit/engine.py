@@ -778,7 +778,9 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     n_units = len(model.unit_names)
     groups, stream_of, decided = _everyone(model, Streams(seq))
     units, waits = Census(n_units, model), Census(n_units, model)
-    unplaced = Census(n_units, model)  # need a place there, lack one: it is full
+    # need a place there and lack one (it is full); the last row, the total: those
+    # who lack a cell and are in none (not someone waiting for a wing in a cell)
+    unplaced = Census(n_units + 1, model)
     people = Census(1, model)  # `total` flows: first entry into a cell, last exit
     status = Census(len(model.statuses), model)
     wings = {u for u in model.wing_order}
@@ -823,12 +825,13 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         stream, t_in, t_out = decided[4]
         unit_of = np.array([model.unit_names.index(s.unit) for s in sc.stream], np.int64)
         unplaced.add(unit_of[stream], t_in, t_out)
+        into_cell = model.cell[unit_of[stream]]  # held at home, in a police cell, released
+        unplaced.add(n_units, t_in[into_cell], t_out[into_cell])
     occupancy, admissions, releases = (_with_total(x) for x in units.counts())
     waiting = _with_total(waits.counts()[0])
     occupancy[:, n_units] = occupancy[:, :n_units][:, model.cell].sum(axis=1)
     waiting[:, n_units] = waiting[:, :n_units].sum(axis=1)
-    lacking = _with_total(unplaced.counts()[0])
-    lacking[:, n_units] = lacking[:, :n_units].sum(axis=1)
+    lacking = unplaced.counts()[0].astype(np.int32)
     _, admissions[:, n_units], releases[:, n_units] = (x[:, 0] for x in people.counts())
     out = {
         "occupancy": occupancy,
@@ -978,7 +981,11 @@ def _route(
         eo, ea, el = outcome[:ne], admit[:ne], leave[:ne]
         over = eo == OVERFLOWED
         waited = (eo == WAITED) | (eo == RENEGED)
-        if over.any():
+        if over.any():  # turned away: they lack a place in this unit for their stay
+            unplaced.add(u, t_adm[e_idx[over]], e_leave[e_idx[over]])
+            if model.cell[u] and not model.cell[names.index(unit.overflow_to)]:
+                total = len(names)  # turned away from cells to a unit that is none
+                unplaced.add(total, t_adm[e_idx[over]], e_leave[e_idx[over]])
             ov = names.index(unit.overflow_to)
             e_unit[e_idx[over]] = ov
             if ov in headed:
@@ -1017,6 +1024,9 @@ def _route(
     held_in = wait_in[e_wait_unit]  # -1 (the extra entry) where nobody waited
     waits.add(e_wait_unit[w], t_adm[w], e_wait_end[w])
     unplaced.add(e_wait_unit[w], t_adm[w], e_wait_end[w])
+    cells = np.append(model.cell, False)  # the extra entry: at home
+    out = w[cells[e_wait_unit[w]] & ~cells[held_in[w]]]  # lack a cell, wait outside one
+    unplaced.add(len(names), t_adm[out], e_wait_end[out])
     w = w[held_in[w] >= 0]
     stay(w, held_in[w], t_adm[w], e_wait_end[w])
     inside = e_unit >= 0
@@ -1032,6 +1042,8 @@ def _route(
         pw = ph_wait[k]
         waits.add(ph_unit[k], a[pw], w_end[pw])
         unplaced.add(ph_unit[k], a[pw], w_end[pw])
+        out = pw & cells[ph_unit[k]] & ~cells[home]
+        unplaced.add(len(names), a[out], w_end[out])
         held = pw & (home >= 0)
         stay(who[held], home[held], a[held], w_end[held])
         got = ~ph_gave_up[k]

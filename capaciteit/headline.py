@@ -15,12 +15,12 @@ replications in which that happens. The verdict, on whole years only, is
 * ``"unlikely"``: no year does.
 
 The answer names the pool that binds: the worst verdict, the earliest year, the
-most places short.
+highest probability that year, the most places short.
 
 "How many places" is the most usable capacity needed over the horizon for the
 planning risk (:func:`capaciteit.capacity.need`), less the usable capacity of
 that year: positive is places short. "How many euros" is the mean yearly cost
-of the projected occupancy over the whole years of the run.
+of the projected occupancy of all units over the whole years of the run.
 """
 
 from __future__ import annotations
@@ -92,10 +92,11 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Hea
     and the PMJ figure where given.
 
     Without ``unit``: the answer for the pool that binds (the worst verdict,
-    then the earliest year, then the most places short), with every pool's
-    verdict in ``pools``, in that order. Verdicts are judged on whole years only; a run with
-    none is judged on what it has. ``total`` is a count: its shortage is one in
-    any pool, and it has no places needed."""
+    then the earliest year, the highest probability that year, the most places
+    short), with every pool's verdict in ``pools``, in that order. The euros
+    are always those of all units: the budget's figure. Verdicts are judged on
+    whole years only; a run with none is judged on what it has. ``total`` is a
+    count: its shortage is one in any pool, and it has no places needed."""
     if not 0 < risk < 1:
         raise ValueError("risk must be between 0 and 1")
     if unit is None:
@@ -106,6 +107,7 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Hea
             key=lambda h: (
                 RANK[h.verdict],
                 h.first_year if h.first_year is not None else 10**6,
+                -(h.first_p or 0.0),
                 -(h.gap if h.gap is not None else -np.inf),
             )
         )
@@ -165,7 +167,9 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Hea
     gaps = (whole if len(whole) else table)["gap"].dropna()
     gap_year = int(gaps.idxmax()) if len(gaps) else None
     row = table.loc[gap_year] if gap_year is not None else None
-    full = table[table["days"] >= 365]["euros_mean"]
+    every = yearly_summary(ds)  # the cost is the budget's: all units, whatever the pool
+    cost = every[every["unit"] == "total"].set_index("year")
+    full = cost[cost["days"] >= 365]["euros_mean"]
     attrs = ds.attrs
     times = pd.to_datetime(ds["time"].values[[0, -1]])
     return Headline(
@@ -223,7 +227,8 @@ def answer_lines(h: Headline, total_euros: float | None = None) -> list[str]:
     worst = [d for d in pools if d["verdict"] == h.verdict]
     rest = [d for d in pools if d["verdict"] != h.verdict]
     head = "no shortage likely" if h.verdict == "unlikely" else f"shortage {h.verdict}"
-    line = f"answer ({h.risk:.0%} planning risk, whole years): {head}: " + "; ".join(
+    whole = "whole years" if (h.table["days"] >= 365).any() else "partial years only"
+    line = f"answer ({h.risk:.0%} planning risk, {whole}): {head}: " + "; ".join(
         _verdict(d, word=False) for d in worst
     )
     second = "other pools: " + ("; ".join(_verdict(d) for d in rest) if rest else "none")

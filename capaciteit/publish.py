@@ -67,6 +67,7 @@ class Entry:
     euros_per_year: float | None
     hashes: dict[str, str]
     wall_s: float
+    pools: tuple = ()  # every pool's verdict, binding first
 
 
 def run_scenario(
@@ -215,7 +216,8 @@ def publish(
                 first_p=h.first_p,
                 gap_year=h.gap_year,
                 gap=h.gap,
-                euros_per_year=headline(ds, unit="total").euros_per_year,
+                euros_per_year=h.euros_per_year,
+                pools=h.pools,
                 hashes=manifest["outputs"],
                 wall_s=wall,
             )
@@ -244,7 +246,11 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def _verdict(e: Entry) -> str:
     if e.verdict in ("likely", "possible"):
-        return f"{e.verdict} from {e.first_year} ({e.first_p:.0%}) in {e.pool!r}"
+        worst = [d for d in e.pools if d["verdict"] == e.verdict] or [
+            {"pool": e.pool, "first_year": e.first_year, "first_p": e.first_p}
+        ]
+        where = ", ".join(f"{d['pool']!r} {d['first_year']} ({d['first_p']:.0%})" for d in worst)
+        return f"{e.verdict} from: {where}"
     return "unlikely in every pool"
 
 

@@ -111,9 +111,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "zijn de bruikbare plaatsen genoeg. Het krapst is {gap_year}: daar zijn {needed} "
         "bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}), {gap} minder "
         "dan de {current} bruikbare plaatsen van dat jaar.",
-        "euros": "De kosten zijn gemiddeld {euros} per jaar (volledige jaren): bezette plaatsen "
+        "euros": "De kosten van alle eenheden zijn gemiddeld {euros} per jaar (volledige jaren): "
+        "bezette plaatsen "
         "maal de kosten per dag plus bruikbare plaatsen maal de kosten per plaats.",
-        "year_table": "Per jaar, alle cellen samen (totaal). P10, P50 en P90 zijn percentielen "
+        "year_table": "Per jaar, voor pool {pool}. P10, P50 en P90 zijn percentielen "
         "van de gemiddelde bezetting in het jaar over de replicaties; 'nodig' is het aantal "
         "bruikbare plaatsen voor een risico van {risk}; 'plaatsen tekort' is nodig min bruikbaar "
         "(negatief: plaatsen over).",
@@ -264,9 +265,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "year the usable places suffice. The tightest year is {gap_year}: it needs {needed} "
         "usable places (90% interval {needed_low} to {needed_high}), {gap} fewer than the "
         "{current} usable places of that year.",
-        "euros": "The cost is {euros} a year on average (whole years): occupied places times "
+        "euros": "The cost of all units is {euros} a year on average (whole years): occupied "
+        "places times "
         "the cost per day plus usable places times the cost per place.",
-        "year_table": "Per year, all cells together (total). P10, P50 and P90 are percentiles "
+        "year_table": "Per year, for pool {pool}. P10, P50 and P90 are percentiles "
         "over replications of the year's mean occupancy; 'needed' is the usable places for a "
         "risk of {risk}; 'places short' is needed less usable (negative: places to spare).",
         "col_pool": "pool",
@@ -703,7 +705,8 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
             ]
         rows.append(row)
         classes.append("partial" if r["days"] < 365 else "")
-    table = Table("table-years", _head(*cols), rows, classes, _say(t["year_table"], risk=pct))
+    caption = _say(t["year_table"], risk=pct, pool=h.unit)
+    table = Table("table-years", _head(*cols), rows, classes, caption)
     pool_rows = [
         [
             Cell(d["pool"]),

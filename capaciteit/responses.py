@@ -148,8 +148,8 @@ def apply(
     counted them (the finite units' outcomes are not in it: see
     engine.cautions); and the stretches of people who needed a cell and lacked
     one because of a response, as (stream, start day, end day): held back
-    from their admission (not called up, in a police cell) or released early
-    (to the release day they had).
+    from their admission (not called up, in a police cell; at most to the
+    release day they had) or released early (to the release day they had).
     """
     sc = model.scenario
     resp = sc.response
@@ -159,6 +159,7 @@ def apply(
     extra = np.zeros(horizon)
     f = _flatten(model, groups, stream_of_group)
     adm0 = f.adm.copy()  # admission day before any response held someone back
+    rel0 = f.rel.copy()  # and the release day: the stay it would have been, no limits
     away = np.zeros(f.adm.size, bool)  # held back right now: not inside, not releasable
     enter = np.bincount(np.clip(f.adm, 0, horizon), minlength=horizon + 1).astype(np.int64)
     leave = np.bincount(np.clip(f.rel, 0, horizon), minlength=horizon + 1).astype(np.int64)
@@ -212,12 +213,14 @@ def apply(
     _write_back(groups, f, shift, wait, early)
     back = np.flatnonzero(shift + wait > 0)
     out = np.flatnonzero(early > 0)
+    # lacking a place while held back, but no longer than the stay would have run
+    # without limits (a self-reporter not called up for years lacks one place for
+    # the length of one stay, not for the whole wait)
+    back_end = np.minimum(adm0[back] + shift[back] + wait[back], rel0[back])
     held = (
         np.concatenate([f.stream[back], f.stream[out]]),
         np.concatenate([adm0[back], f.rel[out]]).astype(float),
-        np.concatenate([adm0[back] + shift[back] + wait[back], f.rel[out] + early[out]]).astype(
-            float
-        ),
+        np.concatenate([back_end, f.rel[out] + early[out]]).astype(float),
     )
     return acted, moved, extra, seen, held
 

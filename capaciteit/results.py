@@ -25,8 +25,10 @@ VARIABLES = {
     "unplaced": (
         "persons",
         "persons who need a place in the unit and lack one because it is full, at the end of "
-        "the day: on its waiting list, held back by a response (not called up, in a police "
-        "cell) or released early by one; occupancy + unplaced is the demand",
+        "the day: on its waiting list, turned away, held back by a response (not called up, "
+        "in a police cell; at most for the stay they would have had) or released early by "
+        "one; occupancy + unplaced is the demand. total: those who lack a cell and are in "
+        "none (not those waiting in a cell for a special unit)",
     ),
     "admissions": (
         "persons/day",
@@ -208,6 +210,16 @@ def limit(ds: xr.Dataset, name: str, row: str) -> np.ndarray:
     return ds[name].sel(unit=units).sum("unit", min_count=len(units)).values
 
 
+def judged(ds: xr.Dataset, row: str) -> np.ndarray:
+    """(time,) True on the days a shortage can be judged in the row: its places
+    are set (for ``total``: those of any pool)."""
+    names = list(pools(ds)) if row == "total" else [row]
+    known = np.zeros(ds.sizes["time"], bool)
+    for r in names:
+        known |= np.isfinite(limit(ds, "threshold", r))
+    return known
+
+
 def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> np.ndarray:
     """(replication, time) booleans: a shortage that day in the unit or pool:
     occupancy above its threshold (usable places less the margin, plus places a
@@ -279,11 +291,13 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
         mean = np.add.reduceat(occ, starts, axis=1) / days  # (replication, month)
         q10, q50, q90 = np.quantile(mean, [0.1, 0.5, 0.9], axis=0)
         capm = np.add.reduceat(cap, starts) / days
-        if np.isnan(cap).all():
-            over = short = np.full(len(starts), np.nan)
-        else:
+        known = judged(ds, u)
+        over = short = np.full(len(starts), np.nan)
+        if not np.isnan(cap).all():
             over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
+        if known.any():
             short = np.maximum.reduceat(shortage_days(ds, u, occ), starts, axis=1).mean(axis=0)
+            short[np.add.reduceat(known, starts) == 0] = np.nan
         wait = np.add.reduceat(series(ds, "waiting", u), starts, axis=1) / days
         lack = np.add.reduceat(series(ds, "unplaced", u), starts, axis=1) / days
         adm = np.add.reduceat(series(ds, "admissions", u), starts, axis=1)
@@ -359,11 +373,7 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
         lack = series(ds, "unplaced", u)
         lacking[:, :, k] = np.add.reduceat(lack, starts, axis=1, dtype=np.int64) / days
         peak[:, :, k] = np.maximum.reduceat(occ + lack, starts, axis=1)
-        known = (
-            np.isfinite(limit(ds, "threshold", u))
-            if u != "total"
-            else np.isfinite(np.array([limit(ds, "threshold", p) for p in pools(ds)])).any(axis=0)
-        )
+        known = judged(ds, u)
         if known.any():
             over = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1)
             short[:, :, k] = np.where(np.add.reduceat(known, starts) > 0, over, np.nan)

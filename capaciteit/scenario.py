@@ -1120,6 +1120,14 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
             if u.get("capacity") is None:
                 problems.append((f"unit[{i}].pool", "a unit in a pool needs a capacity"))
     for pool, names in pools.items():
+        if len(names) > 1 and pool in unit_by_name:
+            problems.append(
+                (
+                    f"unit[{list(unit_by_name).index(names[0])}].pool",
+                    f"pool {pool!r} of several units cannot be named after one of them: "
+                    "give it a name of its own",
+                )
+            )
         kinds = {unit_by_name[n].get("occupies_cell", True) is not False for n in names}
         if len(kinds) > 1:
             problems.append(

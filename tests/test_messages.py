@@ -109,3 +109,20 @@ def test_implausible_values_are_warned_about_by_name(write, run_cli):
         "unit 'bba'.capacity: the table starts on 2030-06-01, after the run starts "
         "(2029-06-15): its first value, 30, holds before that" in warned
     )
+
+
+def test_a_pool_of_several_units_needs_a_name_of_its_own(write, run_cli):
+    """Named after one of its units, the pool's row and the unit's were one name
+    twice (a crash in the yearly summary)."""
+    text = SMALL.replace(
+        'name = "main"\ncapacity = 1000', 'name = "main"\ncapacity = 1000\npool = "main"'
+    ).replace('name = "bba"\ncapacity = 30', 'name = "bba"\ncapacity = 30\npool = "main"')
+    path = write("pool.toml", text)
+    code, got = lines(run_cli, path)
+    assert (code, got) == (
+        2,
+        [
+            "unit 'main'.pool: pool 'main' of several units cannot be named after one of "
+            "them: give it a name of its own"
+        ],
+    )
