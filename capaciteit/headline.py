@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from typing import Literal
 
 import numpy as np
@@ -65,6 +66,9 @@ class Headline:
     euros_per_year: float | None
     table: pd.DataFrame  # per year: the figures behind the headline
     pools: tuple[dict, ...] = ()  # every pool's verdict, binding first (unit=None)
+    price_level: int | None = None  # year whose prices euros_per_year is in
+    gap_euros_per_year: float | None = None  # the places short, each at an added place's cost
+    added_place_price_level: int | None = None
 
     def as_dict(self) -> dict:
         """Plain values (no table), for JSON and spreadsheets."""
@@ -171,6 +175,9 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Hea
     cost = every[every["unit"] == "total"].set_index("year")
     full = cost[cost["days"] >= 365]["euros_mean"]
     attrs = ds.attrs
+    costs = json.loads(attrs.get("costs", "{}"))
+    per_place = costs.get("added_place_per_year")
+    gap = _num(row["gap"]) if row is not None else None
     times = pd.to_datetime(ds["time"].values[[0, -1]])
     return Headline(
         scenario=str(attrs.get("scenario", "")),
@@ -193,6 +200,9 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Hea
         needed_high=_num(row["needed_high"]) if row is not None else None,
         euros_per_year=_num(full.mean()) if len(full) else None,
         table=table,
+        price_level=costs.get("price_level"),
+        gap_euros_per_year=gap * per_place if gap is not None and gap > 0 and per_place else None,
+        added_place_price_level=costs.get("added_place_price_level"),
     )
 
 
@@ -231,7 +241,13 @@ def answer_lines(h: Headline, total_euros: float | None = None) -> list[str]:
     line = f"answer ({h.risk:.0%} planning risk, {whole}): {head}: " + "; ".join(
         _verdict(d, word=False) for d in worst
     )
+    if h.gap_euros_per_year is not None:
+        line += (
+            f"; in {h.unit!r} {h.gap:,.0f} places cost about EUR {h.gap_euros_per_year / 1e6:,.1f}"
+            f" M a year ({h.added_place_price_level} prices)"
+        )
     second = "other pools: " + ("; ".join(_verdict(d) for d in rest) if rest else "none")
     if total_euros is not None:
-        second += f". Cost of the stock: EUR {total_euros / 1e6:,.0f} M a year"
+        prices = f"{h.price_level} prices" if h.price_level else "price level not given"
+        second += f". Cost of the stock: EUR {total_euros / 1e6:,.0f} M a year ({prices})"
     return [line, second]

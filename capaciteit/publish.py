@@ -68,6 +68,7 @@ class Entry:
     hashes: dict[str, str]
     wall_s: float
     pools: tuple = ()  # every pool's verdict, binding first
+    price_level: int | None = None  # year whose prices the euros are in
 
 
 def run_scenario(
@@ -218,6 +219,7 @@ def publish(
                 gap=h.gap,
                 euros_per_year=h.euros_per_year,
                 pools=h.pools,
+                price_level=h.price_level,
                 hashes=manifest["outputs"],
                 wall_s=wall,
             )
@@ -261,7 +263,10 @@ def _gap(e: Entry) -> str:
 
 
 def _euros(e: Entry) -> str:
-    return "" if e.euros_per_year is None else f"{e.euros_per_year / 1e6:,.0f}"
+    if e.euros_per_year is None:
+        return ""
+    prices = f" ({e.price_level} prices)" if e.price_level else " (price level not given)"
+    return f"{e.euros_per_year / 1e6:,.0f}{prices}"
 
 
 def ignored_by_git(paths: list[Path]) -> set[Path]:

@@ -111,9 +111,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "zijn de bruikbare plaatsen genoeg. Het krapst is {gap_year}: daar zijn {needed} "
         "bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}), {gap} minder "
         "dan de {current} bruikbare plaatsen van dat jaar.",
-        "euros": "De kosten van alle eenheden zijn gemiddeld {euros} per jaar (volledige jaren): "
-        "bezette plaatsen "
-        "maal de kosten per dag plus bruikbare plaatsen maal de kosten per plaats.",
+        "euros": "De kosten van alle eenheden zijn gemiddeld {euros} per jaar (volledige jaren, "
+        "{prices}): bezette plaatsen maal de kosten per dag plus bruikbare plaatsen maal de "
+        "kosten per plaats.",
+        "prices": "prijzen van {year}",
+        "no_prices": "prijspeil niet opgegeven",
+        "gap_euros": "De {gap} plaatsen tekort in {pool} kosten ongeveer {euros} per jaar, tegen "
+        "{per_place} per extra plaats per jaar (prijzen van {year}).",
         "year_table": "Per jaar, voor pool {pool}. P10, P50 en P90 zijn percentielen "
         "van de gemiddelde bezetting in het jaar over de replicaties; 'nodig' is het aantal "
         "bruikbare plaatsen voor een risico van {risk}; 'plaatsen tekort' is nodig min bruikbaar "
@@ -265,9 +269,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "year the usable places suffice. The tightest year is {gap_year}: it needs {needed} "
         "usable places (90% interval {needed_low} to {needed_high}), {gap} fewer than the "
         "{current} usable places of that year.",
-        "euros": "The cost of all units is {euros} a year on average (whole years): occupied "
-        "places times "
-        "the cost per day plus usable places times the cost per place.",
+        "euros": "The cost of all units is {euros} a year on average (whole years, {prices}): "
+        "occupied places times the cost per day plus usable places times the cost per place.",
+        "prices": "{year} prices",
+        "no_prices": "price level not given",
+        "gap_euros": "The {gap} places short in {pool} cost about {euros} a year, at {per_place} "
+        "a year for each added place ({year} prices).",
         "year_table": "Per year, for pool {pool}. P10, P50 and P90 are percentiles "
         "over replications of the year's mean occupancy; 'needed' is the usable places for a "
         "risk of {risk}; 'places short' is needed less usable (negative: places to spare).",
@@ -662,7 +669,23 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         )
     euros = None
     if h.euros_per_year is not None:
-        euros = _say(t["euros"], euros=_span("h-euros", fmt_eur(h.euros_per_year, lang)))
+        prices = (
+            t["prices"].format(year=h.price_level) if h.price_level is not None else t["no_prices"]
+        )
+        euros = _say(
+            t["euros"], euros=_span("h-euros", fmt_eur(h.euros_per_year, lang)), prices=prices
+        )
+    if h.gap_euros_per_year is not None:
+        per_place = h.gap_euros_per_year / h.gap
+        gap_euros = _say(
+            t["gap_euros"],
+            gap=fmt_num(h.gap, lang),
+            pool=h.unit,
+            euros=_span("h-gap-euros", fmt_eur(h.gap_euros_per_year, lang)),
+            per_place=(f"€{NBSP}" if lang == "nl" else f"EUR{NBSP}") + fmt_num(per_place, lang),
+            year=h.added_place_price_level,
+        )
+        euros = gap_euros if euros is None else Markup(f"{euros} {gap_euros}")
 
     tab = h.table
     has_pmj = bool(tab["pmj"].notna().any())

@@ -303,6 +303,27 @@ class Forecast(_Model):
     )
 
 
+class Costs(_Model):
+    """What the euros mean: the price level of the units' costs, and what one
+    more usable place costs a year (to price the places short)."""
+
+    price_level: int | None = Field(
+        None, ge=1990, le=2100, description="year whose prices the units' costs are in"
+    )
+    added_place_per_year: float | None = Field(
+        None, gt=0, le=1e7, description="euros a year for one more usable place"
+    )
+    added_place_price_level: int | None = Field(
+        None, ge=1990, le=2100, description="year whose prices added_place_per_year is in"
+    )
+
+    @model_validator(mode="after")
+    def _with_its_year(self) -> Costs:
+        if (self.added_place_per_year is None) != (self.added_place_price_level is None):
+            raise ValueError("added_place_per_year and added_place_price_level go together")
+        return self
+
+
 class Unit(_Model):
     name: Name
     description: Text | None = None
@@ -733,6 +754,7 @@ class Scenario(_Model):
     pmj: list[Pmj] = Field(default_factory=list, max_length=MAX_ENTRIES)
     response: list[Response] = Field(default_factory=list, max_length=MAX_ENTRIES)
     court: Court | None = None
+    costs: Costs = Costs()
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
 

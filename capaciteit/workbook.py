@@ -680,8 +680,20 @@ SUMMARY_TEXT: dict[str, tuple[str, str, str, str]] = {
     "euros_per_year": (
         "Kosten per jaar",
         "Cost per year",
-        "gemiddelde kosten per volledig jaar van de geraamde bezetting",
-        "mean cost per whole year of the projected occupancy",
+        "gemiddelde kosten per volledig jaar van de geraamde bezetting van alle eenheden",
+        "mean cost per whole year of the projected occupancy of all units",
+    ),
+    "price_level": (
+        "Prijspeil",
+        "Price level",
+        "jaar waarvan de prijzen in de kosten per jaar zijn",
+        "year whose prices the cost per year is in",
+    ),
+    "gap_euros_per_year": (
+        "Kosten van de plaatsen tekort",
+        "Cost of the places short",
+        "plaatsen tekort maal de kosten van een extra plaats per jaar (prijzen van {apl})",
+        "places short times the cost of an added place a year ({apl} prices)",
     ),
 }
 
@@ -697,6 +709,8 @@ HEADLINE_KEYS = (
     "needed_high",
     "gap",
     "euros_per_year",
+    "price_level",
+    "gap_euros_per_year",
 )
 SUMMARY_FORMATS = {
     "start": DATE,
@@ -716,6 +730,8 @@ SUMMARY_FORMATS = {
     "needed_high": INT,
     "gap": INT,
     "euros_per_year": EUR,
+    "price_level": YEAR,
+    "gap_euros_per_year": EUR,
 }
 
 
@@ -731,6 +747,7 @@ def summary_rows(ds: xr.Dataset, h: Headline, lang: str = "nl") -> list[tuple[st
         "lv": _pct_text(LEVEL, lang),
         "half": _pct_text(LIKELY, lang),
         "gy": h.gap_year if h.gap_year is not None else none,
+        "apl": h.added_place_price_level if h.added_place_price_level is not None else none,
         "src": src,
     }
     values = {

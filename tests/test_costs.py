@@ -1,0 +1,53 @@
+"""Euros a budget can use: each with its price level, and the places short
+priced with what an added place costs (never a silent 0)."""
+
+from __future__ import annotations
+
+import pytest
+
+import capaciteit as cap
+from capaciteit.headline import answer_lines, headline
+
+from .test_pools import TWO
+
+COSTS = """
+[costs]
+price_level = 2016
+added_place_per_year = 82000
+added_place_price_level = 2009
+"""
+
+
+def run(tmp_path, costs: str):
+    path = tmp_path / "c.toml"
+    path.write_text(TWO.replace("WOMEN", "50") + costs)
+    return cap.simulate(cap.load_scenario(path), replications=8, seed=3)
+
+
+def test_the_places_short_are_priced_with_an_added_place(tmp_path):
+    h = headline(run(tmp_path, COSTS))
+    assert h.unit == "women" and h.gap > 0
+    assert h.gap_euros_per_year == pytest.approx(h.gap * 82000)
+    assert (h.price_level, h.added_place_price_level) == (2016, 2009)
+    first, second = answer_lines(h, h.euros_per_year)
+    assert (
+        f"{h.gap:,.0f} places cost about EUR {h.gap * 82000 / 1e6:,.1f} M a year (2009 prices)"
+        in first
+    )
+    assert second.endswith("M a year (2016 prices)")
+
+
+def test_without_a_cost_per_place_no_cost_is_given(tmp_path):
+    h = headline(run(tmp_path, ""))
+    assert h.gap_euros_per_year is None and h.price_level is None
+    first, second = answer_lines(h, h.euros_per_year)
+    assert "places cost" not in first and "price level not given" in second
+
+
+def test_a_cost_per_place_needs_its_year(write, run_cli):
+    path = write("c.toml", TWO.replace("WOMEN", "50") + "\n[costs]\nadded_place_per_year = 82000\n")
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert err.splitlines() == [
+        f"{path}: costs: added_place_per_year and added_place_price_level go together"
+    ]
