@@ -590,6 +590,7 @@ def _publish(a: argparse.Namespace) -> int:
 def _need(a: argparse.Namespace) -> int:
     from .capacity import need
     from .outputs import NEED_COLUMNS, check_file
+    from .results import pools
     from .runner import default_workers, simulate, start_stock
     from .scenario import load_scenario
 
@@ -616,6 +617,7 @@ def _need(a: argparse.Namespace) -> int:
             store=Path(store) / "replications",
         )
         table = need(ds, a.risk)
+        pool_names = list(pools(ds))
         ds.close()
     tmp = out.with_name(f".{out.name}.tmp")
     table.to_csv(tmp, index=False, float_format="%.6g")
@@ -629,11 +631,13 @@ def _need(a: argparse.Namespace) -> int:
         def bound(x: float) -> str:  # NaN: too few replications for that bound
             return f"{x:,.0f}" if np.isfinite(x) else "open"
 
-        for _, r in table[table["unit"] == "total"].iterrows():
-            print(
-                f"  {r['year']}: {r['needed']:,.0f} [{bound(r['needed_low'])}-"
-                f"{bound(r['needed_high'])}], now {r['current']:,.0f}, gap {r['gap']:+,.0f}"
-            )
+        for p in pool_names:  # per pool: the total is no place to put someone
+            print(f"  pool {p!r}:")
+            for _, r in table[table["unit"] == p].iterrows():
+                print(
+                    f"    {r['year']}: {r['needed']:,.0f} [{bound(r['needed_low'])}-"
+                    f"{bound(r['needed_high'])}], now {r['current']:,.0f}, gap {r['gap']:+,.0f}"
+                )
     return 0
 
 

@@ -98,7 +98,7 @@ def changes(draw, day: dt.date, first: bool = True) -> str:
         places = draw(st.sampled_from([-200, -40, 25, 400]))
         return _policy("capacity", day, f'unit = "{unit}"\nplaces = {places}')
     if kind == "capacity_table":
-        unit, before = draw(st.sampled_from([("bba", 300), ("ta", 70), ("closed", 9426)]))
+        unit, before = draw(st.sampled_from([("bba", 300), ("ta", 70), ("closed", 8906)]))
         after = draw(st.sampled_from([0.5, 0.8, 1.2]))
         table = f"{{ 2021-07-01 = {before}, {day} = {round(before * after)} }}"
         return f'\n[[unit]]\nname = "{unit}"\ncapacity = {table}\n'

@@ -211,14 +211,14 @@ def test_settings_sheet_holds_the_scenario(run):
     settings = {r[0]: r[1] for r in ws.iter_rows(min_row=2, values_only=True)}
     data = run.sc.to_data()
     closed = next(u for u in data["unit"] if u["name"] == "closed")
-    assert settings["unit[closed].capacity"] == closed["capacity"] == 9426
+    assert settings["unit[closed].capacity"] == closed["capacity"] == 8906
     assert "unit[closed].name" not in settings  # the name is in the key
     ait = next(u for u in data["unit"] if u["name"] == "ait")["capacity"]
     assert {k: v for k, v in settings.items() if k.startswith("unit[ait].capacity.")} == {
         f"unit[ait].capacity.{d}": v for d, v in ait.items()
     }
     assert settings["scenario.start"] == dt.datetime.combine(data["scenario"]["start"], dt.time())
-    assert settings["stream[pre_trial].rate_per_year"] == 13300
+    assert settings["stream[pre_trial].rate_per_year"] == 12754.7  # the men: 95.9% of 13,300
     assert settings["placement[pp_senb].max_days"] == 61
     assert settings["release.rules_senb2021.refused_share"] == 0.05
     assert settings["policy"] == "(none)"
