@@ -119,8 +119,10 @@ def yearly_columns(risk: float = 0.05, lang: str = "nl") -> list[Col]:
             "Eenheid",
             "Unit",
             None,
-            "'total': alle eenheden met cellen samen",
-            "'total': all cell-occupying units together",
+            "een eenheid, een pool van meer eenheden, of 'total': alle cellen samen, een "
+            "telling en geen plek om iemand te plaatsen (tekort: in een van de pools)",
+            "a unit, a pool of several units, or 'total': all cells together, a count and no "
+            "place to put someone (short: in any pool)",
         ),
         Col(
             "days",
@@ -153,6 +155,16 @@ def yearly_columns(risk: float = 0.05, lang: str = "nl") -> list[Col]:
             INT,
             "gemiddelde bezetting in het jaar: 90% van de replicaties ligt lager",
             "mean occupancy in the year: 90% of replications are lower",
+        ),
+        Col(
+            "demand_p50",
+            "Vraag P50",
+            "Demand P50",
+            INT,
+            "bezetting plus wie een plaats nodig heeft en die niet krijgt (wachtlijst, niet "
+            "opgeroepen, politiecel, eerder heengezonden): de mediaan over de replicaties",
+            "occupancy plus those who need a place and lack one (waiting list, not called up, "
+            "police cell, released early): the median over replications",
         ),
         Col(
             "capacity",
@@ -814,7 +826,15 @@ def _frame_sheet(ws: Worksheet, frame: pd.DataFrame, spec: list[Col], lang: str)
 
 
 def _yearly_sheet(ws: Worksheet, ds: xr.Dataset, risk: float, lang: str) -> None:
-    _frame_sheet(ws, yearly_table(ds, risk), yearly_columns(risk, lang), lang)
+    """Per year and unit or pool; a partial year is greyed and in italics, so its
+    euros are not read as a whole year's."""
+    frame = yearly_table(ds, risk)
+    _frame_sheet(ws, frame, yearly_columns(risk, lang), lang)
+    partial = Font(italic=True, color="808080")
+    for r, days in enumerate(frame["days"].tolist(), start=2):
+        if days < 365:
+            for cell in ws[r]:
+                cell.font = partial
 
 
 def _monthly_sheet(ws: Worksheet, ds: xr.Dataset, lang: str) -> None:

@@ -400,3 +400,14 @@ def test_yearly_table_is_yearly_summary_with_need(run):
         .loc[list(zip(t["year"], t["unit"], strict=True)), "needed"]
         .to_numpy(),
     )
+
+
+def test_partial_years_are_set_apart_in_the_yearly_sheet(run):
+    """A partial year's euros sit beside whole years': its row is greyed and in
+    italics, every cell of it, and only its."""
+    cols, rows = rows_by_header(run.en["Yearly"])
+    partial = [r for r in rows if r[cols["Days"]].value < 365]
+    whole = [r for r in rows if r[cols["Days"]].value >= 365]
+    assert partial and whole
+    assert all(c.font.italic for r in partial for c in r)
+    assert not any(c.font.italic for r in whole for c in r)
