@@ -74,8 +74,8 @@ class CapaciteitAccessor:
         out.name = "p_shortage"
         out.attrs.update(
             units="1",
-            long_name=f"probability of at least one shortage day in the {freq} (occupancy "
-            "above usable places less the margin, or someone lacking a place; total: any pool)",
+            long_name=f"probability of at least one shortage day in the {freq} (demand above "
+            "usable places less the margin; total: any pool)",
         )
         return out
 

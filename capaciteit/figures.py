@@ -76,8 +76,16 @@ TEXT: dict[str, dict[str, str]] = {
 
 
 UNITS: dict[str, dict[str, str]] = {
-    "en": {"total": "total (all cells)", "closed": "closed regime"},
-    "nl": {"total": "totaal (alle cellen)", "closed": "gesloten regime"},
+    "en": {
+        "total": "total (all cells)",
+        "closed": "closed regime (men)",
+        "closed_women": "closed regime (women)",
+    },
+    "nl": {
+        "total": "totaal (alle cellen)",
+        "closed": "gesloten regime (mannen)",
+        "closed_women": "gesloten regime (vrouwen)",
+    },
 }
 ABBREVIATIONS = ("bba", "ta", "ait", "ebi", "pp", "hvb", "isd")
 

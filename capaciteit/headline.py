@@ -5,10 +5,10 @@ One definition, used by the report, the workbook and the notebooks, so that
 they never disagree. It is judged per pool of places that can take the same
 people (men's closed regime, women's, each special unit: ``[[unit]] pool``),
 never on the total, which pools places no one can swap. A *shortage year* in a
-pool is a year with at least one day of occupancy above its shortage threshold
-or with someone who needs a place in it and lacks one (a waiting list, people
-held back or released early by a response); its probability is the share of
-replications in which that happens. The verdict, on whole years only, is
+pool is a year with at least one day on which its demand, occupancy plus those
+who need a place in it and lack one (a waiting list, people turned away, held
+back or released early by a response), is above its shortage threshold; its
+probability is the share of replications in which that happens. The verdict, on whole years only, is
 
 * ``"likely"``: some year has a probability of at least one half;
 * ``"possible"``: some year reaches the planning risk (5% unless asked);
@@ -206,6 +206,11 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Hea
     )
 
 
+def _pct(p: float) -> str:
+    """0.725 -> '72.5%', 0.7 -> '70%': as the report and workbook write it."""
+    return f"{p * 100:.1f}".removesuffix(".0") + "%"
+
+
 def _pool(name: str) -> str:
     return f"pool {name!r}"
 
@@ -214,7 +219,7 @@ def _verdict(d: dict, word: bool = True) -> str:
     if d["verdict"] == "unlikely":
         return f"{_pool(d['pool'])} unlikely" if word else repr(d["pool"])
     said = f"{_pool(d['pool'])} {d['verdict']}" if word else repr(d["pool"])
-    out = f"{said} from {d['first_year']} ({d['first_p']:.0%})"
+    out = f"{said} from {d['first_year']} ({_pct(d['first_p'])})"
     if d.get("gap") is not None and d["gap"] > 0:
         out += f", {d['gap']:,.0f} places short in {d['gap_year']}"
     return out

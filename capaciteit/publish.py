@@ -30,7 +30,7 @@ from pathlib import Path
 import xarray as xr
 
 from . import __version__
-from .headline import headline
+from .headline import _pct, headline
 from .outputs import RUN_FILES, check_folder, check_parent, plain_file, refused, write_results
 from .runner import simulate, start_stock
 from .scenario import Scenario, load_scenario
@@ -251,7 +251,7 @@ def _verdict(e: Entry) -> str:
         worst = [d for d in e.pools if d["verdict"] == e.verdict] or [
             {"pool": e.pool, "first_year": e.first_year, "first_p": e.first_p}
         ]
-        where = ", ".join(f"{d['pool']!r} {d['first_year']} ({d['first_p']:.0%})" for d in worst)
+        where = ", ".join(f"{d['pool']!r} {d['first_year']} ({_pct(d['first_p'])})" for d in worst)
         return f"{e.verdict} from: {where}"
     return "unlikely in every pool"
 
@@ -259,7 +259,7 @@ def _verdict(e: Entry) -> str:
 def _gap(e: Entry) -> str:
     if e.gap is None:
         return ""
-    return f"{e.gap:,.0f} ({e.gap_year})" if e.gap > 0 else "none"
+    return f"{e.gap:,.0f} in {e.pool!r} ({e.gap_year})" if e.gap > 0 else "none"
 
 
 def _euros(e: Entry) -> str:
@@ -346,8 +346,8 @@ a.local::after {{ content: "*"; }}
 number of replications give the same numbers: compare the hashes.</p>
 <p><b>Shortage</b>, in the pool of places that binds (places that can take the same
 people: the closed regime, each special unit; never the total): the first whole year in
-which a shortage day (occupancy above the shortage threshold, usable places less the
-margin, or someone who needs a place there and lacks one) has a probability of at least
+which a shortage day (demand, occupancy plus those who need a place there and lack one,
+above the shortage threshold, usable places less the margin) has a probability of at least
 50% (<i>likely</i>) or 5% (<i>possible</i>). <b>Places short</b>, in that pool: usable
 places needed to keep that yearly risk at or below 5%, less the usable places, in the
 whole year that needs most. <b>EUR m/yr</b>: mean yearly cost of the projected occupancy
@@ -394,8 +394,8 @@ def index_markdown(entries: list[Entry], root: Path, commit: str, made: str) -> 
     lines += [
         "",
         "Shortage, in the pool of places that binds (never the total): the first whole year "
-        "in which a shortage day (occupancy above the shortage threshold, or someone who needs "
-        "a place there and lacks one) has a probability of at least 50% (likely) or 5% "
+        "in which a shortage day (demand, occupancy plus those who need a place there and lack "
+        "one, above the shortage threshold) has a probability of at least 50% (likely) or 5% "
         "(possible). Places short, in that pool: usable places needed for at most 5% risk a "
         "year, less those available, in the whole year that needs most. EUR m/yr: all units.",
         "",

@@ -97,12 +97,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "verdict_none": "Er zijn geen plaatsen opgegeven, dus een tekort kan niet worden berekend.",
         "definition": "Het oordeel geldt per pool: plaatsen die dezelfde mensen kunnen opnemen "
         "(het gesloten regime, elke bijzondere afdeling); het totaal telt alle cellen maar is "
-        "geen plek om iemand te plaatsen. Een tekortdag in een pool is een dag waarop de "
-        "bezetting boven de tekortgrens ligt (de bruikbare plaatsen min de marge die nodig is om "
-        "mensen te kunnen plaatsen), of waarop iemand die er een plaats nodig heeft die niet "
-        "krijgt: op de wachtlijst, niet opgeroepen, in een politiecel of eerder heengezonden. De "
-        "kans op een tekort in een jaar is het deel van de replicaties met ten minste één "
-        "tekortdag in dat jaar; het oordeel rekent alleen hele jaren.",
+        "geen plek om iemand te plaatsen. Een tekortdag in een pool is een dag waarop de vraag "
+        "boven de tekortgrens ligt (de bruikbare plaatsen min de marge die nodig is om mensen te "
+        "kunnen plaatsen); de vraag is de bezetting plus wie er een plaats nodig heeft en die "
+        "niet krijgt: op de wachtlijst, niet opgeroepen, in een politiecel of eerder "
+        "heengezonden. De kans op een tekort in een jaar is het deel van de replicaties met "
+        "ten minste één tekortdag in dat jaar; het oordeel rekent alleen hele jaren.",
         "need_short": "Het jaar dat de meeste plaatsen boven de eigen bruikbare plaatsen nodig "
         "heeft is {gap_year}. Om de kans op een tekortdag daar op ten hoogste {risk} te houden "
         "zijn {needed} bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}): "
@@ -255,12 +255,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "verdict_none": "No places are set, so a shortage cannot be computed.",
         "definition": "The verdict is per pool: places that can take the same people (the "
         "closed regime, each special unit); the total counts every cell but is no place to put "
-        "someone. A shortage day in a pool is a day on which occupancy is above the shortage "
-        "threshold (the usable places less the margin needed to place people), or on which "
-        "someone who needs a place there lacks one: on the waiting list, not called up, in a "
-        "police cell or released early. The probability of a shortage in a year is the share of "
-        "replications with at least one shortage day in that year; verdicts count whole years "
-        "only.",
+        "someone. A shortage day in a pool is a day on which demand is above the shortage "
+        "threshold (the usable places less the margin needed to place people); demand is "
+        "occupancy plus those who need a place there and lack one: on the waiting list, not "
+        "called up, in a police cell or released early. The probability of a shortage in a "
+        "year is the share of replications with at least one shortage day in that year; "
+        "verdicts count whole years only.",
         "need_short": "The year that needs the most places beyond its own usable places is "
         "{gap_year}. To keep the probability of a shortage day at or below {risk} it needs "
         "{needed} usable places (90% interval {needed_low} to {needed_high}): {gap} more than "

@@ -222,12 +222,13 @@ def judged(ds: xr.Dataset, row: str) -> np.ndarray:
 
 
 def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> np.ndarray:
-    """(replication, time) booleans: a shortage that day in the unit or pool:
-    occupancy above its threshold (usable places less the margin, plus places a
-    response opened), or someone who needs a place there and lacks one (on its
-    waiting list, held back or released early by a response). For ``total``: a
-    shortage in any pool (the total is never a place to put someone). False
-    where no capacity is set."""
+    """(replication, time) booleans: a shortage that day in the unit or pool: its
+    demand (occupancy plus those who need a place there and lack one: on its
+    waiting list, turned away, held back or released early by a response) above
+    its threshold (usable places less the margin, plus places a response
+    opened); the places needed (:func:`capaciteit.capacity.need`) are the same
+    comparison. For ``total``: a shortage in any pool (the total is never a place
+    to put someone). False where no capacity is set."""
     if unit == "total" and ("pools" in ds.attrs or "unit" in ds.dims):
         out = np.zeros((ds.sizes["replication"], ds.sizes["time"]), bool)
         for p in pools(ds):
@@ -238,10 +239,9 @@ def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> n
     lim = limit(ds, "threshold", unit)[None, :]
     if "extra_places" in ds:
         lim = lim + series(ds, "extra_places", unit)
-    short = occ > lim  # NaN compares False
-    if "unplaced" in ds:
-        short |= (series(ds, "unplaced", unit) > 0) & np.isfinite(lim)
-    return short
+    if "unplaced" in ds:  # demand: those inside and those who need a place and lack one
+        occ = occ + series(ds, "unplaced", unit)
+    return occ > lim  # NaN compares False
 
 
 _MEMO: dict[int, tuple[xr.Dataset, dict]] = {}
@@ -408,8 +408,8 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
     )
     out["shortage"].attrs.update(
         units="1",
-        long_name="1 if on at least one day of the year occupancy exceeded the shortage threshold "
-        "or someone needed a place and lacked one (total: in any pool)",
+        long_name="1 if on at least one day of the year demand (occupancy plus those who need a "
+        "place and lack one) exceeded the shortage threshold (total: in any pool)",
     )
     out["unplaced_mean"].attrs.update(
         units="persons", long_name="mean number who need a place and lack one in the year"
