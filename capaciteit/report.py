@@ -478,6 +478,10 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "alt": "Gepaarde verschillen van {alt} tegen {base} per jaar met 95%-intervallen: "
         "bezetting, kans op een tekort en kosten.",
         "to": "tot",
+        "pools_intro": "Per pool (plaatsen die dezelfde mensen kunnen opnemen), per jaar: de "
+        "kans op een tekortdag, basis → alternatief (verschil in procentpunten). Een cursief "
+        "jaar is onvolledig.",
+        "partial": "onvolledig",
         "footer": "Gemaakt met capaciteit {version}.",
     },
     "en": {
@@ -502,6 +506,10 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "alt": "Paired differences of {alt} against {base} per year with 95% intervals: "
         "occupancy, shortage probability and cost.",
         "to": "to",
+        "pools_intro": "Per pool (places that can take the same people), per year: the "
+        "probability of a shortage day, base → alternative (difference in percentage points). "
+        "A year in italics is partial.",
+        "partial": "partial",
         "footer": "Made with capaciteit {version}.",
     },
 }
@@ -1116,12 +1124,15 @@ def render_compare_report(
                     _num(f"{diff(r['low'])} {t['to']} {diff(r['high'])}"),
                 ]
             rows.append(row)
+        days = sel.groupby("year")["days"].first() if "days" in sel else None
+        classes = ["partial" if days is not None and days.get(y, 365) < 365 else "" for y in years]
         fig = _difference_panels(table, lang, unit)
         parts.append(
             {
                 "id": f"alt-{slug(name)}",
                 "title": t["vs"].format(alt=name, base=base_name),
-                "table": Table(f"table-diff-{slug(name)}", head, rows, css="wide"),
+                "table": Table(f"table-diff-{slug(name)}", head, rows, classes, css="wide"),
+                "pools": _compare_pools(table, years, classes, lang, slug(name)),
                 "figure": Fig(
                     f"fig-diff-{slug(name)}",
                     fig,
@@ -1138,6 +1149,36 @@ def render_compare_report(
         parts=parts,
         version=__version__,
     )
+
+
+def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> Table | None:
+    """The shortage probability per pool and year, base -> alternative: where
+    the verdict is judged (the total is no place to put someone)."""
+    if "pool" not in table:
+        return None
+    short = table[(table["metric"] == "shortage") & table["pool"].astype(bool)]
+    pools = list(dict.fromkeys(short["unit"].astype(str)))
+    if not pools:
+        return None
+    t = COMPARE_STRINGS[lang]
+    rows = []
+    for y in years:
+        row = [Cell(str(y))]
+        for p in pools:
+            r = short[(short["unit"].astype(str) == p) & (short["year"] == y)]
+            if r.empty:
+                row.append(_num("–"))
+                continue
+            r = r.iloc[0]
+            row.append(
+                _num(
+                    f"{fmt_pct(r['base'], lang)} → {fmt_pct(r['alternative'], lang)} "
+                    f"({fmt_num(r['difference'] * 100, lang, 1, sign=True)})"
+                )
+            )
+        rows.append(row)
+    head = _head(t["col_year"], *pools)
+    return Table(f"table-pools-{key}", head, rows, classes, t["pools_intro"], css="wide")
 
 
 def _difference_panels(table: pd.DataFrame, lang: str, unit: str) -> str:

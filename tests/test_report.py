@@ -411,6 +411,22 @@ def test_compare_report_shows_the_paired_differences(national):
         assert num(row[11], "nl") == pytest.approx(round(euros["difference"] / 1e6, 1))
         nonzero += abs(occ["difference"]) > 1
     assert nonzero > 0  # the responses lower occupancy
+    # the verdict's places: each pool's shortage probability, base -> alternative
+    pools = page.tables["table-pools-shortage-measures-2024"]
+    assert pools["head"][0] == ["jaar", "closed", "closed_women", "bba", "ta", "ait", "ebi"]
+    short = table[table["metric"] == "shortage"].set_index(["unit", "year"])
+    for row in pools["body"]:
+        r = short.loc[("closed", int(row[0]))]
+        assert row[1].startswith(fmt_pct(r["base"], "nl") + " → " + fmt_pct(r["alternative"], "nl"))
+    # partial years marked (2024 and 2034 have 92 and 273 days)
+    partial = [
+        r[0]
+        for r, c in zip(
+            rows, page.tables["table-diff-shortage-measures-2024"]["classes"], strict=True
+        )
+        if c == "partial"
+    ]
+    assert partial == ["2024", "2034"]
     [img] = page.images
     assert img["figure"] == "fig-diff-shortage-measures-2024"
     assert png_size(img["src"])[0] == 1000
