@@ -445,13 +445,15 @@ RESPONSE_KINDS = {
         "early_release": "vervroegd heenzenden; 'verplaatst' is het aantal dat eerder vrijkwam",
         "police_cells": "arrestanten blijven in een politiecel; 'verplaatst' is het aantal "
         "arrestanten",
-        "extra_places": "extra plaatsen (twee in een cel, huur)",
+        "extra_places": "extra plaatsen (twee in een cel, huur); 'verplaatst' is het aantal "
+        "plaatsdagen: de geopende plaatsen opgeteld over de dagen",
     },
     "en": {
         "stop_callups": "self-reporters are not called up; 'people moved' counts those held back",
         "early_release": "early release; 'people moved' counts those released early",
         "police_cells": "arrestees stay in police cells; 'people moved' counts the arrestees",
-        "extra_places": "extra places (two in a cell, rented)",
+        "extra_places": "extra places (two in a cell, rented); 'people moved' counts "
+        "place-days: the places opened, summed over the days",
     },
 }
 
