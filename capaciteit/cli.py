@@ -313,8 +313,7 @@ def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> li
         )
     from .headline import answer_lines, headline
 
-    h = headline(ds)
-    lines += answer_lines(h, headline(ds, unit="total").euros_per_year)
+    lines += answer_lines(headline(ds))
     return lines
 
 

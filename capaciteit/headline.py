@@ -35,7 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from .capacity import need
-from .results import pools, yearly_summary
+from .results import pools, reuse, yearly_summary
 
 LIKELY = 0.5
 
@@ -104,7 +104,8 @@ def headline(ds: xr.Dataset, risk: float = 0.05, unit: str | None = None) -> Hea
     if not 0 < risk < 1:
         raise ValueError("risk must be between 0 and 1")
     if unit is None:
-        every = [headline(ds, risk, p) for p in pools(ds)]
+        with reuse(ds):  # every pool's headline reads the same yearly reductions
+            every = [headline(ds, risk, p) for p in pools(ds)]
         if not every:
             return headline(ds, risk, "total")
         every.sort(
@@ -225,7 +226,7 @@ def _verdict(d: dict, word: bool = True) -> str:
     return out
 
 
-def answer_lines(h: Headline, total_euros: float | None = None) -> list[str]:
+def answer_lines(h: Headline) -> list[str]:
     """The answer in two lines, for the console: every pool with the worst
     verdict (year, probability, places short at the planning risk); then the
     other pools and the cost."""
@@ -252,7 +253,7 @@ def answer_lines(h: Headline, total_euros: float | None = None) -> list[str]:
             f" M a year ({h.added_place_price_level} prices)"
         )
     second = "other pools: " + ("; ".join(_verdict(d) for d in rest) if rest else "none")
-    if total_euros is not None:
+    if h.euros_per_year is not None:  # always all units' (the budget's figure)
         prices = f"{h.price_level} prices" if h.price_level else "price level not given"
-        second += f". Cost of the stock: EUR {total_euros / 1e6:,.0f} M a year ({prices})"
+        second += f". Cost of the stock: EUR {h.euros_per_year / 1e6:,.0f} M a year ({prices})"
     return [line, second]

@@ -29,7 +29,7 @@ def test_the_places_short_are_priced_with_an_added_place(tmp_path):
     assert h.unit == "women" and h.gap > 0
     assert h.gap_euros_per_year == pytest.approx(h.gap * 82000)
     assert (h.price_level, h.added_place_price_level) == (2016, 2009)
-    first, second = answer_lines(h, h.euros_per_year)
+    first, second = answer_lines(h)
     assert (
         f"{h.gap:,.0f} places cost about EUR {h.gap * 82000 / 1e6:,.1f} M a year (2009 prices)"
         in first
@@ -40,7 +40,7 @@ def test_the_places_short_are_priced_with_an_added_place(tmp_path):
 def test_without_a_cost_per_place_no_cost_is_given(tmp_path):
     h = headline(run(tmp_path, ""))
     assert h.gap_euros_per_year is None and h.price_level is None
-    first, second = answer_lines(h, h.euros_per_year)
+    first, second = answer_lines(h)
     assert "places cost" not in first and "price level not given" in second
 
 

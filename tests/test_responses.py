@@ -247,23 +247,8 @@ def test_early_release_never_more_than_its_days_with_stopped_callups(tmp_path):
     from capaciteit.rng import Streams, replication_seed
 
     # full on some days only, so that call-ups stop, resume, and people are let in
-    responses = """
-[[response]]
-name = "stop"
-kind = "stop_callups"
-start = 2029-01-01
-trigger = 0.97
-resume_per_day = 3
-
-[[response]]
-name = "early"
-kind = "early_release"
-start = 2029-01-01
-trigger = 0.97
-days = 7
-"""
     path = tmp_path / "both.toml"
-    path.write_text(BASE.replace("CAPACITY", "610") + responses)
+    path.write_text(BASE.replace("CAPACITY", "610") + RESPONSES)
     sc = cap.load_scenario(path)
     plain = sc.model_copy(update={"response": []})
     model, base = compile_model(sc), compile_model(plain)
