@@ -92,7 +92,9 @@ class Model:
     capacity: np.ndarray  # (n_days, n_units + 1): usable places per output day; last: total
     planned: np.ndarray  # places in the capacity plan (before the usable share)
     threshold: np.ndarray  # usable places less the operational margin
-    threshold_all: np.ndarray  # the total's threshold on every simulated day
+    cell_pools: list[str]  # pools of cell units, by name
+    pool_of_unit: np.ndarray  # each unit's row in cell_pools (-1: not a cell)
+    threshold_pools: np.ndarray  # (cell pools, simulated days): each pool's threshold
     wing_order: list[int]
     rates: list[tuple[np.ndarray, np.ndarray]]
     senb_start: float
@@ -147,15 +149,22 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None, warn: bool 
         threshold[:, i] = capacity[:, i] - _at(*_steps(u.margin, origin, 0.0), out_days)
     for arr in (capacity, planned, threshold):
         arr[:, -1] = arr[:, :-1][:, cell].sum(axis=1) if cell.any() else np.nan
-    # the total shortage threshold on every simulated day (for responses)
+    # each cell pool's shortage threshold on every simulated day (for responses):
+    # a response judges "full" in the pool whose places can take its people
+    pool_names = [u.pool or u.name for u in sc.unit if u.occupies_cell]
+    cell_pools = list(dict.fromkeys(pool_names))
+    pool_of_unit = np.array(
+        [cell_pools.index(u.pool or u.name) if u.occupies_cell else -1 for u in sc.unit], np.int64
+    )
     all_days = np.arange(meta.warmup_days + n_days)
-    threshold_all = np.zeros(all_days.size)
+    threshold_pools = np.zeros((len(cell_pools), all_days.size))
     for i, u in enumerate(sc.unit):
         if cell[i]:
-            if knots[i] is None:
-                threshold_all[:] = np.nan
+            row = threshold_pools[pool_of_unit[i]]
+            if knots[i] is None:  # no capacity: never full
+                row[:] = np.nan
                 continue
-            threshold_all += _at(knots[i], values[i], all_days) - _at(
+            row += _at(knots[i], values[i], all_days) - _at(
                 *_steps(u.margin, origin, 0.0), all_days
             )
     order = _wing_order(sc)
@@ -184,7 +193,9 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None, warn: bool 
         capacity=capacity,
         planned=planned,
         threshold=threshold,
-        threshold_all=threshold_all,
+        cell_pools=cell_pools,
+        pool_of_unit=pool_of_unit,
+        threshold_pools=threshold_pools,
         wing_order=order,
         rates=rates,
         senb_start=float((sc.release.senb_start - origin).days),
@@ -476,6 +487,38 @@ def _people(
     )
 
 
+def _start_list(model: Model, si: int, streams: Streams, warp: Warp | None = None) -> People:
+    """The call-up list at the start (``waiting_at_start``): each person has
+    waited a uniform share of their own call-up time and is called up at its
+    end, from the first day after the origin on, unless a response holds them.
+    All of them are waiting at the end of the origin's day."""
+    s = model.scenario.stream[si]
+    listed = s.waiting_at_start
+    n = listed.count
+    pl = _placements(model, s)
+    d = draw(s, n, streams, "start_list", model.scenario.release, pl)
+    if listed.years_to_serve is not None:
+        d.sentence = d.sentence * (
+            listed.years_to_serve * 365.25 / (n * distributions.mean(s.sentence))
+        )
+    callup = np.broadcast_to(np.asarray(d.callup, float), (n,))
+    waited = streams("start_list", s.name, "waited").random(n) * callup
+    t_event = np.maximum(-waited, 1.0 - callup)  # called up on day 1 at the earliest
+    return timeline(
+        s,
+        t_event,
+        d,
+        model.scenario.release,
+        model.senb_start,
+        pl,
+        model.day_of,
+        scenario=model.scenario,
+        streams=streams,
+        prefix="start_list",
+        warp=warp,
+    )
+
+
 def _cell_window(model: Model, p: People, stream_unit: int) -> tuple[np.ndarray, np.ndarray]:
     """Planned start and end of each person's time in cells (before any wing decides)."""
     start = p.t_adm if model.cell[stream_unit] else np.full(len(p), np.inf)
@@ -696,10 +739,18 @@ def _everyone(model: Model, streams: Streams):
     residents = _residents(model, streams, warp) if model.start_stock else [None] * len(sc.stream)
     labels: list[str] = []  # each group's origin and stream: its people's own draws
     for si, s in enumerate(sc.stream):
+        listed = s.waiting_at_start
+        if residents[si] is not None and listed is not None:
+            # the scenario's list replaces the residents still waiting at home
+            residents[si] = residents[si].take(np.flatnonzero(residents[si].t_adm < 1.0))
         if residents[si] is not None:
             groups.append(residents[si])
             of_stream.append(si)
             labels.append(f"start_stock/{s.name}")
+        if listed is not None and listed.count:
+            groups.append(_start_list(model, si, streams, warp))
+            of_stream.append(si)
+            labels.append(f"start_list/{s.name}")
         knots, rates = model.rates[si]
         if drv and si in drv.indexed and inflow_index.size:
             knots, rates = _indexed(knots, rates, drv.year_starts, inflow_index)

@@ -1,17 +1,22 @@
 """System responses to a shortage, decided day by day while a replication runs.
 
-A response acts on the days when the prisons are full: when the people in
-cells at the end of the day before are at least its ``trigger`` share of the
-shortage threshold (usable places less the margin, plus any extra places a
-response has opened). Each day, in this order whatever the order in the file
-(within one kind, the file's order: a second ``extra_places`` judges "full"
-with the first one's places open, an escalation):
+A response acts in each pool of cell places its people belong to (the men's
+closed regime, the women's: :meth:`~capaciteit.scenario.Scenario.pools`), on the
+days when that pool is full: when the people in its cells at the end of the day
+before are at least the response's ``trigger`` share of the pool's shortage
+threshold (usable places less the margin, plus any extra places a response has
+opened in it). Places added to one pool never change what happens in another.
+Each day, in this order whatever the order in the file (within one kind, the
+file's order: a second ``extra_places`` judges "full" with the first one's
+places open, an escalation):
 
 ``extra_places``  opens its places (two people in a cell, places rented abroad)
                   for the day;
 ``early_release`` releases today everyone eligible, inside since an earlier
                   day, whose release day falls in the next ``days`` days (so
-                  each is released up to ``days`` early);
+                  each is released up to ``days`` early); with ``weekdays``,
+                  only on those days of the week (Fridays: the weekend's
+                  releases go on the Friday before);
 ``stop_callups``  calls up no self-reporter today: those due wait at home on the
                   call-up list, and are called up (``resume_per_day`` a day, or
                   all) once the response stops acting; their whole stay moves;
@@ -34,7 +39,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .rng import Streams
-from .scenario import EarlyReleaseWhenFull, ExtraPlaces, PoliceCells, StopCallups
+from .scenario import WEEKDAYS, EarlyReleaseWhenFull, ExtraPlaces, PoliceCells, StopCallups
 from .sentencing import People
 
 
@@ -45,6 +50,7 @@ class _Flat:
     group: np.ndarray
     index: np.ndarray
     stream: np.ndarray
+    pool: np.ndarray  # the cell pool whose places take them (model.cell_pools)
     adm: np.ndarray  # day entering a cell
     rel: np.ndarray  # day leaving the cells
     callup: np.ndarray  # on the call-up list before admission
@@ -112,6 +118,7 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
                 np.full(len(g), k),
                 np.arange(len(g)),
                 np.full(len(g), si),
+                np.full(len(g), model.pool_of_unit[model.unit_names.index(s.unit)]),
                 np.floor(g.t_adm),
                 np.floor(end),
                 g.t_adm > g.t_event,
@@ -127,10 +134,11 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         cols[2],
         cols[3].astype(np.int64),
         cols[4].astype(np.int64),
-        cols[5],
+        cols[5].astype(np.int64),
         cols[6],
         cols[7],
-        cols[8].astype(np.int64),
+        cols[8],
+        cols[9].astype(np.int64),
         [len(g) for g in groups],
         moves,
     )
@@ -161,54 +169,61 @@ def apply(
     adm0 = f.adm.copy()  # admission day before any response held someone back
     rel0 = f.rel.copy()  # and the release day: the stay it would have been, no limits
     away = np.zeros(f.adm.size, bool)  # held back right now: not inside, not releasable
-    enter = np.bincount(np.clip(f.adm, 0, horizon), minlength=horizon + 1).astype(np.int64)
-    leave = np.bincount(np.clip(f.rel, 0, horizon), minlength=horizon + 1).astype(np.int64)
-    occ = int(enter[0] - leave[0])  # in cells at the end of day 0
+    n_pools = len(model.cell_pools)
+    width = horizon + 1
+    # per cell pool and day: people entering and leaving its cells
+    enter = _per_pool(f.pool, f.adm, n_pools, width)
+    leave = _per_pool(f.pool, f.rel, n_pools, width)
+    occ = enter[:, 0] - leave[:, 0]  # in each pool's cells at the end of day 0
     seen = np.zeros(horizon, np.int64)
-    seen[0] = occ
-    threshold = model.threshold_all
+    seen[0] = occ.sum()
+    threshold = model.threshold_pools
     shift = np.zeros(f.adm.size, np.int64)  # days a call-up (and the whole stay) moved
     wait = np.zeros(f.adm.size, np.int64)  # days an admission moved, release kept
     early = np.zeros(f.adm.size, np.int64)  # days a release moved earlier
     index = {s.name: i for i, s in enumerate(sc.stream)}
-    plans = [_plan(r, f, model, horizon, index, streams, labels) for r in resp]
-    releasing = [p for r, p in zip(resp, plans, strict=True) if isinstance(r, EarlyReleaseWhenFull)]
+    # a response acts in each pool its people (or its places) belong to, on the
+    # days that pool is full: places added to one pool never change another's
+    agents = [(k, q) for k, r in enumerate(resp) for q in _pools_of(r, f, model, index)]
+    plans = {a: _plan(resp[a[0]], a[1], f, model, horizon, index, streams, labels) for a in agents}
+    releasing = [plans[a] for a in agents if isinstance(resp[a[0]], EarlyReleaseWhenFull)]
     rank = (ExtraPlaces, EarlyReleaseWhenFull, StopCallups, PoliceCells)
-    order = sorted(range(len(resp)), key=lambda k: (rank.index(type(resp[k])), k))
+    order = sorted(agents, key=lambda a: (rank.index(type(resp[a[0]])), a))
     for d in range(1, horizon):
-        open_places = 0.0
-        for k in order:
-            r, p = resp[k], plans[k]
+        open_places = np.zeros(n_pools)
+        for k, q in order:
+            r, p = resp[k], plans[k, q]
             if not p["lo"] <= d < p["hi"]:
                 if isinstance(r, StopCallups | PoliceCells):
                     _moved(releasing, f, _let_in(r, p, d, None, f, enter, leave, shift, wait, away))
                 continue
-            full = occ >= r.trigger * (threshold[d] + open_places)
+            full = bool(occ[q] >= r.trigger * (threshold[q, d] + open_places[q]))
             if isinstance(r, ExtraPlaces):
                 if full:
-                    open_places += r.places
+                    open_places[q] += r.places
                     acted[d, k], moved[d, k] = 1, round(r.places)
             elif isinstance(r, EarlyReleaseWhenFull):
-                if full:
+                if full and p["weekday"][d % 7]:
                     acted[d, k] = 1
-                    moved[d, k] = _release_early(r, p, d, f, leave, early, away)
+                    moved[d, k] += _release_early(r, p, d, f, leave, early, away)
             else:
                 due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
                 if full and due.size:
                     p["held"].append(due)
                     away[due] = True
-                    enter[d] -= due.size
+                    enter[q, d] -= due.size
                     if isinstance(r, StopCallups):  # their stay moves: exits too
-                        np.subtract.at(leave, np.clip(f.rel[due], 0, horizon), 1)
-                    moved[d, k] = due.size
-                acted[d, k] = int(full)
+                        _add(leave, f.pool[due], f.rel[due], -1)
+                    moved[d, k] += due.size
+                acted[d, k] |= int(full)
                 _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait, away))
-        extra[d] = open_places
-        occ += int(enter[d] - leave[d])
-        seen[d] = occ
-    for k, r in enumerate(resp):  # still held when the run ends
+        extra[d] = open_places.sum()
+        occ += enter[:, d] - leave[:, d]
+        seen[d] = occ.sum()
+    for (k, _q), p in plans.items():  # still held when the run ends
+        r = resp[k]
         if isinstance(r, StopCallups | PoliceCells):
-            for batch in plans[k]["held"]:
+            for batch in p["held"]:
                 (shift if isinstance(r, StopCallups) else wait)[batch] += horizon - f.adm[batch]
     _write_back(groups, f, shift, wait, early)
     back = np.flatnonzero(shift + wait > 0)
@@ -225,19 +240,50 @@ def apply(
     return acted, moved, extra, seen, held
 
 
+def _per_pool(pool: np.ndarray, day: np.ndarray, n_pools: int, width: int) -> np.ndarray:
+    """(pools, days): how many of ``day`` fall on each day, per pool."""
+    at = pool * width + np.clip(day, 0, width - 1)
+    return np.bincount(at, minlength=n_pools * width).reshape(n_pools, width).astype(np.int64)
+
+
+def _add(counts: np.ndarray, pool: np.ndarray, day: np.ndarray, delta: int) -> None:
+    np.add.at(counts, (pool, np.clip(day, 0, counts.shape[1] - 1)), delta)
+
+
+def _in_streams(r, f: _Flat, index: dict[str, int]) -> np.ndarray:
+    if r.streams is None:
+        return np.ones(f.adm.size, bool)
+    return np.isin(f.stream, [index[n] for n in r.streams])
+
+
+def _pools_of(r, f: _Flat, model, index: dict[str, int]) -> list[int]:
+    """The cell pools a response acts in: that of the unit its places go to, or
+    those of the people it may act on."""
+    if isinstance(r, ExtraPlaces):
+        q = int(model.pool_of_unit[model.unit_names.index(r.unit)])
+        return [q] if q >= 0 else []
+    return np.unique(f.pool[_in_streams(r, f, index)]).tolist()
+
+
 def _plan(
-    r, f: _Flat, model, horizon: int, index: dict[str, int], streams: Streams, labels: list[str]
+    r,
+    q: int,
+    f: _Flat,
+    model,
+    horizon: int,
+    index: dict[str, int],
+    streams: Streams,
+    labels: list[str],
 ) -> dict:
-    """Who a response may act on, ordered as it meets them."""
+    """Who a response may act on in pool ``q``, ordered as it meets them."""
     lo = int(model.day_of(r.start))
     hi = int(model.day_of(r.end)) if r.end else horizon
-    ok = (
-        np.ones(f.adm.size, bool)
-        if r.streams is None
-        else np.isin(f.stream, [index[n] for n in r.streams])
-    )
+    ok = _in_streams(r, f, index) & (f.pool == q)
     plan: dict = {"lo": max(lo, 1), "hi": hi}
     if isinstance(r, EarlyReleaseWhenFull):
+        # by day number modulo 7: day 0 is the origin's day of the week
+        days = r.weekdays or WEEKDAYS
+        plan["weekday"] = [WEEKDAYS[(model.origin.weekday() + k) % 7] in days for k in range(7)]
         ok &= f.fixed_exit & (f.sentence > 0) & (f.rel > lo)
         if r.max_sentence_days is not None:
             ok &= f.sentence <= r.max_sentence_days
@@ -288,8 +334,8 @@ def _release_early(r, p: dict, d: int, f: _Flat, leave, early, away) -> int:
     ]
     if take.size:
         p["taken"][take] = True
-        np.subtract.at(leave, np.minimum(f.rel[take], leave.size - 1), 1)
-        leave[d] += take.size
+        _add(leave, f.pool[take], f.rel[take], -1)
+        _add(leave, f.pool[take], np.full(take.size, d), 1)
         early[take] += f.rel[take] - d
         f.rel[take] = d
     return int(take.size)
@@ -310,7 +356,7 @@ def _let_in(
             gone = f.rel[batch] <= d
             if gone.any():
                 out = batch[gone]
-                np.subtract.at(leave, np.clip(f.rel[out], 0, leave.size - 1), 1)
+                _add(leave, f.pool[out], f.rel[out], -1)
                 wait[out] += f.rel[out] - f.adm[out]
                 f.adm[out] = f.rel[out]
                 held[n] = batch[~gone]
@@ -339,12 +385,12 @@ def _let_in(
             shift[batch] += delay
             f.rel[batch] += delay
             f.shift(batch, delay)
-            np.add.at(leave, np.minimum(f.rel[batch], leave.size - 1), 1)
+            _add(leave, f.pool[batch], f.rel[batch], 1)
         else:
             wait[batch] += delay
         f.adm[batch] = d
         away[batch] = False
-        enter[d] += batch.size
+        _add(enter, f.pool[batch], np.full(batch.size, d), 1)
     while held and not held[0].size:
         held.popleft()
     return out if isinstance(r, StopCallups) else []

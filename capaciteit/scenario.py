@@ -17,7 +17,7 @@ import json
 import re
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -368,6 +368,19 @@ class Unit(_Model):
         return table
 
 
+class StartList(_Model):
+    """People already on the call-up list at the start, waiting to serve."""
+
+    count: int = Field(ge=0, le=MAX_ARRIVALS, description="people waiting at the start")
+    years_to_serve: float | None = Field(
+        None,
+        gt=0,
+        le=MAX_ARRIVALS,
+        description="their sentences together, in years (the stream's sentences are "
+        "scaled so that their expected sum is this; default: the stream's own)",
+    )
+
+
 class Stream(_Model):
     name: Name
     description: Text | None = None
@@ -386,6 +399,12 @@ class Stream(_Model):
     )
     callup_days: Distribution | None = Field(
         None, description="time on the call-up list before admission (self-reporters)"
+    )
+    waiting_at_start: StartList | None = Field(
+        None,
+        description="the call-up list at the start (it replaces the list the start stock "
+        "would draw); each is called up within their own call-up time unless a response "
+        "holds them",
     )
     sentence_lag_days: Distribution | None = Field(
         None, description="days from the judgment to the call-up list or arrest"
@@ -463,6 +482,8 @@ class Stream(_Model):
         extra = sorted(k for k in path_keys - allowed if getattr(self, k) is not None)
         if extra:
             raise ValueError(f"path {self.path!r} does not use {', '.join(extra)}")
+        if self.waiting_at_start is not None and self.callup_days is None:
+            raise ValueError("waiting_at_start needs callup_days (a call-up list)")
         return self
 
 
@@ -606,6 +627,10 @@ Policy = Annotated[
 POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity")
 
 
+Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+WEEKDAYS = list(get_args(Weekday))
+
+
 class _Response(_Model):
     name: Name
     description: Text | None = None
@@ -643,6 +668,9 @@ class EarlyReleaseWhenFull(_Response):
     days: float = Field(gt=0, le=365)
     max_sentence_days: float | None = Field(None, ge=0)
     share: float = Field(1.0, ge=0, le=1)
+    weekdays: list[Weekday] | None = Field(
+        None, description="days of the week it may act (default: every day), e.g. ['friday']"
+    )
 
 
 class PoliceCells(_Response):
@@ -1289,9 +1317,17 @@ def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
         out.append(
             ("scenario.start_stock", "a national model needs 'observed', a number, or warmup_days")
         )
+    for i, s in enumerate(sc.stream):
+        if s.waiting_at_start is not None and m.warmup_days:
+            out.append(
+                (
+                    f"stream[{i}].waiting_at_start",
+                    "is the list on the first reported day: it needs warmup_days = 0",
+                )
+            )
     open_ended = [u.name for u in sc.unit if u.occupies_cell and u.capacity is None]
     for i, r in enumerate(sc.response):
-        if open_ended:  # the threshold a response watches is the cells' total
+        if open_ended:  # the threshold a response watches is its pool's
             out.append(
                 (
                     f"response[{i}]",

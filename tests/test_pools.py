@@ -128,3 +128,40 @@ def test_verdicts_are_judged_on_whole_years(tmp_path):
     h = headline(ds)
     assert h.table.loc[2030, "days"] == 184 and h.table.loc[2030, "p_shortage"] == 1.0
     assert h.first_year == 2031
+
+
+POLICE = """
+[[response]]
+name = "police cells"
+kind = "police_cells"
+start = 2029-01-01
+max_days = 10
+"""
+
+
+def test_a_response_acts_in_the_pool_that_is_full(tmp_path):
+    """Arrestees wait in police cells when their own pool is full. The women's
+    60 fill their 50 places while the cells as a whole keep about 130 free
+    (590 + 150 + 50 places, about 660 people): judged on the total, the response
+    never acted. It acts for the women on most days and moves no man; 1,000 more
+    women's places stop it, and the men's days are the same in both runs."""
+    runs = {}
+    for women in (50, 1050):
+        path = tmp_path / f"police{women}.toml"
+        path.write_text(TWO.replace("WOMEN", str(women)) + POLICE)
+        runs[women] = cap.simulate(cap.load_scenario(path), replications=4, seed=3)
+    full, roomy = runs[50], runs[1050]
+    # full on most days: demand below the 50 places on about 8% of days (Poisson(60)
+    # < 50), and held arrestees lower the occupancy it judges (measured: 87%)
+    assert full.response_acted.mean() > 0.75
+    assert full.response_moved.sum() > 0
+    assert roomy.response_acted.max() == 0
+    # only women waited: the men's occupancy and unplaced are those of the roomy run
+    for unit in ("men", "men_hvb"):
+        for var in ("occupancy", "unplaced"):
+            a, b = full[var].sel(unit=unit).values, roomy[var].sel(unit=unit).values
+            assert np.array_equal(a, b)
+    assert full.unplaced.sel(unit="men").max() == 0
+    # the women lack a place while held: at most 10 days at the arrival rate of one a day
+    held = full.unplaced.sel(unit="women").mean(("replication", "time"))
+    assert 1 < float(held) <= 10

@@ -93,6 +93,33 @@ days = 14
     assert moved == pytest.approx(10 * 365, rel=0.05)  # all released early
 
 
+def test_early_release_on_fridays_only(tmp_path):
+    """Released up to 3 days early on Fridays only (the rule of March 2024): the
+    releases due on Saturday, Sunday and Monday go on the Friday, 1, 2 and 3
+    days early, so 3/7 of the 10 releases a day move, by 6/7 of a day on average
+    over all releases: the stock falls by 10 x 6/7 = 8.6 (Little's law)."""
+    base = run(tmp_path, ALWAYS_FULL)
+    ds = run(
+        tmp_path,
+        ALWAYS_FULL,
+        """
+[[response]]
+name = "fridays"
+kind = "early_release"
+start = 2030-06-01
+days = 3
+weekdays = ["friday"]
+""",
+    )
+    acted = ds.response_acted.sel(response="fridays", time=slice("2030-06-02", "2031-12-31"))
+    fridays = acted.time.dt.dayofweek == 4
+    assert bool(acted.where(fridays, drop=True).all())
+    assert int(acted.where(~fridays, drop=True).sum()) == 0
+    moved = float(ds.response_moved.sel(response="fridays", time="2031").sum("time").mean())
+    assert moved == pytest.approx(10 * 365 * 3 / 7, rel=0.05)
+    assert mean(base) - mean(ds) == pytest.approx(60 / 7, abs=1.5)
+
+
 def test_stop_callups_when_full(tmp_path):
     """Always full: no self-reporter is called up; their cells empty (300 fewer)
     and the call-up list grows by 5 a day."""
