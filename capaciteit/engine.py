@@ -340,6 +340,10 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
         return out
 
     reach = {s.name: chain(s.unit) for s in sc.stream}  # where a stream's people can be
+
+    def pool_of(name: str) -> str:
+        return by_name[name].pool or name
+
     for u in model.wing_order:
         unit = sc.unit[u]
         cell, key = in_cell[unit.name], f"unit {unit.name!r}"
@@ -374,6 +378,27 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
             )
         if any(in_cell[h] != cell for s in phased for h in reach[s.name]):
             out.append((key, f"{seen} those waiting for an end phase in {unit.name!r}"))
+        # a response judges each pool; a wait sits in the cells of another pool
+        if not cell:
+            continue
+        pool = pool_of(unit.name)
+        if entries and held and pool_of(unit.wait_in) != pool:
+            out.append(
+                (
+                    key,
+                    f"the responses count those waiting in {unit.wait_in!r} for "
+                    f"{unit.name!r} in pool {pool!r}, not in pool {pool_of(unit.wait_in)!r}",
+                )
+            )
+        homes = {h for s in phased for h in reach[s.name] if in_cell[h]}
+        if any(pool_of(h) != pool for h in homes):
+            out.append(
+                (
+                    key,
+                    f"the responses count those waiting for an end phase in {unit.name!r} "
+                    f"in pool {pool!r}, not in the pool of the cells they wait in",
+                )
+            )
     return out
 
 
@@ -872,11 +897,15 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     if parts:
         caps = _capacities(model, decided)
         _route(model, parts, np.asarray(part_stream), units, waits, people, status, caps, unplaced)
+    sent = _sent_home(model, groups, stream_of[first])
+    if sent[0].size:  # released early by a dated policy: they lack a place too
+        unplaced.add(*sent)
+        into_cell = model.cell[sent[0]]
+        unplaced.add(n_units, sent[1][into_cell], sent[2][into_cell])
     if decided is not None and decided[4][0].size:
-        stream, t_in, t_out = decided[4]
-        unit_of = np.array([model.unit_names.index(s.unit) for s in sc.stream], np.int64)
-        unplaced.add(unit_of[stream], t_in, t_out)
-        into_cell = model.cell[unit_of[stream]]  # held at home, in a police cell, released
+        unit, t_in, t_out = decided[4]  # the unit they were kept from, or sent home from
+        unplaced.add(unit, t_in, t_out)
+        into_cell = model.cell[unit]  # held at home, in a police cell, released
         unplaced.add(n_units, t_in[into_cell], t_out[into_cell])
     occupancy, admissions, releases = (_with_total(x) for x in units.counts())
     waiting = _with_total(waits.counts()[0])
@@ -905,6 +934,34 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
                     places[:, n_units] += (acted[:, k] * round(r.places)).astype(np.int32)
         out["extra_places"] = places
     return out
+
+
+def _sent_home(model: Model, groups: list[People], streams: np.ndarray):
+    """(unit, from, to) of everyone an early-release policy sent home: from the
+    day they left to the day the law had (their release before any policy),
+    in the unit they left from (an end phase's, or the one they entered)."""
+    units, t_in, t_out = [], [], []
+    for g, si in zip(groups, streams.tolist(), strict=True):
+        if not g.moves:
+            continue
+        who = np.concatenate([m.who for m in g.moves])
+        before = np.concatenate([m.before for m in g.moves])
+        who, first = np.unique(who, return_index=True)  # the first move: the law's day
+        if not who.size:
+            continue
+        law, now = before[first], g.t_end[who]
+        unit = np.full(who.size, model.unit_names.index(model.scenario.stream[si].unit))
+        for pl, pwho, a, b in g.phases:  # leaving from an end phase
+            pos = np.minimum(np.searchsorted(who, pwho), who.size - 1)
+            hit = (who[pos] == pwho) & (b >= now[pos]) & (a < now[pos])
+            unit[pos[hit]] = model.unit_names.index(pl.unit)
+        keep = law > now
+        units.append(unit[keep])
+        t_in.append(now[keep])
+        t_out.append(law[keep])
+    if not units:
+        return np.zeros(0, np.int64), np.zeros(0), np.zeros(0)
+    return np.concatenate(units), np.concatenate(t_in), np.concatenate(t_out)
 
 
 def _capacities(model: Model, decided) -> list[tuple[np.ndarray, np.ndarray]]:

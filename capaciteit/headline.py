@@ -7,7 +7,7 @@ people (men's closed regime, women's, each special unit: ``[[unit]] pool``),
 never on the total, which pools places no one can swap. A *shortage year* in a
 pool is a year with at least one day on which its demand, occupancy plus those
 who need a place in it and lack one (a waiting list, people turned away, held
-back or released early by a response), is above its shortage threshold; its
+back by a response, released early), is above its shortage threshold; its
 probability is the share of replications in which that happens. The verdict, on whole years only, is
 
 * ``"likely"``: some year has a probability of at least one half;

@@ -50,13 +50,17 @@ class _Flat:
     group: np.ndarray
     index: np.ndarray
     stream: np.ndarray
-    pool: np.ndarray  # the cell pool whose places take them (model.cell_pools)
+    pool: np.ndarray  # the cell pool that takes them on admission (model.cell_pools)
     adm: np.ndarray  # day entering a cell
     rel: np.ndarray  # day leaving the cells
     callup: np.ndarray  # on the call-up list before admission
     fixed_exit: np.ndarray  # leaves the cells at release (no end phase outside)
     sentence: np.ndarray
     trial: np.ndarray  # day of the trial (no early release before it)
+    unit: np.ndarray  # the unit they enter, and
+    unit_end: np.ndarray  # the unit they leave the cells from (an end phase's)
+    pool_end: np.ndarray  # and its pool,
+    switch: np.ndarray  # entered on this day (-1: the same pool as on admission)
     sizes: list[int]  # people in each group (cells or not)
     moves: list[tuple[int, np.ndarray, np.ndarray]]
     """Early-release policies' moves: (day, who (sorted), the day they left the
@@ -99,49 +103,57 @@ def own_uniforms(f: _Flat, labels: list[str], streams: Streams, *names: str) -> 
 
 def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
     parts, moves, offset = [], [], 0
+    cell, pool_of = model.cell, model.pool_of_unit
     for k, (g, si) in enumerate(zip(groups, stream_of_group, strict=True)):
         s = model.scenario.stream[si]
-        if not model.cell[model.unit_names.index(s.unit)] or not len(g):
+        u = model.unit_names.index(s.unit)
+        if not cell[u] or not len(g):
             continue
         end = g.t_end.copy()
         for pl, who, a, _b in g.phases:
-            if not model.cell[model.unit_names.index(pl.unit)]:
+            if not cell[model.unit_names.index(pl.unit)]:
                 end[who] = np.fmin(end[who], a)
         fixed = end == g.t_end
         for m in g.moves:  # leaving at release, the day was the one before the move
             before = np.where(fixed[m.who], m.before, end[m.who])
             moves.append((int(m.day), offset + m.who, np.floor(before).astype(np.int64)))
             fixed[m.who[m.cut]] = False  # its way out changed: no early release for it
+        # the last stretch in cells may be an end phase in a unit of another pool
+        # (the BBA): the pool's count follows the person there
+        unit_end = np.full(len(g), u)
+        switch = np.full(len(g), -1.0)
+        for pl, who, a, b in g.phases:
+            v = model.unit_names.index(pl.unit)
+            last = cell[v] & (b >= end[who]) & (a < end[who])
+            unit_end[who[last]] = v
+            switch[who[last]] = a[last]
+        adm, rel = np.floor(g.t_adm), np.floor(end)
+        switch = np.floor(switch)
+        other = (pool_of[unit_end] != pool_of[u]) & (switch > adm) & (switch < rel)
+        switch = np.where(other, switch, -1.0)
         offset += len(g)
         parts.append(
             (
                 np.full(len(g), k),
                 np.arange(len(g)),
                 np.full(len(g), si),
-                np.full(len(g), model.pool_of_unit[model.unit_names.index(s.unit)]),
-                np.floor(g.t_adm),
-                np.floor(end),
+                np.full(len(g), pool_of[u]),
+                adm,
+                rel,
                 g.t_adm > g.t_event,
                 fixed,
                 g.sentence,
                 np.floor(g.t_trial),
+                np.full(len(g), u),
+                unit_end,
+                np.where(switch >= 0, pool_of[unit_end], pool_of[u]),
+                switch,
             )
         )
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
-    return _Flat(
-        cols[0],
-        cols[1],
-        cols[2],
-        cols[3].astype(np.int64),
-        cols[4].astype(np.int64),
-        cols[5].astype(np.int64),
-        cols[6],
-        cols[7],
-        cols[8],
-        cols[9].astype(np.int64),
-        [len(g) for g in groups],
-        moves,
-    )
+    ints = {0, 1, 2, 3, 4, 5, 9, 10, 11, 12, 13}
+    cols = [c.astype(np.int64) if i in ints else c for i, c in enumerate(cols)]
+    return _Flat(*cols, [len(g) for g in groups], moves)
 
 
 def apply(
@@ -155,7 +167,7 @@ def apply(
     extra places open, and the people in cells at its end as the responses
     counted them (the finite units' outcomes are not in it: see
     engine.cautions); and the stretches of people who needed a cell and lacked
-    one because of a response, as (stream, start day, end day): held back
+    one because of a response, as (unit, start day, end day): held back
     from their admission (not called up, in a police cell; at most to the
     release day they had) or released early (to the release day they had).
     """
@@ -173,7 +185,10 @@ def apply(
     width = horizon + 1
     # per cell pool and day: people entering and leaving its cells
     enter = _per_pool(f.pool, f.adm, n_pools, width)
-    leave = _per_pool(f.pool, f.rel, n_pools, width)
+    leave = _per_pool(f.pool_end, f.rel, n_pools, width)
+    sw = f.switch >= 0  # into an end phase of another pool
+    leave += _per_pool(f.pool[sw], f.switch[sw], n_pools, width)
+    enter += _per_pool(f.pool_end[sw], f.switch[sw], n_pools, width)
     occ = enter[:, 0] - leave[:, 0]  # in each pool's cells at the end of day 0
     seen = np.zeros(horizon, np.int64)
     seen[0] = occ.sum()
@@ -205,7 +220,7 @@ def apply(
             elif isinstance(r, EarlyReleaseWhenFull):
                 if full and p["weekday"][d % 7]:
                     acted[d, k] = 1
-                    moved[d, k] += _release_early(r, p, d, f, leave, early, away)
+                    moved[d, k] += _release_early(r, p, d, f, enter, leave, early, away)
             else:
                 due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
                 if full and due.size:
@@ -213,7 +228,7 @@ def apply(
                     away[due] = True
                     enter[q, d] -= due.size
                     if isinstance(r, StopCallups):  # their stay moves: exits too
-                        _add(leave, f.pool[due], f.rel[due], -1)
+                        _exits(f, enter, leave, due, -1)
                     moved[d, k] += due.size
                 acted[d, k] |= int(full)
                 _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait, away))
@@ -227,13 +242,17 @@ def apply(
                 (shift if isinstance(r, StopCallups) else wait)[batch] += horizon - f.adm[batch]
     _write_back(groups, f, shift, wait, early)
     back = np.flatnonzero(shift + wait > 0)
-    out = np.flatnonzero(early > 0)
+    # sent home early by a policy too: the engine counts them from the day they left
+    by_policy = np.zeros(f.adm.size, bool)
+    for _day, who, _before in f.moves:
+        by_policy[who] = True
+    out = np.flatnonzero((early > 0) & ~by_policy)
     # lacking a place while held back, but no longer than the stay would have run
     # without limits (a self-reporter not called up for years lacks one place for
     # the length of one stay, not for the whole wait)
     back_end = np.minimum(adm0[back] + shift[back] + wait[back], rel0[back])
     held = (
-        np.concatenate([f.stream[back], f.stream[out]]),
+        np.concatenate([f.unit[back], f.unit_end[out]]),
         np.concatenate([adm0[back], f.rel[out]]).astype(float),
         np.concatenate([back_end, f.rel[out] + early[out]]).astype(float),
     )
@@ -250,6 +269,16 @@ def _add(counts: np.ndarray, pool: np.ndarray, day: np.ndarray, delta: int) -> N
     np.add.at(counts, (pool, np.clip(day, 0, counts.shape[1] - 1)), delta)
 
 
+def _exits(f: _Flat, enter, leave, who: np.ndarray, delta: int) -> None:
+    """Add (+1) or take back (-1) the days ``who`` leave the cells, and the days
+    they move into an end phase of another pool."""
+    _add(leave, f.pool_end[who], f.rel[who], delta)
+    sw = who[f.switch[who] >= 0]
+    if sw.size:
+        _add(leave, f.pool[sw], f.switch[sw], delta)
+        _add(enter, f.pool_end[sw], f.switch[sw], delta)
+
+
 def _in_streams(r, f: _Flat, index: dict[str, int]) -> np.ndarray:
     if r.streams is None:
         return np.ones(f.adm.size, bool)
@@ -262,7 +291,8 @@ def _pools_of(r, f: _Flat, model, index: dict[str, int]) -> list[int]:
     if isinstance(r, ExtraPlaces):
         q = int(model.pool_of_unit[model.unit_names.index(r.unit)])
         return [q] if q >= 0 else []
-    return np.unique(f.pool[_in_streams(r, f, index)]).tolist()
+    pool = f.pool_end if isinstance(r, EarlyReleaseWhenFull) else f.pool
+    return np.unique(pool[_in_streams(r, f, index)]).tolist()
 
 
 def _plan(
@@ -275,10 +305,13 @@ def _plan(
     streams: Streams,
     labels: list[str],
 ) -> dict:
-    """Who a response may act on in pool ``q``, ordered as it meets them."""
+    """Who a response may act on in pool ``q`` (early release: the pool they
+    leave the cells from; the others: the pool that takes them in), ordered as
+    it meets them."""
     lo = int(model.day_of(r.start))
     hi = int(model.day_of(r.end)) if r.end else horizon
-    ok = _in_streams(r, f, index) & (f.pool == q)
+    pool = f.pool_end if isinstance(r, EarlyReleaseWhenFull) else f.pool
+    ok = _in_streams(r, f, index) & (pool == q)
     plan: dict = {"lo": max(lo, 1), "hi": hi}
     if isinstance(r, EarlyReleaseWhenFull):
         # by day number modulo 7: day 0 is the origin's day of the week
@@ -314,7 +347,7 @@ def _moved(releasing: list[dict], f: _Flat, batches: list[np.ndarray]) -> None:
                 heapq.heappush(p["moved"], (int(f.rel[i]), i))
 
 
-def _release_early(r, p: dict, d: int, f: _Flat, leave, early, away) -> int:
+def _release_early(r, p: dict, d: int, f: _Flat, enter, leave, early, away) -> int:
     """Release today those inside whose release day is within ``days``."""
     lo, hi = np.searchsorted(p["rel"], [d, d + r.days], side="right")
     take = p["idx"][lo:hi]
@@ -334,10 +367,13 @@ def _release_early(r, p: dict, d: int, f: _Flat, leave, early, away) -> int:
     ]
     if take.size:
         p["taken"][take] = True
-        _add(leave, f.pool[take], f.rel[take], -1)
-        _add(leave, f.pool[take], np.full(take.size, d), 1)
+        _exits(f, enter, leave, take, -1)
         early[take] += f.rel[take] - d
         f.rel[take] = d
+        before = take[f.switch[take] >= d]  # released before the end phase began
+        f.switch[before], f.pool_end[before] = -1, f.pool[before]
+        f.unit_end[before] = f.unit[before]
+        _exits(f, enter, leave, take, 1)
     return int(take.size)
 
 
@@ -356,7 +392,7 @@ def _let_in(
             gone = f.rel[batch] <= d
             if gone.any():
                 out = batch[gone]
-                _add(leave, f.pool[out], f.rel[out], -1)
+                _exits(f, enter, leave, out, -1)
                 wait[out] += f.rel[out] - f.adm[out]
                 f.adm[out] = f.rel[out]
                 held[n] = batch[~gone]
@@ -384,10 +420,16 @@ def _let_in(
         if isinstance(r, StopCallups):
             shift[batch] += delay
             f.rel[batch] += delay
+            f.switch[batch] += np.where(f.switch[batch] >= 0, delay, 0)
             f.shift(batch, delay)
-            _add(leave, f.pool[batch], f.rel[batch], 1)
+            _exits(f, enter, leave, batch, 1)
         else:
             wait[batch] += delay
+            late = batch[(f.switch[batch] >= 0) & (f.switch[batch] <= d)]
+            if late.size:  # the end phase began while held: admitted straight to it
+                _add(leave, f.pool[late], f.switch[late], -1)
+                _add(enter, f.pool_end[late], f.switch[late], -1)
+                f.pool[late], f.switch[late] = f.pool_end[late], -1
         f.adm[batch] = d
         away[batch] = False
         _add(enter, f.pool[batch], np.full(batch.size, d), 1)
@@ -414,6 +456,10 @@ def _write_back(groups, f: _Flat, shift, wait, early) -> None:
                 add = np.where(hit, s[np.minimum(pos, i.size - 1)], 0.0)
                 a += add
                 b += add
+            for m in g.moves:  # the release day a policy moved them from, too
+                pos = np.searchsorted(i, m.who)
+                hit = (pos < i.size) & (i[np.minimum(pos, i.size - 1)] == m.who)
+                m.before += np.where(hit, s[np.minimum(pos, i.size - 1)], 0.0)
         if w.any():  # admitted later, the release day stays
             if g.t_adm is g.t_event:  # arrested and admitted at once: one array till now
                 trial_too = g.t_trial is g.t_adm

@@ -26,8 +26,9 @@ VARIABLES = {
         "persons",
         "persons who need a place in the unit and lack one because it is full, at the end of "
         "the day: on its waiting list, turned away, held back by a response (not called up, "
-        "in a police cell; at most for the stay they would have had) or released early by "
-        "one; occupancy + unplaced is the demand. total: those who lack a cell and are in "
+        "in a police cell; at most for the stay they would have had) or released early (by "
+        "a response or an early-release policy, until the law's day); occupancy + unplaced "
+        "is the demand. total: those who lack a cell and are in "
         "none (not those waiting in a cell for a special unit)",
     ),
     "admissions": (
@@ -224,7 +225,7 @@ def judged(ds: xr.Dataset, row: str) -> np.ndarray:
 def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> np.ndarray:
     """(replication, time) booleans: a shortage that day in the unit or pool: its
     demand (occupancy plus those who need a place there and lack one: on its
-    waiting list, turned away, held back or released early by a response) above
+    waiting list, turned away, held back by a response or released early) above
     its threshold (usable places less the margin, plus places a response
     opened); the places needed (:func:`capaciteit.capacity.need`) are the same
     comparison. For ``total``: a shortage in any pool (the total is never a place

@@ -330,6 +330,30 @@ max_sentence_days = 365
     assert np.array_equal(over.occupancy.values, _policy_run(tmp_path, 400).occupancy.values)
 
 
+def test_people_sent_home_early_still_need_a_place(tmp_path):
+    """Sent home 14 days before the law's day because it is full, they need a
+    place and lack one: occupancy falls by about 140 while demand (occupancy +
+    unplaced) is the base's, day by day and exactly, in every unit."""
+    base = _policy_run(tmp_path, 100)
+    pol = _policy_run(
+        tmp_path,
+        100,
+        """
+[[policy]]
+name = "early"
+kind = "early_release"
+start = 2031-01-01
+days = 14
+""",
+    )
+    assert int(base.unplaced.max()) == 0
+    assert np.array_equal(
+        (base.occupancy + base.unplaced).values, (pol.occupancy + pol.unplaced).values
+    )
+    later = pol.unplaced.sel(unit="total", time=slice("2031-06", "2032-12")).mean()
+    assert float(later) == pytest.approx(140, abs=6)
+
+
 def test_early_release_for_a_share_only(tmp_path):
     """Half of those released get the 14 days: the stock falls by 10 x 14 / 2 = 70."""
     base = _policy_run(tmp_path, 100)

@@ -293,7 +293,7 @@ def test_responses_table_is_the_datasets(national, report_nl):
     page = Page(report_nl)
     table = page.tables["table-responses"]
     names = [str(r) for r in national["response"].values]
-    assert names == ["no call-ups", "police cells"]
+    assert names == ["no call-ups", "friday release", "weekday release", "police cells"]
     assert [c for c in table["head"][0] if c] == ["jaar", *names]
     years = national["time"].dt.year.values
     n = national.sizes["replication"]

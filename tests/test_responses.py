@@ -383,19 +383,26 @@ days = 7
 
 
 @pytest.mark.parametrize(
-    "case", ["phase", "phase, wait_in unset", "entry, at home", "phase, not a cell"]
+    "case",
+    ["phase", "phase, wait_in unset", "entry, at home", "phase, not a cell", "phase, own pool"],
 )
 def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, case):
     """Day by day, the head count a response judges is the census's people in
     cells, with a full wing keeping people waiting (an end phase waits where the
     person is, a cell, whatever ``wait_in`` says), call-ups stopped and people
     released early. Where arrivals wait at home for a full wing the count does
-    not see it, and the scenario's cautions say so."""
+    not see it, and the scenario's cautions say so. The main unit and the wing
+    are one pool; where the wing is a pool of its own the count of all cells is
+    still the census's, but its waiting list is counted in the wing's pool, not
+    in the main unit's whose cells it waits in: a caution says so."""
     from capaciteit.engine import _everyone, cautions, compile_model, run_replication
     from capaciteit.rng import Streams, replication_seed
 
     wing = WING.replace("WAIT_IN", 'wait_in = "main"' if case == "phase" else "")
     text = BASE.replace("CAPACITY", "460") + wing + RESPONSES
+    if case not in ("phase, own pool", "phase, not a cell"):  # one pool, judged together
+        text = text.replace("capacity = 460", 'capacity = 460\npool = "cells"')
+        text = text.replace("capacity = 150", 'capacity = 150\npool = "cells"')
     if case == "phase, not a cell":  # the last phase outside: its wait is in a cell
         text = text.replace('name = "wing"\n', 'name = "wing"\noccupies_cell = false\n')
         text = text.replace("capacity = 460", "capacity = 280")  # ~300 in cells as planned
@@ -410,15 +417,20 @@ def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, cas
     expect = {
         "entry, at home": [f"{unseen} at home for 'wing'"],
         "phase, not a cell": [f"{unseen} for an end phase in 'wing'"],
+        "phase, own pool": [
+            "the responses count those waiting for an end phase in 'wing' in pool 'wing', "
+            "not in the pool of the cells they wait in"
+        ],
     }.get(case, [])
-    exact = not expect
+    exact = case in ("phase", "phase, wait_in unset", "phase, own pool")
     assert said == expect
     apart = 0
     for r in range(3):
         seq = replication_seed(5, r)
         _, _, decided = _everyone(model, Streams(seq))
         out = run_replication(model, seq)
-        assert decided[0].any(axis=0).all()  # both acted
+        if case != "phase, own pool":  # there the main unit's pool alone is not full
+            assert decided[0].any(axis=0).all()  # both acted
         assert out["waiting"][:, model.unit_names.index("wing")].max() > 20  # the wing filled
         seen, true = decided[3][model.warmup :], out["occupancy"][:, -1]
         apart += int((seen != true).sum())
