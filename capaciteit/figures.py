@@ -302,7 +302,8 @@ def difference_chart(
         markersize=4,
         label=t["interval"],
     )
-    ax.set_title(t[metric] if metric in t else metric, loc="left", fontsize=10)
+    title = t[metric] if metric in t else metric
+    ax.set_title(title if unit == "total" else f"{title}: {unit}", loc="left", fontsize=10)
     ax.set_xlabel(t["year"])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
     ax.yaxis.set_major_formatter(number_formatter(lang))

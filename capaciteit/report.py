@@ -466,9 +466,16 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "toevalsgetallen waar de scenario's gelijk zijn, dus het verschil wordt per replicatie "
         "genomen en het 95%-interval is dat van het gemiddelde verschil.",
         "vs": "{alt} tegen {base}",
-        "table_intro": "Alle cellen samen (totaal), per jaar: gemiddelde bezetting (personen), "
-        "kans op een tekortdag in het jaar en kosten (€ mln). Verschil = alternatief − basis; "
-        "de kans in procentpunten.",
+        "table_intro": "Alle cellen samen (totaal, een telling), per jaar: gemiddelde bezetting "
+        "(personen) en kosten van alle eenheden (€ mln, {prices}), basis → alternatief, en het "
+        "verschil (alternatief − basis) met zijn 95%-interval. Of er een tekort is, staat per "
+        "pool in de tabel daaronder: vrije plaatsen in de ene pool kunnen geen tekort in een "
+        "andere opvangen. Een cursief jaar is onvolledig.",
+        "prices": "prijspeil {year}",
+        "no_prices": "prijspeil niet opgegeven",
+        "question": "Vraag",
+        "occupancy_mean_diff": "verschil bezetting (95%-interval)",
+        "euros_diff": "verschil kosten (95%-interval)",
         "col_year": "jaar",
         "base": "basis",
         "alternative": "alternatief",
@@ -478,7 +485,8 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "shortage": "kans op tekort",
         "euros": "kosten (€ mln)",
         "alt": "Gepaarde verschillen van {alt} tegen {base} per jaar met 95%-intervallen: "
-        "bezetting, kans op een tekort en kosten.",
+        "bezetting en kosten van alles samen, en de kans op een tekort in de pool die het "
+        "meest bindt ({pool}).",
         "to": "tot",
         "pools_intro": "Per pool (plaatsen die dezelfde mensen kunnen opnemen), per jaar: de "
         "kans op een tekortdag, basis → alternatief (verschil in procentpunten). Een cursief "
@@ -494,9 +502,16 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "numbers wherever the scenarios agree, so the difference is taken replication by "
         "replication and the 95% interval is that of the mean difference.",
         "vs": "{alt} against {base}",
-        "table_intro": "All cells together (total), per year: mean occupancy (persons), "
-        "probability of a shortage day in the year and cost (EUR m). Difference = alternative − "
-        "base; the probability in percentage points.",
+        "table_intro": "All cells together (total, a count), per year: mean occupancy "
+        "(persons) and the cost of all units (EUR m, {prices}), base → alternative, and the "
+        "difference (alternative − base) with its 95% interval. Whether there is a shortage is "
+        "in the table below, per pool: free places in one pool cannot take up a shortage in "
+        "another. A year in italics is partial.",
+        "prices": "{year} prices",
+        "no_prices": "price level not given",
+        "question": "Question",
+        "occupancy_mean_diff": "occupancy difference (95% interval)",
+        "euros_diff": "cost difference (95% interval)",
         "col_year": "year",
         "base": "base",
         "alternative": "alternative",
@@ -506,7 +521,8 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "shortage": "shortage probability",
         "euros": "cost (EUR m)",
         "alt": "Paired differences of {alt} against {base} per year with 95% intervals: "
-        "occupancy, shortage probability and cost.",
+        "occupancy and cost of everything together, and the shortage probability in the pool "
+        "that binds most ({pool}).",
         "to": "to",
         "pools_intro": "Per pool (places that can take the same people), per year: the "
         "probability of a shortage day, base → alternative (difference in percentage points). "
@@ -1080,6 +1096,10 @@ def _compare_values(metric: str, lang: str) -> tuple:
     return (lambda v: fmt_num(v, lang), lambda v: fmt_num(v, lang, 1, sign=True))
 
 
+TOTAL_METRICS = ("occupancy_mean", "euros")
+"""The total's rows in the compare report: counts, never a verdict."""
+
+
 def render_compare_report(
     tables: Mapping[str, pd.DataFrame],
     base_name: str,
@@ -1088,57 +1108,63 @@ def render_compare_report(
     seed: int,
     lang: str = "nl",
     unit: str = "total",
+    titles: Mapping[str, str] | None = None,
+    price_level: int | None = None,
 ) -> str:
     """The paired comparison of alternatives against a base (tables from
     :func:`capaciteit.compare.paired`, keyed by alternative name) as one
-    self-contained HTML page: per alternative a table of yearly differences with
-    their 95% intervals and a figure of them."""
+    self-contained HTML page: per alternative the question it asks
+    (``titles``, by scenario name), a table of the total's yearly differences
+    with their 95% intervals (five columns: it fits a laptop), each pool's
+    shortage probability, and a figure."""
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
     t = COMPARE_STRINGS[lang]
+    titles = titles or {}
+    prices = t["prices"].format(year=price_level) if price_level is not None else t["no_prices"]
     parts = []
     for name, table in tables.items():
         sel = table[table["unit"].astype(str) == unit]
         years = sorted(int(y) for y in sel["year"].unique())
         head = [
-            [Cell(t["col_year"])] + [Cell(t[m], colspan=4) for m in COMPARE_METRICS],
-            [Cell("")]
+            [Cell(t["col_year"])]
             + [
                 Cell(c)
-                for _ in COMPARE_METRICS
-                for c in (t["base"], t["alternative"], t["difference"], t["interval"])
-            ],
+                for m in TOTAL_METRICS
+                for c in (f"{t[m]}: {t['base']} → {t['alternative']}", t[f"{m}_diff"])
+            ]
         ]
         rows = []
         for y in years:
             row = [Cell(str(y))]
-            for m in COMPARE_METRICS:
+            for m in TOTAL_METRICS:
                 level, diff = _compare_values(m, lang)
                 r = sel[(sel["metric"] == m) & (sel["year"] == y)]
                 if r.empty:
-                    row += [_num("–")] * 4
+                    row += [_num("–")] * 2
                     continue
                 r = r.iloc[0]
                 row += [
-                    _num(level(r["base"])),
-                    _num(level(r["alternative"])),
-                    _num(diff(r["difference"])),
-                    _num(f"{diff(r['low'])} {t['to']} {diff(r['high'])}"),
+                    _num(f"{level(r['base'])} → {level(r['alternative'])}"),
+                    _num(f"{diff(r['difference'])} ({diff(r['low'])} {t['to']} {diff(r['high'])})"),
                 ]
             rows.append(row)
         days = sel.groupby("year")["days"].first() if "days" in sel else None
         classes = ["partial" if days is not None and days.get(y, 365) < 365 else "" for y in years]
-        fig = _difference_panels(table, lang, unit)
+        pool = _binding_pool(table)
+        fig = _difference_panels(table, lang, unit, pool)
         parts.append(
             {
                 "id": f"alt-{slug(name)}",
                 "title": t["vs"].format(alt=name, base=base_name),
-                "table": Table(f"table-diff-{slug(name)}", head, rows, classes, css="wide"),
+                "question": titles.get(name),
+                "base_question": titles.get(base_name),
+                "table": Table(f"table-diff-{slug(name)}", head, rows, classes),
                 "pools": _compare_pools(table, years, classes, lang, slug(name)),
                 "figure": Fig(
                     f"fig-diff-{slug(name)}",
                     fig,
-                    t["alt"].format(alt=name, base=base_name),
+                    t["alt"].format(alt=name, base=base_name, pool=pool or unit),
                 ),
             }
         )
@@ -1148,9 +1174,24 @@ def render_compare_report(
         t=t,
         base=base_name,
         intro=t["intro"].format(base=base_name, n=fmt_num(n, lang), seed=seed),
+        table_intro=t["table_intro"].format(prices=prices),
         parts=parts,
         version=__version__,
     )
+
+
+def _binding_pool(table: pd.DataFrame) -> str | None:
+    """The pool with the highest shortage probability in the base or the
+    alternative over the whole years: the one a reader watches."""
+    if "pool" not in table:
+        return None
+    short = table[(table["metric"] == "shortage") & table["pool"].astype(bool)]
+    if "days" in short:
+        short = short[short["days"] >= 365]
+    if short.empty:
+        return None
+    worst = short.assign(p=short[["base", "alternative"]].max(axis=1)).groupby("unit")["p"].max()
+    return str(worst.idxmax())
 
 
 def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> Table | None:
@@ -1183,12 +1224,14 @@ def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> 
     return Table(f"table-pools-{key}", head, rows, classes, t["pools_intro"], css="wide")
 
 
-def _difference_panels(table: pd.DataFrame, lang: str, unit: str) -> str:
-    """Three panels side by side (occupancy, shortage, euros) as a data URI."""
+def _difference_panels(table: pd.DataFrame, lang: str, unit: str, pool: str | None) -> str:
+    """Three panels side by side as a data URI: the total's occupancy and euros,
+    and the shortage probability of ``pool`` (the total's where there is none)."""
     fig = new_figure((10.0, 3.2))
     axes = fig.subplots(1, len(COMPARE_METRICS))
     for ax, metric in zip(np.atleast_1d(axes), COMPARE_METRICS, strict=True):
-        difference_chart(table, metric, lang, unit=unit, ax=ax)
+        where = pool if metric == "shortage" and pool else unit
+        difference_chart(table, metric, lang, unit=where, ax=ax)
     return png_data_uri(fig)
 
 
@@ -1200,13 +1243,16 @@ def write_compare_report(
     n: int,
     seed: int,
     lang: str = "nl",
+    titles: Mapping[str, str] | None = None,
+    price_level: int | None = None,
 ) -> Path:
     """Write :func:`render_compare_report` to ``path``; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(
-        render_compare_report(tables, base_name, n=n, seed=seed, lang=lang), encoding="utf-8"
+    html = render_compare_report(
+        tables, base_name, n=n, seed=seed, lang=lang, titles=titles, price_level=price_level
     )
+    path.write_text(html, encoding="utf-8")
     return path
 
 

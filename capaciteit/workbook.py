@@ -22,7 +22,7 @@ import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -370,7 +370,25 @@ MONTHLY_COLUMNS = [
 
 COMPARE_COLUMNS = [
     Col("year", "Jaar", "Year", YEAR),
+    Col(
+        "days",
+        "Dagen",
+        "Days",
+        INT,
+        "dagen van het jaar in de run; onder 365: een deeljaar (grijs, cursief)",
+        "days of the year in the run; under 365: a partial year (grey, italics)",
+    ),
     Col("unit", "Eenheid", "Unit"),
+    Col(
+        "pool",
+        "Pool",
+        "Pool",
+        None,
+        "ja: plaatsen die dezelfde mensen kunnen nemen, waarop een tekort wordt beoordeeld; "
+        "totaal is alleen een telling",
+        "yes: places that can take the same people, where a shortage is judged; total is "
+        "only a count",
+    ),
     Col("metric", "Maatstaf", "Metric"),
     Col("base", "Basis", "Base", None, "gemiddelde over replicaties", "mean over replications"),
     Col(
@@ -411,6 +429,7 @@ METRIC_LABELS = {
     "shortage": ("Kans op tekort", "P(shortage)", PCT),
     "euros": ("Kosten", "Cost", EUR),
     "waiting_mean": ("Gemiddeld wachtend", "Mean waiting", DEC),
+    "unplaced_mean": ("Gemiddeld zonder plaats", "Mean lacking a place", DEC),
 }
 
 VERDICTS = {
@@ -1077,9 +1096,17 @@ def safe_sheet_name(name: str, taken: set[str]) -> str:
 
 
 def _compare_front(
-    ws: Worksheet, base_name: str, sheets: dict[str, str], n: int, seed: int, lang: str
+    ws: Worksheet,
+    base_name: str,
+    sheets: dict[str, str],
+    n: int,
+    seed: int,
+    lang: str,
+    titles: Mapping[str, str] | None = None,
+    price_level: int | None = None,
 ) -> None:
     nl = lang == "nl"
+    titles = titles or {}
     ws.cell(
         row=1,
         column=1,
@@ -1087,8 +1114,14 @@ def _compare_front(
     ).font = Font(bold=True, size=14)
     facts = [
         ("Basis" if nl else "Base", base_name, None),
+        ("Vraag van de basis" if nl else "Question of the base", titles.get(base_name, ""), None),
         ("Replicaties" if nl else "Replications", n, INT),
         ("Seed", seed, YEAR),
+        (
+            "Prijspeil van de kosten" if nl else "Price level of the costs",
+            price_level if price_level is not None else ("niet opgegeven" if nl else "not given"),
+            YEAR,
+        ),
     ]
     r = 3
     for label, value, fmt in facts:
@@ -1123,7 +1156,12 @@ def _compare_front(
     ws.row_dimensions[r].height = 150
     r += 2
     for j, text in enumerate(
-        ("Alternatief" if nl else "Alternative", "Blad" if nl else "Sheet"), start=1
+        (
+            "Alternatief" if nl else "Alternative",
+            "Blad" if nl else "Sheet",
+            "Vraag" if nl else "Question",
+        ),
+        start=1,
     ):
         c = ws.cell(row=r, column=j, value=text)
         c.font, c.fill, c.border = _HEADER_FONT, _HEADER_FILL, _HEADER_BORDER
@@ -1133,15 +1171,20 @@ def _compare_front(
         link = ws.cell(row=r, column=2, value=sheet)
         link.hyperlink = f"#'{sheet}'!A1"
         link.style = "Hyperlink"
+        ws.cell(row=r, column=3, value=titles.get(name, "")).alignment = _WRAP
     ws.column_dimensions["A"].width = 40
     ws.column_dimensions["B"].width = 34
     ws.column_dimensions["C"].width = 60
 
 
 def _compare_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
+    """The paired differences per year, unit or pool and metric; a partial
+    year is greyed and in italics, as on the yearly sheet."""
     i = LANGS.index(lang)
     cols = _columns(table, COMPARE_COLUMNS)
     _header(ws, 1, cols, lang)
+    partial = Font(italic=True, color="808080")
+    yes_no = (("ja", "nee"), ("yes", "no"))[i]
     r = 1
     for r, rec in enumerate(table.to_dict("records"), start=2):
         metric = str(rec.get("metric", ""))
@@ -1152,7 +1195,11 @@ def _compare_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
                 v = str(v)
             if c.key == "metric":
                 v = label[i]
-            _put(ws, r, j, v, c.fmt or label[2])
+            if c.key == "pool":
+                v = yes_no[0] if bool(v) else yes_no[1]
+            cell = _put(ws, r, j, v, c.fmt or label[2])
+            if "days" in rec and rec["days"] < 365:
+                cell.font = partial
     ws.freeze_panes = "D2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(r, 2)}"
     _fit_widths(ws)
@@ -1166,6 +1213,8 @@ def write_compare_workbook(
     n: int,
     seed: int,
     lang: str = "nl",
+    titles: Mapping[str, str] | None = None,
+    price_level: int | None = None,
 ) -> Path:
     """Write the paired differences of each alternative against the base
     (:func:`capaciteit.compare.paired`), one sheet per alternative, behind a
@@ -1176,7 +1225,7 @@ def write_compare_workbook(
     front.title = COMPARE_FRONT[i]
     taken = {front.title.lower()}
     sheets = {name: safe_sheet_name(name, taken) for name in tables}
-    _compare_front(front, base_name, sheets, n, seed, lang)
+    _compare_front(front, base_name, sheets, n, seed, lang, titles, price_level)
     for name, table in tables.items():
         _compare_sheet(wb.create_sheet(sheets[name]), table, lang)
     return _save(wb, path)

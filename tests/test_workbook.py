@@ -337,7 +337,14 @@ def test_compare_workbook_equals_paired(run, tmp_path):
         "x/y:z?": run.table,
     }
     path = write_compare_workbook(
-        tables, "baseline", tmp_path / "c.xlsx", n=N, seed=SEED, lang="en"
+        tables,
+        "baseline",
+        tmp_path / "c.xlsx",
+        n=N,
+        seed=SEED,
+        lang="en",
+        titles={"high-inflow": "What if inflow rises?", "baseline": "The base question"},
+        price_level=2016,
     )
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "About"
@@ -348,11 +355,15 @@ def test_compare_workbook_equals_paired(run, tmp_path):
     front = " ".join(str(c.value) for row in wb["About"].iter_rows() for c in row if c.value)
     assert "common random numbers" in front and "95%" in front
     assert f"({N})" in front and f"({SEED})" in front
+    assert "What if inflow rises?" in front and "The base question" in front and "2016" in front
     cols, rows = rows_by_header(wb["high-inflow"])
     t = run.table
     assert len(rows) == len(t)
     for row, (_, want) in zip(rows, t.iterrows(), strict=True):
         assert row[cols["Year"]].value == want["year"] and row[cols["Unit"]].value == want["unit"]
+        assert row[cols["Days"]].value == want["days"]
+        assert row[cols["Pool"]].value == ("yes" if want["pool"] else "no")
+        assert bool(row[cols["Base"]].font.i) == (want["days"] < 365)  # a partial year
         for key, label in (
             ("base", "Base"),
             ("alternative", "Alternative"),
