@@ -218,8 +218,9 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None, warn: bool 
 def expected_demand(model: Model, n: int = 2000) -> np.ndarray:
     """(reported days, units): the people each unit's own arrivals would keep
     there on each day were it never full, by Little's law: each stream's rate
-    that day times its people's mean time in detention (exact for a stay, from
-    ``n`` drawn people for the law's paths; end phases and overflow ignored)."""
+    that day times its people's mean time in the unit (exact for a stay, from
+    ``n`` drawn people for the law's paths, with their end phases in the units
+    they are in, planned as on the origin's day; overflow ignored)."""
     sc = model.scenario
     days = model.warmup + np.arange(model.n_days)
     out = np.zeros((model.n_days, len(model.unit_names)))
@@ -229,13 +230,19 @@ def expected_demand(model: Model, n: int = 2000) -> np.ndarray:
         rate = _at(knots, rates, days)
         if not rate.any():
             continue
+        u = model.unit_names.index(s.unit)
         if s.path == "stay":
-            mean = distributions.mean(s.stay)
-        else:
-            d = draw(s, n, streams, "demand", sc.release, [])
-            p = timeline(s, np.zeros(n), d, sc.release, model.senb_start, [], model.day_of)
-            mean = float(np.mean(p.t_end - p.t_adm))
-        out[:, model.unit_names.index(s.unit)] += rate * mean
+            out[:, u] += rate * distributions.mean(s.stay)
+            continue
+        pl = _placements(model, s)
+        d = draw(s, n, streams, "demand", sc.release, pl)
+        p = timeline(s, np.zeros(n), d, sc.release, model.senb_start, pl, model.day_of)
+        total = float(np.sum(p.t_end - p.t_adm))
+        for place, _who, a, b in p.phases:
+            spent = float(np.sum(b - a))
+            out[:, model.unit_names.index(place.unit)] += rate * spent / n
+            total -= spent
+        out[:, u] += rate * total / n
     return out
 
 
@@ -357,7 +364,8 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
             if s.path != "stay" and (p.streams is None or s.name in p.streams)
         ]
         need = demand[:, u]
-        if not fed and not phased and not (need + 3 * np.sqrt(need) >= model.capacity[:, u]).any():
+        near_full = bool((need + 3 * np.sqrt(need) >= model.capacity[:, u]).any())
+        if not fed and not phased and not near_full:
             continue  # never near full
         entries = direct + fed
         if unit.when_full == "overflow":
@@ -382,7 +390,7 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
         if not cell:
             continue
         pool = pool_of(unit.name)
-        if entries and held and pool_of(unit.wait_in) != pool:
+        if entries and held and pool_of(unit.wait_in) != pool and (near_full or fed):
             out.append(
                 (
                     key,
@@ -391,7 +399,7 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
                 )
             )
         homes = {h for s in phased for h in reach[s.name] if in_cell[h]}
-        if any(pool_of(h) != pool for h in homes):
+        if any(pool_of(h) != pool for h in homes) and (near_full or fed):
             out.append(
                 (
                     key,
