@@ -33,7 +33,7 @@ import xarray as xr
 
 from . import __version__, history
 from .errors import InputError
-from .results import monthly_summary, reuse, yearly_summary
+from .results import monthly_summary, reuse, run_cautions, yearly_summary
 from .scenario import Scenario
 from .store import MAX_BATCH, chunk_shape
 
@@ -392,6 +392,7 @@ def _write_results(
                 for name, sha in history.data_files().items()
             ],
             "calibration": json.loads(ds.attrs.get("calibration", "{}") or "{}"),
+            "cautions": run_cautions(ds),
             "scenario_content": scenario_dict,
         }
         write_manifest(tmp, fields)

@@ -41,7 +41,7 @@ from .figures import (
 )
 from .headline import OPEN, headline
 from .provenance import data_sources, scenario_notes
-from .results import yearly_summary
+from .results import run_cautions, yearly_summary
 
 LANGS = ("nl", "en")
 LABEL_ORDER = ("HYPOTHETICAL", "ASSUMPTION", "DERIVED", "SOURCED")
@@ -63,6 +63,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "contents": "Inhoud",
         "sec_question": "De vraag",
         "sec_headline": "Het antwoord",
+        "cautions": "Let op bij het lezen van deze uitkomsten (de waarschuwingen van het model, "
+        "in het Engels; ze stonden ook op de opdrachtregel):",
         "sec_occupancy": "Bezetting tegen capaciteit",
         "sec_shortage": "Kans op een tekort per maand",
         "sec_waiting": "Wachtlijst en maatregelen",
@@ -221,6 +223,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "contents": "Contents",
         "sec_question": "The question",
         "sec_headline": "The answer",
+        "cautions": "Read these results with care (the model's cautions, as the command "
+        "line gave them):",
         "sec_occupancy": "Occupancy against capacity",
         "sec_shortage": "Shortage probability by month",
         "sec_waiting": "Waiting list and responses",
@@ -1060,6 +1064,7 @@ def render_report(
         meta=meta,
         sections=sections,
         headline=head,
+        cautions=run_cautions(ds),
         occupancy_intro=t["occupancy_intro"].format(pmj=t["pmj_note"] if head["has_pmj"] else ""),
         fans=fans,
         shortage=_shortage_section(ds, lang, units),

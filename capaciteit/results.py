@@ -47,6 +47,8 @@ VARIABLES = {
 
 def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dict) -> xr.Dataset:
     """Label the stacked arrays of a run."""
+    from .engine import cautions
+
     sc = model.scenario
     n = next(iter(arrays.values())).shape[0]
     coords = {
@@ -170,9 +172,16 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
             ),
             "pools": json.dumps(sc.pools()),
             "costs": json.dumps(sc.costs.model_dump(exclude_none=True)),
+            "cautions": json.dumps([f"{key}: {text}" for key, text in cautions(model)]),
         }
     )
     return ds
+
+
+def run_cautions(ds: xr.Dataset) -> list[str]:
+    """What a reader of the run must know (the scenario's cautions, as the
+    command line warned them), from the dataset."""
+    return list(json.loads(ds.attrs.get("cautions", "[]") or "[]"))
 
 
 def pools(ds: xr.Dataset) -> dict[str, list[str]]:

@@ -38,7 +38,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .capacity import need
 from .headline import LIKELY, OPEN, Headline, headline
 from .provenance import data_sources, scenario_notes
-from .results import monthly_summary, yearly_summary
+from .results import monthly_summary, run_cautions, yearly_summary
 from .scenario import Scenario, load_scenario
 
 LANGS = ("nl", "en")
@@ -856,6 +856,13 @@ def _summary_sheet(ws: Worksheet, ds: xr.Dataset, h: Headline, lang: str) -> Non
         cell = _put(ws, r, 2, value, SUMMARY_FORMATS.get(key))
         cell.alignment = Alignment(horizontal="left", wrap_text=isinstance(cell.value, str))
         ws.cell(row=r, column=3, value=meaning).alignment = _WRAP
+    r = 4 + len(SUMMARY_TEXT)
+    for text in run_cautions(ds):  # the scenario's cautions, as the command line gave them
+        r += 1
+        ws.cell(row=r, column=1, value="Let op" if nl else "Caution").font = _HEADER_FONT
+        ws.cell(row=r, column=2, value=text).alignment = _WRAP
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
+        ws.row_dimensions[r].height = 30
     ws.column_dimensions["A"].width = 32
     ws.column_dimensions["B"].width = 40
     ws.column_dimensions["C"].width = 100

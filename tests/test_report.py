@@ -444,3 +444,26 @@ def test_compare_report_shows_the_paired_differences(national):
     assert en.html_lang == "en" and en.headings[0][1] != page.headings[0][1]
     anchors = [v[1:] for a, v, _ in en.refs if a == "href"]
     assert anchors == ["alt-alt"] and "alt-alt" in en.ids
+
+
+def test_the_cautions_reach_the_report_the_workbook_and_the_manifest(tmp_path, run_cli):
+    """ta-48's wing is full most of the run: the command line warns, and the
+    report (beside the answer), the workbook's front sheet and the manifest say
+    the same, word for word."""
+    import json
+
+    import openpyxl
+
+    code, _, err = run_cli(
+        "run", ROOT / "scenarios" / "ta-48.toml", "-n", "4", "-o", tmp_path / "r"
+    )
+    assert code == 0
+    warned = [line.split(": ", 2)[2] for line in err.splitlines() if line.startswith("warning:")]
+    assert any("its arrivals need about 63 places, it has 48" in w for w in warned)
+    manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
+    assert manifest["cautions"] == warned
+    page = Page((tmp_path / "r" / "report.html").read_text())
+    assert page.text["cautions"].count("its arrivals need about 63 places") == 1
+    wb = openpyxl.load_workbook(tmp_path / "r" / "workbook.xlsx")
+    front = [row for row in wb.worksheets[0].iter_rows(values_only=True) if row[0] == "Let op"]
+    assert [r[1] for r in front] == manifest["cautions"]
