@@ -31,6 +31,17 @@ def quantile_interval(n: int, p: float, level: float = 0.9) -> tuple[int, int]:
     return max(lo, -1), min(hi, n)
 
 
+def replications_for_bounds(p: float, level: float = 0.9) -> int:
+    """The fewest replications whose order statistics give both bounds of the
+    ``level`` interval of the ``p`` quantile (fewer leave a bound open)."""
+    n = 2
+    while True:
+        lo, hi = quantile_interval(n, p, level)
+        if lo >= 0 and hi < n:
+            return n
+        n += 1
+
+
 def need(ds: xr.Dataset, risk: float = 0.05, level: float = 0.9) -> pd.DataFrame:
     """Per year and unit or pool: the usable capacity needed so that the
     probability of a shortage day in the year is at most ``risk`` (the

@@ -25,9 +25,10 @@ import jinja2
 import numpy as np
 import pandas as pd
 import xarray as xr
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import __version__
+from .capacity import replications_for_bounds
 from .figures import (
     court_chart,
     daily_quantiles,
@@ -109,6 +110,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "heeft is {gap_year}. Om de kans op een tekortdag daar op ten hoogste {risk} te houden "
         "zijn {needed} bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}): "
         "{gap} meer dan de {current} bruikbare plaatsen van dat jaar.",
+        "open_bound": "'Open': met {n} replicaties geven de uitkomsten voor deze grens van het "
+        "90%-interval geen rangorde-statistiek; vanaf {m} replicaties wel.",
         "need_spare": "Om de kans op een tekortdag in elk jaar op ten hoogste {risk} te houden "
         "zijn de bruikbare plaatsen genoeg. Het krapst is {gap_year}: daar zijn {needed} "
         "bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}), {gap} minder "
@@ -269,6 +272,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "{gap_year}. To keep the probability of a shortage day at or below {risk} it needs "
         "{needed} usable places (90% interval {needed_low} to {needed_high}): {gap} more than "
         "the {current} usable places of that year.",
+        "open_bound": "'Open': with {n} replications no order statistic gives this bound of "
+        "the 90% interval; {m} replications or more do.",
         "need_spare": "To keep the probability of a shortage day at or below {risk} in every "
         "year the usable places suffice. The tightest year is {gap_year}: it needs {needed} "
         "usable places (90% interval {needed_low} to {needed_high}), {gap} fewer than the "
@@ -697,6 +702,10 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
             gap=_span("h-gap", fmt_num(abs(h.gap), lang)),
             current=_span("h-current", fmt_num(h.needed - h.gap, lang)),
         )
+        if h.needed_low is None or h.needed_high is None:
+            more = replications_for_bounds(1 - h.risk)
+            open_text = t["open_bound"].format(n=fmt_num(h.replications, lang), m=more)
+            need = Markup(f"{need} {escape(open_text)}")
     euros = None
     if h.euros_per_year is not None:
         prices = (

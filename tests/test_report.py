@@ -196,6 +196,9 @@ def test_headline_numbers_are_the_datasets(national, report_nl):
     for key, value in (("h-needed-low", h.needed_low), ("h-needed-high", h.needed_high)):
         if value is None:  # too few replications (8) for that bound of the interval
             assert page.text[key] == "open"
+            # and the page says why, and how many would close it: the upper bound of
+            # the 95% quantile's 90% interval needs 1 - 0.95^n >= 0.95, n >= 59
+            assert "met 8 replicaties" in page.text["need"] and "vanaf 59" in page.text["need"]
         else:
             assert num(page.text[key], "nl") == round(value)
     assert num(page.text["h-gap"], "nl") == round(abs(h.gap))
