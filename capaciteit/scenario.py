@@ -319,8 +319,12 @@ class Costs(_Model):
 
     @model_validator(mode="after")
     def _with_its_year(self) -> Costs:
-        if (self.added_place_per_year is None) != (self.added_place_price_level is None):
-            raise ValueError("added_place_per_year and added_place_price_level go together")
+        if self.added_place_per_year is not None and self.added_place_price_level is None:
+            raise ValueError(
+                "added_place_per_year needs added_place_price_level (the year of its prices)"
+            )
+        if self.added_place_per_year is None and self.added_place_price_level is not None:
+            raise ValueError("added_place_price_level without added_place_per_year")
         return self
 
 

@@ -49,5 +49,6 @@ def test_a_cost_per_place_needs_its_year(write, run_cli):
     code, _, err = run_cli("validate", path)
     assert code == 2
     assert err.splitlines() == [
-        f"{path}: costs: added_place_per_year and added_place_price_level go together"
+        f"{path}: costs: added_place_per_year needs added_place_price_level (the year of its "
+        "prices)"
     ]
