@@ -305,6 +305,15 @@ def _implausible(sc: Scenario) -> list[tuple[str, str]]:
     """Values that are valid but most likely not what was meant."""
     out = []
     for p in sc.policy:
+        if p.kind == "capacity" and p.cost_per_place_per_year is None:
+            out.append(
+                (
+                    f"policy {p.name!r}.cost_per_place_per_year",
+                    f"not given: the {abs(p.places):,g} places it "
+                    f"{'adds' if p.places > 0 else 'takes away'} cost nothing in the euros "
+                    "beyond the occupied days; give it (0 if that is so)",
+                )
+            )
         if p.kind == "inflow" and p.factor > 3:
             out.append(
                 (

@@ -121,6 +121,15 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
         costs[:, 1],
         {"units": "EUR/place/day", "long_name": "cost of a usable place per day"},
     )
+    data["place_cost"] = xr.Variable(
+        ("time", "unit"),
+        _place_costs(model, len(coords["unit"])),
+        {
+            "units": "EUR/day",
+            "long_name": "cost of the places capacity policies add (negative: the places "
+            "they take away save), from their cost_per_place_per_year",
+        },
+    )
     years = np.unique(model.output_dates().astype("datetime64[Y]").astype(int) + 1970)
     pmj = np.full((years.size, len(coords["unit"])), np.nan)
     for p in sc.pmj:
@@ -176,6 +185,22 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
         }
     )
     return ds
+
+
+def _place_costs(model, width: int) -> np.ndarray:
+    """(days, units + total): euros a day for the places capacity policies add."""
+    from .scenario import CapacityChange
+
+    out = np.zeros((model.n_days, width))
+    days = model.warmup + np.arange(model.n_days)
+    for p in model.scenario.policy:
+        if isinstance(p, CapacityChange) and p.cost_per_place_per_year:
+            start = model.day_of(p.start)
+            end = model.day_of(p.end) if p.end else np.inf
+            on = (days >= start) & (days < end)
+            u = model.unit_names.index(p.unit)
+            out[on, u] += p.places * p.cost_per_place_per_year / 365.25
+    return out
 
 
 def run_cautions(ds: xr.Dataset) -> list[str]:
@@ -342,12 +367,15 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
 
 def daily_costs(ds: xr.Dataset) -> xr.DataArray:
     """Euros per day per replication and unit (``total``: all units together):
-    occupied places times their daily cost plus usable places times theirs."""
+    occupied places times their daily cost plus usable places times theirs,
+    plus what the places capacity policies add cost (``place_cost``)."""
     occ = ds["occupancy"].drop_sel(unit="total")
     cap = ds["capacity"].drop_sel(unit="total").fillna(0.0)
     per_day = ds["cost_per_day"].drop_sel(unit="total")
     per_place = ds["cost_per_place"].drop_sel(unit="total")
     units = occ * per_day + cap * per_place
+    if "place_cost" in ds:  # the places capacity policies add
+        units = units + ds["place_cost"].drop_sel(unit="total")
     total = units.sum("unit").expand_dims(unit=["total"])
     out = xr.concat([units, total], dim="unit")
     out.attrs.update(units="EUR/day", long_name="cost per day")

@@ -623,6 +623,14 @@ class CapacityChange(_Policy):
     kind: Literal["capacity"]
     unit: str
     places: float = Field(ge=-MAX_PLACES, le=MAX_PLACES)
+    cost_per_place_per_year: float | None = Field(
+        None,
+        ge=0,
+        le=1e7,
+        description="euros a year each place it adds costs (each place it takes away "
+        "saves, e.g. the rent received), at the scenario's price level; beside the "
+        "occupied days' cost_per_day",
+    )
 
 
 Policy = Annotated[

@@ -52,3 +52,38 @@ def test_a_cost_per_place_needs_its_year(write, run_cli):
         f"{path}: costs: added_place_per_year needs added_place_price_level (the year of its "
         "prices)"
     ]
+
+
+POLICY = """
+[[policy]]
+name = "more men's places"
+kind = "capacity"
+unit = "men"
+start = 2031-01-01
+places = 100
+"""
+
+
+def test_the_places_a_policy_adds_cost_what_it_says(tmp_path, run_cli):
+    """100 places from 2031 at EUR 36,525 a year: EUR 10,000 a day more in 2031,
+    exactly (the men's 740 places are never full, so no one else moves), and
+    nothing before. Without the key the run warns that the places cost nothing."""
+    from capaciteit.results import daily_costs
+
+    base = run(tmp_path, COSTS)
+    path = tmp_path / "p.toml"
+    path.write_text(
+        TWO.replace("WOMEN", "50") + COSTS + POLICY + "cost_per_place_per_year = 36525\n"
+    )
+    pol = cap.simulate(cap.load_scenario(path), replications=8, seed=3)
+    diff = (daily_costs(pol) - daily_costs(base)).sel(unit="total")
+    assert float(abs(diff.sel(time="2030")).max()) == 0.0
+    assert diff.sel(time="2031").values == pytest.approx(10_000.0)
+    bare = tmp_path / "bare.toml"
+    bare.write_text(TWO.replace("WOMEN", "50") + COSTS + POLICY)
+    code, _, err = run_cli("validate", bare)
+    assert code == 0
+    assert (
+        'policy "more men\'s places".cost_per_place_per_year: not given: the 100 places it '
+        "adds cost nothing in the euros beyond the occupied days; give it (0 if that is so)"
+    ) in err
