@@ -33,7 +33,7 @@ import xarray as xr
 
 from . import __version__, history
 from .errors import InputError
-from .results import monthly_summary, reuse, run_cautions, yearly_summary
+from .results import monthly_summary, reuse, run_cautions
 from .scenario import Scenario
 from .store import MAX_BATCH, chunk_shape
 
@@ -362,7 +362,10 @@ def _write_results(
         for v in big:
             ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]})
         monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")
-        yearly_summary(ds).to_csv(tmp / "yearly.csv", index=False, float_format="%.4f")
+        # the workbook's yearly sheet: with the places needed at the planning risk
+        from .workbook import yearly_table
+
+        yearly_table(ds, risk).to_csv(tmp / "yearly.csv", index=False, float_format="%.4f")
         files = ["occupancy.nc", "summary.csv", "yearly.csv"]
         if documents:
             files += _documents(ds, tmp, scenario, lang, risk, backtest)

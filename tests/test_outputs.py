@@ -46,6 +46,13 @@ def test_run_writes_the_contract_files(write, run_cli, tmp_path):
     assert np.isclose(row.p_over_capacity, float(over))
     main = summary[(summary.unit == "main")]
     assert main.p_over_capacity.notna().all()
+    # yearly.csv carries the places needed at the planning risk, as the workbook does
+    from capaciteit.capacity import need
+
+    yearly = pd.read_csv(out / "yearly.csv").set_index(["year", "unit"])
+    want = need(api).set_index(["year", "unit"])
+    for col in ("needed", "needed_low", "needed_high", "current", "gap"):
+        np.testing.assert_allclose(yearly[col], want.loc[yearly.index, col], atol=1e-3)
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 3 and manifest["replications"] == 6
     assert manifest["scenario_hash"] == ds.attrs["scenario_hash"]
