@@ -301,19 +301,33 @@ def _run(a: argparse.Namespace) -> int:
 
 
 def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> list[str]:
+    from .headline import answer_lines, headline
+    from .results import limit, pools, series
+
+    h = headline(ds)
     tot = ds["occupancy"].sel(unit="total")
     resumed = f" ({kept:,} from the interrupted run)" if kept else ""
     lines = [f"{name}: {n} replications{resumed} in {wall:.1f} s -> {out}/"]
-    for when in _checkpoints(ds):
+    picks, every = _checkpoints(ds)
+    if every > 1:
+        lines.append(f"  every {every} years shown; all years in yearly.csv")
+    pool = h.unit if h.unit in pools(ds) else None
+    if pool is not None:  # the binding pool's demand against its own places
+        demand = series(ds, "occupancy", pool) + series(ds, "unplaced", pool)
+        places = limit(ds, "capacity", pool)
+    times = list(ds["time"].values)
+    for when in picks:
         q = np.quantile(tot.sel(time=when).values, [0.1, 0.5, 0.9])
-        cap = float(ds["capacity"].sel(unit="total", time=when))
-        lines.append(
-            f"  {str(when)[:10]}: total occupancy P50 {q[1]:,.0f} "
-            f"(P10-P90 {q[0]:,.0f}-{q[2]:,.0f}), capacity {cap:,.0f}"
-        )
-    from .headline import answer_lines, headline
-
-    lines += answer_lines(headline(ds))
+        text = f"  {str(when)[:10]}: in cells P50 {q[1]:,.0f} (P10-P90 {q[0]:,.0f}-{q[2]:,.0f})"
+        if pool is not None:
+            i = times.index(when)
+            d = np.quantile(demand[:, i], [0.5, 0.9])
+            text += (
+                f"; {pool!r} demand P50 {d[0]:,.0f} (P90 {d[1]:,.0f}) "
+                f"for {float(places[i]):,.0f} usable places"
+            )
+        lines.append(text)
+    lines += answer_lines(h)
     return lines
 
 
@@ -371,10 +385,16 @@ def _backtest_folder(sc, folder: Path | None) -> Path | None:
     return folder if (folder / "summary.csv").is_file() else None
 
 
-def _checkpoints(ds) -> list:
+def _checkpoints(ds) -> tuple[list, int]:
+    """The 30 Septembers of the run (the CBS count's day), at most 12: a longer
+    run shows every second (third, ...) one and its last; and that step."""
     times = ds["time"].values
-    picks = [t for t in times if str(t)[5:10] == "09-30"]
-    return (picks or [times[0], times[-1]])[:12]
+    picks = [t for t in times if str(t)[5:10] == "09-30"] or [times[0], times[-1]]
+    every = -(-len(picks) // 12)
+    shown = picks[::every]
+    if shown[-1] != picks[-1]:
+        shown = [*shown[: 11 if len(shown) >= 12 else len(shown)], picks[-1]]
+    return shown, every
 
 
 def _validate(a: argparse.Namespace) -> int:

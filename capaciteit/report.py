@@ -159,7 +159,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "waiting_intro": "Wie wacht op een plaats: zelfmelders die nog niet zijn opgeroepen, "
         "arrestanten in een politiecel en wachtrijen voor afdelingen (alle cellen samen). De band "
         "is P10 tot P90 over de replicaties, de lijn P50.",
-        "waiting_peak": "De wachtlijst (P50) is het langst op {date}: {p50} mensen (P90 {p90}).",
+        "waiting_peak": "De wachtlijst (P50) is het langst op {date}: {p50} mensen (P90 die dag "
+        "{p90}). De P90 zelf is het hoogst op {date90}: {max90}.",
         "waiting_alt": "Wachtlijst per dag: P10-P90-band en P50.",
         "responses_intro": "Maatregelen die het systeem neemt op dagen dat de gevangenissen vol "
         "zijn. Per jaar: het gemiddelde aantal dagen dat de maatregel werkte en het gemiddelde "
@@ -210,7 +211,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "<code>capaciteit backtest</code> (schrijft <code>results/backtest/summary.csv</code> "
         "en <code>backtest.png</code>) en geef die mee aan het rapport.",
         "backtest_alt": "Terugtoets: voorspellingen vanaf eerdere startjaren tegen de werkelijke "
-        "bezetting op 30 september.",
+        "bezetting op 30 september (de figuur van capaciteit backtest, met Engelse "
+        "opschriften: 'from 2015' is de voorspelling vanaf 30 september 2015, 'CBS 30 Sept "
+        "stock' de werkelijke bezetting).",
         "col_horizon": "horizon",
         "col_forecasts": "voorspellingen",
         "col_cov50": "dekking 50%",
@@ -320,7 +323,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "waiting_intro": "Who waits for a place: self-reporters not yet called up, arrestees in "
         "police cells and queues for wings (all cells together). The band is P10 to P90 over "
         "the replications, the line P50.",
-        "waiting_peak": "The waiting list (P50) is longest on {date}: {p50} people (P90 {p90}).",
+        "waiting_peak": "The waiting list (P50) is longest on {date}: {p50} people (P90 that "
+        "day {p90}). The P90 itself is highest on {date90}: {max90}.",
         "waiting_alt": "Waiting list per day: P10-P90 band and P50.",
         "responses_intro": "Responses the system takes on days when the prisons are full. Per "
         "year: the mean number of days the response acted and the mean number of people it "
@@ -838,13 +842,15 @@ def _response_section(
     ax = waiting_chart(ds, "total", lang=lang)
     out["waiting"] = _figure(ax, "fig-waiting", t["waiting_alt"])
     q = daily_quantiles(ds, "waiting", "total", (0.5, 0.9))
-    i = int(np.argmax(q[0]))
+    i, j = int(np.argmax(q[0])), int(np.argmax(q[1]))
     if q[0][i] > 0:
         out["peak"] = _say(
             t["waiting_peak"],
             date=fmt_date(ds["time"].values[i], lang),
             p50=fmt_num(q[0][i], lang),
             p90=fmt_num(q[1][i], lang),
+            date90=fmt_date(ds["time"].values[j], lang),
+            max90=fmt_num(q[1][j], lang),
         )
     if "response_acted" in ds and ds.sizes.get("response", 0):
         year = ds["time"].dt.year

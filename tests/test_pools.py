@@ -165,3 +165,16 @@ def test_a_response_acts_in_the_pool_that_is_full(tmp_path):
     # the women lack a place while held: at most 10 days at the arrival rate of one a day
     held = full.unplaced.sel(unit="women").mean(("replication", "time"))
     assert 1 < float(held) <= 10
+
+
+def test_run_prints_the_binding_pools_demand_against_its_places(tmp_path, run_cli):
+    """Each 30 September: everyone in cells as a count, and the binding pool's
+    demand against its own usable places (not the total against all places)."""
+    path = tmp_path / "two.toml"
+    path.write_text(TWO.replace("WOMEN", "50"))
+    code, out, _ = run_cli("run", path, "-n", "4", "-o", tmp_path / "r")
+    assert code == 0
+    days = [line for line in out.splitlines() if line.startswith("  20")]
+    assert [line[2:12] for line in days] == ["2030-09-30", "2031-09-30"]
+    assert all("in cells P50" in line and "'women' demand P50" in line for line in days)
+    assert all(line.endswith("for 50 usable places") for line in days)

@@ -470,3 +470,16 @@ def test_the_cautions_reach_the_report_the_workbook_and_the_manifest(tmp_path, r
     wb = openpyxl.load_workbook(tmp_path / "r" / "workbook.xlsx")
     front = [row for row in wb.worksheets[0].iter_rows(values_only=True) if row[0] == "Let op"]
     assert [r[1] for r in front] == manifest["cautions"]
+
+
+def test_the_waiting_list_sentence_gives_each_quantile_its_own_peak(national, report_nl):
+    """The P50's longest day with the P90 of that day, and the P90's own highest
+    day: two different figures, each said for what it is."""
+    from capaciteit.figures import daily_quantiles
+
+    text = Page(report_nl).text["waiting-peak"]
+    q = daily_quantiles(national, "waiting", "total", (0.5, 0.9))
+    i, j = int(np.argmax(q[0])), int(np.argmax(q[1]))
+    assert f"{fmt_num(q[0][i], 'nl')} mensen (P90 die dag {fmt_num(q[1][i], 'nl')})" in text
+    assert text.endswith(f": {fmt_num(q[1][j], 'nl')}.")
+    assert q[1][j] >= q[1][i]
