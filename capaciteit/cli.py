@@ -302,7 +302,7 @@ def _run(a: argparse.Namespace) -> int:
 
 def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> list[str]:
     from .headline import answer_lines, headline
-    from .results import limit, pools, series
+    from .results import demand, limit, pools
 
     h = headline(ds)
     tot = ds["occupancy"].sel(unit="total")
@@ -313,7 +313,7 @@ def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> li
         lines.append(f"  every {every} years shown; all years in yearly.csv")
     pool = h.unit if h.unit in pools(ds) else None
     if pool is not None:  # the binding pool's demand against its own places
-        demand = series(ds, "occupancy", pool) + series(ds, "unplaced", pool)
+        wanted = demand(ds, pool)
         places = limit(ds, "capacity", pool)
     times = list(ds["time"].values)
     for when in picks:
@@ -321,7 +321,7 @@ def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> li
         text = f"  {str(when)[:10]}: in cells P50 {q[1]:,.0f} (P10-P90 {q[0]:,.0f}-{q[2]:,.0f})"
         if pool is not None:
             i = times.index(when)
-            d = np.quantile(demand[:, i], [0.5, 0.9])
+            d = np.quantile(wanted[:, i], [0.5, 0.9])
             text += (
                 f"; {pool!r} demand P50 {d[0]:,.0f} (P90 {d[1]:,.0f}) "
                 f"for {float(places[i]):,.0f} usable places"

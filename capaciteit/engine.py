@@ -874,6 +874,8 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     # need a place there and lack one (it is full); the last row, the total: those
     # who lack a cell and are in none (not someone waiting for a wing in a cell)
     unplaced = Census(n_units + 1, model)
+    # in a cell after the day they would have left without limits (called up late)
+    deferred = Census(n_units + 1, model)
     people = Census(1, model)  # `total` flows: first entry into a cell, last exit
     status = Census(len(model.statuses), model)
     wings = {u for u in model.wing_order}
@@ -924,6 +926,11 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         unplaced.add(unit, t_in, t_out)
         into_cell = model.cell[unit]  # held at home, in a police cell, released
         unplaced.add(n_units, t_in[into_cell], t_out[into_cell])
+    if decided is not None and decided[5][0].size:
+        unit, t_in, t_out = decided[5]
+        deferred.add(unit, t_in, t_out)
+        in_cell = model.cell[unit]
+        deferred.add(n_units, t_in[in_cell], t_out[in_cell])
     occupancy, admissions, releases = (_with_total(x) for x in units.counts())
     waiting = _with_total(waits.counts()[0])
     occupancy[:, n_units] = occupancy[:, :n_units][:, model.cell].sum(axis=1)
@@ -939,6 +946,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         "stock_by_status": status.counts()[0].astype(np.int32),
     }
     if decided is not None:
+        out["deferred"] = deferred.counts()[0].astype(np.int32)
         acted, moved = (x[model.warmup :] for x in decided[:2])
         out["response_acted"] = acted.astype(np.int8)
         out["response_moved"] = moved

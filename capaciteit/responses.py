@@ -158,18 +158,21 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
 
 def apply(
     model, groups: list[People], stream_of_group: list[int], streams: Streams, labels: list[str]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple, tuple]:
     """Decide the responses day by day; move people in ``groups`` in place.
     ``labels`` name each group for its people's own random draws.
 
-    Returns (acted, moved, extra, seen, held): per simulated day and response,
+    Returns (acted, moved, extra, seen, held, deferred): per simulated day and response,
     1 if it acted and how many people it moved (places it opened); per day the
     extra places open, and the people in cells at its end as the responses
     counted them (the finite units' outcomes are not in it: see
     engine.cautions); and the stretches of people who needed a cell and lacked
     one because of a response, as (unit, start day, end day): held back
     from their admission (not called up, in a police cell; at most to the
-    release day they had) or released early (to the release day they had).
+    release day they had) or released early (to the release day they had);
+    and the stretches of those in a cell after the day they would have left
+    without limits (called up late), as (unit, start day, end day): demand,
+    everyone who would be inside without limits, is occupancy + held - deferred.
     """
     sc = model.scenario
     resp = sc.response
@@ -246,17 +249,27 @@ def apply(
     by_policy = np.zeros(f.adm.size, bool)
     for _day, who, _before in f.moves:
         by_policy[who] = True
-    out = np.flatnonzero((early > 0) & ~by_policy)
-    # lacking a place while held back, but no longer than the stay would have run
-    # without limits (a self-reporter not called up for years lacks one place for
-    # the length of one stay, not for the whole wait)
-    back_end = np.minimum(adm0[back] + shift[back] + wait[back], rel0[back])
+    # each person's stay without limits is [adm0, rel0); what the responses made of
+    # it, [adm0 + shift + wait, rel): the days of the first not in the second lack a
+    # place, the days of the second not in the first are "deferred" (in a cell
+    # after the day they would have left: called up late)
+    adm = adm0 + shift + wait
+    # held back, but no longer than the stay would have run without limits (a
+    # self-reporter not called up for years lacks one place for one stay)
+    back_end = np.minimum(adm[back], rel0[back])
+    out = np.flatnonzero((early > 0) & ~by_policy & (f.rel < rel0))
     held = (
         np.concatenate([f.unit[back], f.unit_end[out]]),
         np.concatenate([adm0[back], f.rel[out]]).astype(float),
-        np.concatenate([back_end, f.rel[out] + early[out]]).astype(float),
+        np.concatenate([back_end, rel0[out]]).astype(float),
     )
-    return acted, moved, extra, seen, held
+    late = np.flatnonzero((shift > 0) & (f.rel > np.maximum(adm, rel0)))
+    deferred = (
+        f.unit_end[late],
+        np.maximum(adm[late], rel0[late]).astype(float),
+        f.rel[late].astype(float),
+    )
+    return acted, moved, extra, seen, held, deferred
 
 
 def _per_pool(pool: np.ndarray, day: np.ndarray, n_pools: int, width: int) -> np.ndarray:

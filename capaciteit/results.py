@@ -27,9 +27,10 @@ VARIABLES = {
         "persons who need a place in the unit and lack one because it is full, at the end of "
         "the day: on its waiting list, turned away, held back by a response (not called up, "
         "in a police cell; at most for the stay they would have had) or released early (by "
-        "a response or an early-release policy, until the law's day); occupancy + unplaced "
-        "is the demand. total: those who lack a cell and are in "
-        "none (not those waiting in a cell for a special unit)",
+        "a response or an early-release policy, until the law's day); demand, everyone who "
+        "would be inside without limits, is occupancy + unplaced (- deferred, where a "
+        "response called someone up late). total: those who lack a cell and are in none "
+        "(not those waiting in a cell for a special unit)",
     ),
     "admissions": (
         "persons/day",
@@ -61,6 +62,17 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
     for name, (units, desc) in VARIABLES.items():
         dims = ("replication", "time", "status" if name == "stock_by_status" else "unit")
         data[name] = xr.Variable(dims, arrays[name], {"units": units, "long_name": desc})
+    if "deferred" in arrays:  # only where responses can call someone up late
+        data["deferred"] = xr.Variable(
+            ("replication", "time", "unit"),
+            arrays["deferred"],
+            {
+                "units": "persons",
+                "long_name": "persons in a cell after the day they would have left without "
+                "limits (called up late, the rest of their stay): demand = occupancy + "
+                "unplaced - deferred",
+            },
+        )
     if "response_acted" in arrays:
         coords["response"] = [r.name for r in sc.response]
         dims = ("replication", "time", "response")
@@ -274,9 +286,24 @@ def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> n
     lim = limit(ds, "threshold", unit)[None, :]
     if "extra_places" in ds:
         lim = lim + series(ds, "extra_places", unit)
-    if "unplaced" in ds:  # demand: those inside and those who need a place and lack one
-        occ = occ + series(ds, "unplaced", unit)
-    return occ > lim  # NaN compares False
+    return occ + beyond(ds, unit) > lim  # NaN compares False
+
+
+def beyond(ds: xr.Dataset, row: str) -> np.ndarray:
+    """(replication, time): demand less occupancy: those who need a place in the
+    row and lack one, less those inside only because a response called them up
+    late (``deferred``). Occupancy plus this is everyone who would be inside
+    without limits."""
+    out = series(ds, "unplaced", row)
+    if "deferred" in ds:
+        out = out - series(ds, "deferred", row)
+    return out
+
+
+def demand(ds: xr.Dataset, row: str) -> np.ndarray:
+    """(replication, time): everyone who would be inside the unit or pool without
+    limits: occupancy + unplaced - deferred."""
+    return series(ds, "occupancy", row) + beyond(ds, row)
 
 
 _MEMO: dict[int, tuple[xr.Dataset, dict]] = {}
@@ -402,6 +429,7 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
     mean = np.empty(shape)
     waiting = np.empty(shape)
     lacking = np.empty(shape)
+    above = np.empty(shape)  # demand less occupancy, mean over the year
     peak = np.empty(shape, dtype=ds["occupancy"].dtype)
     short = np.full(shape, np.nan)
     euros = np.zeros(shape)
@@ -416,7 +444,9 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
         waiting[:, :, k] = np.add.reduceat(wait, starts, axis=1, dtype=np.int64) / days
         lack = series(ds, "unplaced", u)
         lacking[:, :, k] = np.add.reduceat(lack, starts, axis=1, dtype=np.int64) / days
-        peak[:, :, k] = np.maximum.reduceat(occ + lack, starts, axis=1)
+        more = beyond(ds, u)
+        above[:, :, k] = np.add.reduceat(more, starts, axis=1, dtype=np.int64) / days
+        peak[:, :, k] = np.maximum.reduceat(occ + more, starts, axis=1)
         known = judged(ds, u)
         if known.any():
             over = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1)
@@ -426,6 +456,8 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
             euros[:, :, k] = (
                 float(per_day.sel(unit=u)) * total + float(per_place.sel(unit=u)) * places
             )
+            if "place_cost" in ds:  # the places capacity policies add (daily_costs too)
+                euros[:, :, k] += np.add.reduceat(ds["place_cost"].sel(unit=u).values, starts)
     for k, u in enumerate(units):  # a pool's euros and the total's: their units'
         if u not in plain:
             members = plain if u == "total" else _members(ds, u)
@@ -435,6 +467,7 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
     out = xr.Dataset(
         {
             "occupancy_mean": (dims, mean),
+            "demand_mean": (dims, mean + above),
             "demand_max": (dims, peak),
             "shortage": (dims, short),
             "euros": (dims, euros),
@@ -445,9 +478,14 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
         coords=coords,
     )
     out["occupancy_mean"].attrs.update(units="persons", long_name="mean occupancy in the year")
+    out["demand_mean"].attrs.update(
+        units="persons",
+        long_name="mean demand in the year: everyone who would be inside without limits "
+        "(occupancy + unplaced - deferred)",
+    )
     out["demand_max"].attrs.update(
         units="persons",
-        long_name="highest demand in the year: occupancy plus those who need a place and lack one",
+        long_name="highest demand in the year: everyone who would be inside without limits",
     )
     out["shortage"].attrs.update(
         units="1",
@@ -470,7 +508,7 @@ def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
     the cost in euros. Years cut by the run's start or end are marked partial."""
     y = yearly(ds)
     q = y["occupancy_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
-    d = (y["occupancy_mean"] + y["unplaced_mean"]).quantile([0.1, 0.5, 0.9], dim="replication")
+    d = y["demand_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
     e = y["euros"].quantile([0.1, 0.9], dim="replication")
     frame = pd.DataFrame(
         {

@@ -68,7 +68,7 @@ def test_the_places_a_policy_adds_cost_what_it_says(tmp_path, run_cli):
     """100 places from 2031 at EUR 36,525 a year: EUR 10,000 a day more in 2031,
     exactly (the men's 740 places are never full, so no one else moves), and
     nothing before. Without the key the run warns that the places cost nothing."""
-    from capaciteit.results import daily_costs
+    from capaciteit.results import daily_costs, yearly_summary
 
     base = run(tmp_path, COSTS)
     path = tmp_path / "p.toml"
@@ -79,6 +79,14 @@ def test_the_places_a_policy_adds_cost_what_it_says(tmp_path, run_cli):
     diff = (daily_costs(pol) - daily_costs(base)).sel(unit="total")
     assert float(abs(diff.sel(time="2030")).max()) == 0.0
     assert diff.sel(time="2031").values == pytest.approx(10_000.0)
+    # the yearly euros (yearly.csv, the workbook, the headline) say the same
+    ya, yb = (yearly_summary(x).set_index(["year", "unit"]) for x in (base, pol))
+    assert yb.loc[(2030, "total"), "euros_mean"] == pytest.approx(
+        ya.loc[(2030, "total"), "euros_mean"]
+    )
+    assert yb.loc[(2031, "total"), "euros_mean"] - ya.loc[(2031, "total"), "euros_mean"] == (
+        pytest.approx(3_650_000.0)
+    )
     bare = tmp_path / "bare.toml"
     bare.write_text(TWO.replace("WOMEN", "50") + COSTS + POLICY)
     code, _, err = run_cli("validate", bare)

@@ -591,3 +591,40 @@ def test_a_wing_that_turns_people_away_is_short(tmp_path):
     assert (ds.occupancy.sel(unit="bba") <= 250).all()
     assert y.loc[(2031, "bba"), "p_shortage"] == 1.0
     assert y.loc[(2031, "bba"), "demand_p50"] > 260
+
+
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        ["stop"],
+        ["early"],
+        ["police"],
+        ["stop", "early", "police"],
+    ],
+)
+def test_demand_is_the_occupancy_without_limits_exactly(tmp_path, kinds):
+    """Demand is everyone who would be inside without limits: with call-ups
+    stopped (and resumed 20 a day), early release and police cells all acting
+    on a full prison, occupancy + unplaced - deferred is the occupancy of the
+    same people with no response, day by day, exactly. Without ``deferred`` a
+    self-reporter called up late would count twice: lacking a place when the
+    stay was due and inside when it is served."""
+    from capaciteit.results import demand
+
+    blocks = {
+        "stop": 'kind = "stop_callups"\nresume_per_day = 20',
+        "early": 'kind = "early_release"\ndays = 14',
+        "police": 'kind = "police_cells"\nmax_days = 10',
+    }
+    text = "".join(
+        f'\n[[response]]\nname = "{k}"\nstart = 2030-03-01\n{blocks[k]}\n' for k in kinds
+    )
+    base = run(tmp_path, 560, n=4)
+    ds = run(tmp_path, 560, text, n=4)
+    assert int(ds.response_acted.sum()) > 100  # they act
+    assert int(np.abs(ds.occupancy - base.occupancy).sum()) > 0  # and move people
+    for row in ("main", "total"):
+        want = base.occupancy.sel(unit=row).values
+        assert np.array_equal(demand(ds, row), want), row
+    if "stop" in kinds:
+        assert int(ds.deferred.sel(unit="main").max()) > 0

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit.results import yearly_summary
+from capaciteit.results import demand, yearly_summary
 
 from .conftest import SCENARIOS
 
@@ -91,16 +91,17 @@ def test_a_response_in_force_holds_the_list_while_it_is_full(tmp_path):
     """With 600 places for 600 people and call-ups stopped since before the
     start, the list of 1,000 is held: in March it is still near 1,000, where
     without the response it is back to its ordinary 150 (5 a day x 30 days);
-    the people past their call-up lack a place (demand above occupancy)."""
+    demand is the occupancy without the response, exactly."""
     ds = run(tmp_path, "waiting_at_start = { count = 1000 }", capacity=600, extra=STOP)
     free = run(tmp_path, "waiting_at_start = { count = 1000 }", capacity=600)
     assert float(ds.waiting.sel(unit="main", time="2030-03").median()) > 900
     assert float(free.waiting.sel(unit="main", time="2030-03").median()) < 200
     assert float(ds.response_acted.sel(time="2030-01").mean()) > 0.5
-    # the 1,000 held lack one 60-day stay each: 60,000 place-days, 164 a day over
-    # the year, more with the year's own self-reporters held too
+    # demand is the occupancy without limits: that of the same people with no
+    # response, day by day; above the occupancy while the list is held
+    assert np.array_equal(demand(ds, "main"), free.occupancy.sel(unit="main").values)
     y = yearly_summary(ds).set_index("unit").loc["main"]
-    assert y["demand_p50"] > y["occupancy_p50"] + 164
+    assert y["demand_p50"] > y["occupancy_p50"] + 50
 
 
 @pytest.mark.parametrize(
@@ -129,12 +130,16 @@ def test_forecast_2024_starts_with_the_list_and_the_measures_in_force():
     """The sourced list of 3,445 men (1 September 2024) is waiting on the first
     day (less the few a first forecast year's shorter stays move into that day),
     call-ups are stopped from the second day while the men's closed regime is
-    full, and demand is above occupancy in the first whole year."""
+    full, and demand is above occupancy in the first months."""
     ds = cap.simulate(cap.load_scenario(SCENARIOS / "forecast-2024.toml"), replications=4, seed=1)
     w0 = ds.waiting.sel(unit="closed").isel(time=0)
     assert (w0 >= 3300).all() and (w0 <= 3500).all()
     acted = ds.response_acted.sel(response="no call-ups").isel(time=slice(1, 30))
     assert float(acted.mean()) > 0.9
+    # without limits the list would be called up within its call-up times: demand
+    # is far above occupancy from October to December 2024 (about 3,445 x 52 days
+    # of stays, less the ordinary list's, within about 90 days)
     y = yearly_summary(ds)
-    closed = y[(y.unit == "closed") & (y.year == 2025)].iloc[0]
-    assert closed["demand_p50"] > closed["occupancy_p50"] + 100
+    closed = y[(y.unit == "closed") & (y.year == 2024)].iloc[0]
+    assert closed["days"] == 92
+    assert closed["demand_p50"] > closed["occupancy_p50"] + 500
