@@ -305,7 +305,7 @@ def _implausible(sc: Scenario) -> list[tuple[str, str]]:
     """Values that are valid but most likely not what was meant."""
     out = []
     for p in sc.policy:
-        if p.kind == "capacity" and p.cost_per_place_per_year is None:
+        if p.kind == "capacity" and p.cost_per_place_per_year is None and p.places:
             out.append(
                 (
                     f"policy {p.name!r}.cost_per_place_per_year",
