@@ -917,20 +917,16 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         caps = _capacities(model, decided)
         _route(model, parts, np.asarray(part_stream), units, waits, people, status, caps, unplaced)
     sent = _sent_home(model, groups, stream_of[first])
+    if decided is not None:  # the responses counted those sent home from a cell
+        keep = ~model.cell[sent[0]]
+        sent = (sent[0][keep], sent[1][keep], sent[2][keep])
     if sent[0].size:  # released early by a dated policy: they lack a place too
         unplaced.add(*sent)
         into_cell = model.cell[sent[0]]
         unplaced.add(n_units, sent[1][into_cell], sent[2][into_cell])
-    if decided is not None and decided[4][0].size:
-        unit, t_in, t_out = decided[4]  # the unit they were kept from, or sent home from
-        unplaced.add(unit, t_in, t_out)
-        into_cell = model.cell[unit]  # held at home, in a police cell, released
-        unplaced.add(n_units, t_in[into_cell], t_out[into_cell])
-    if decided is not None and decided[5][0].size:
-        unit, t_in, t_out = decided[5]
-        deferred.add(unit, t_in, t_out)
-        in_cell = model.cell[unit]
-        deferred.add(n_units, t_in[in_cell], t_out[in_cell])
+    if decided is not None:  # rows: units, and n_units for all cells together
+        unplaced.add(*decided[4])
+        deferred.add(*decided[5])
     occupancy, admissions, releases = (_with_total(x) for x in units.counts())
     waiting = _with_total(waits.counts()[0])
     occupancy[:, n_units] = occupancy[:, :n_units][:, model.cell].sum(axis=1)

@@ -61,6 +61,7 @@ class _Flat:
     unit_end: np.ndarray  # the unit they leave the cells from (an end phase's)
     pool_end: np.ndarray  # and its pool,
     switch: np.ndarray  # entered on this day (-1: the same pool as on admission)
+    phase: np.ndarray  # the day they move into unit_end (-1: they stay in unit)
     sizes: list[int]  # people in each group (cells or not)
     moves: list[tuple[int, np.ndarray, np.ndarray]]
     """Early-release policies' moves: (day, who (sorted), the day they left the
@@ -121,37 +122,42 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         # the last stretch in cells may be an end phase in a unit of another pool
         # (the BBA): the pool's count follows the person there
         unit_end = np.full(len(g), u)
-        switch = np.full(len(g), -1.0)
+        phase = np.full(len(g), -1.0)
         for pl, who, a, b in g.phases:
             v = model.unit_names.index(pl.unit)
             last = cell[v] & (b >= end[who]) & (a < end[who])
             unit_end[who[last]] = v
-            switch[who[last]] = a[last]
+            phase[who[last]] = a[last]
         adm, rel = np.floor(g.t_adm), np.floor(end)
-        switch = np.floor(switch)
-        other = (pool_of[unit_end] != pool_of[u]) & (switch > adm) & (switch < rel)
-        switch = np.where(other, switch, -1.0)
+        phase = np.floor(phase)
+        moving = unit_end != u
+        at_entry = moving & (phase <= adm)  # the end phase from the first day in a cell
+        unit = np.where(at_entry, unit_end, u)
+        unit_end = np.where(moving & (phase >= rel), u, unit_end)  # never got there
+        phase = np.where((unit_end != unit) & (phase > adm) & (phase < rel), phase, -1.0)
+        switch = np.where(pool_of[unit_end] != pool_of[unit], phase, -1.0)
         offset += len(g)
         parts.append(
             (
                 np.full(len(g), k),
                 np.arange(len(g)),
                 np.full(len(g), si),
-                np.full(len(g), pool_of[u]),
+                pool_of[unit],
                 adm,
                 rel,
                 g.t_adm > g.t_event,
                 fixed,
                 g.sentence,
                 np.floor(g.t_trial),
-                np.full(len(g), u),
+                unit,
                 unit_end,
-                np.where(switch >= 0, pool_of[unit_end], pool_of[u]),
+                pool_of[unit_end],
                 switch,
+                phase,
             )
         )
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
-    ints = {0, 1, 2, 3, 4, 5, 9, 10, 11, 12, 13}
+    ints = {0, 1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 14}
     cols = [c.astype(np.int64) if i in ints else c for i, c in enumerate(cols)]
     return _Flat(*cols, [len(g) for g in groups], moves)
 
@@ -164,15 +170,15 @@ def apply(
 
     Returns (acted, moved, extra, seen, held, deferred): per simulated day and response,
     1 if it acted and how many people it moved (places it opened); per day the
-    extra places open, and the people in cells at its end as the responses
-    counted them (the finite units' outcomes are not in it: see
-    engine.cautions); and the stretches of people who needed a cell and lacked
-    one because of a response, as (unit, start day, end day): held back
-    from their admission (not called up, in a police cell; at most to the
-    release day they had) or released early (to the release day they had);
-    and the stretches of those in a cell after the day they would have left
-    without limits (called up late), as (unit, start day, end day): demand,
-    everyone who would be inside without limits, is occupancy + held - deferred.
+    extra places open, and the people in each pool's cells at its end as the
+    responses counted them (model.cell_pools; the finite units' outcomes are not in it: see
+    engine.cautions); and, as (unit, start day, end day) with unit n_units for
+    all cells together, the stretches of those who needed a place and lacked
+    one (held back from admission, at most to the release day they had;
+    released early by a response or by a dated policy, to the law's day) and of
+    those in a place past the day they would have left (called up late):
+    demand, everyone who would be inside without limits, is occupancy + the
+    first - the second, unit by unit and in all cells.
     """
     sc = model.scenario
     resp = sc.response
@@ -183,6 +189,10 @@ def apply(
     f = _flatten(model, groups, stream_of_group)
     adm0 = f.adm.copy()  # admission day before any response held someone back
     rel0 = f.rel.copy()  # and the release day: the stay it would have been, no limits
+    unit0, unit_end0, phase0 = f.unit.copy(), f.unit_end.copy(), f.phase.copy()
+    law = rel0.copy()  # the release day before any early-release policy moved it
+    for _day, who, before in reversed(f.moves):
+        law[who] = before
     away = np.zeros(f.adm.size, bool)  # held back right now: not inside, not releasable
     n_pools = len(model.cell_pools)
     width = horizon + 1
@@ -193,8 +203,8 @@ def apply(
     leave += _per_pool(f.pool[sw], f.switch[sw], n_pools, width)
     enter += _per_pool(f.pool_end[sw], f.switch[sw], n_pools, width)
     occ = enter[:, 0] - leave[:, 0]  # in each pool's cells at the end of day 0
-    seen = np.zeros(horizon, np.int64)
-    seen[0] = occ.sum()
+    seen = np.zeros((horizon, n_pools), np.int64)
+    seen[0] = occ
     threshold = model.threshold_pools
     shift = np.zeros(f.adm.size, np.int64)  # days a call-up (and the whole stay) moved
     wait = np.zeros(f.adm.size, np.int64)  # days an admission moved, release kept
@@ -237,39 +247,55 @@ def apply(
                 _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait, away))
         extra[d] = open_places.sum()
         occ += enter[:, d] - leave[:, d]
-        seen[d] = occ.sum()
+        seen[d] = occ
     for (k, _q), p in plans.items():  # still held when the run ends
         r = resp[k]
         if isinstance(r, StopCallups | PoliceCells):
             for batch in p["held"]:
                 (shift if isinstance(r, StopCallups) else wait)[batch] += horizon - f.adm[batch]
     _write_back(groups, f, shift, wait, early)
-    back = np.flatnonzero(shift + wait > 0)
-    # sent home early by a policy too: the engine counts them from the day they left
-    by_policy = np.zeros(f.adm.size, bool)
-    for _day, who, _before in f.moves:
-        by_policy[who] = True
-    # each person's stay without limits is [adm0, rel0); what the responses made of
-    # it, [adm0 + shift + wait, rel): the days of the first not in the second lack a
-    # place, the days of the second not in the first are "deferred" (in a cell
-    # after the day they would have left: called up late)
+    # each person's time in cells without limits, W = [adm0, law) (law: the release
+    # day before any early-release policy), against what the responses made of it,
+    # A = [adm, rel), unit by unit (the unit entered, then an end phase's) and in
+    # all cells (row n_units): W less A lacks a place, A less W is "deferred"
+    # (inside past the day they would have left: called up late); so occupancy +
+    # unplaced - deferred is W, the demand. A self-reporter not called up for years
+    # lacks one place for one stay, not for the whole wait.
     adm = adm0 + shift + wait
-    # held back, but no longer than the stay would have run without limits (a
-    # self-reporter not called up for years lacks one place for one stay)
-    back_end = np.minimum(adm[back], rel0[back])
-    out = np.flatnonzero((early > 0) & ~by_policy & (f.rel < rel0))
-    held = (
-        np.concatenate([f.unit[back], f.unit_end[out]]),
-        np.concatenate([adm0[back], f.rel[out]]).astype(float),
-        np.concatenate([back_end, rel0[out]]).astype(float),
-    )
-    late = np.flatnonzero((shift > 0) & (f.rel > np.maximum(adm, rel0)))
-    deferred = (
-        f.unit_end[late],
-        np.maximum(adm[late], rel0[late]).astype(float),
-        f.rel[late].astype(float),
-    )
-    return acted, moved, extra, seen, held, deferred
+    cut_w = np.clip(np.where(phase0 >= 0, phase0, np.inf), adm0, law)
+    cut_a = np.clip(np.where(f.phase >= 0, f.phase, np.inf), adm, f.rel)
+    n_units = len(model.unit_names)
+    held, deferred = [], []
+    for x, mask in ((unit0, None), (unit_end0, unit_end0 != unit0)):
+        w = _within(unit0, unit_end0, adm0, cut_w, law, x)
+        a = _within(f.unit, f.unit_end, adm, cut_a, f.rel, x)
+        held += _minus(x, *w, *a, mask)
+        deferred += _minus(x, *a, *w, mask)
+    every = np.full(adm.size, n_units)
+    held += _minus(every, adm0, law, adm, f.rel)
+    deferred += _minus(every, adm, f.rel, adm0, law)
+    return acted, moved, extra, seen, _stack(held), _stack(deferred)
+
+
+def _within(first, then, t0, cut, t1, x):
+    """The part of [t0, t1) spent in unit ``x``: in ``first`` until ``cut``, in
+    ``then`` from it (empty, [0, 0), where neither is ``x``)."""
+    lo = np.where(first == x, t0, np.where(then == x, cut, 0))
+    hi = np.where(then == x, t1, np.where(first == x, cut, 0))
+    return lo, np.maximum(hi, lo)
+
+
+def _minus(unit, a0, a1, b0, b1, mask=None) -> list[tuple]:
+    """[a0, a1) less [b0, b1), as up to two stretches (unit, from, to) per person."""
+    out = []
+    for lo, hi in ((a0, np.minimum(a1, b0)), (np.maximum(a0, b1), a1)):
+        keep = hi > lo if mask is None else (hi > lo) & mask
+        out.append((unit[keep], lo[keep].astype(float), hi[keep].astype(float)))
+    return out
+
+
+def _stack(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.concatenate(c) for c in zip(*parts, strict=True))  # type: ignore[return-value]
 
 
 def _per_pool(pool: np.ndarray, day: np.ndarray, n_pools: int, width: int) -> np.ndarray:
@@ -383,8 +409,8 @@ def _release_early(r, p: dict, d: int, f: _Flat, enter, leave, early, away) -> i
         _exits(f, enter, leave, take, -1)
         early[take] += f.rel[take] - d
         f.rel[take] = d
-        before = take[f.switch[take] >= d]  # released before the end phase began
-        f.switch[before], f.pool_end[before] = -1, f.pool[before]
+        before = take[f.phase[take] >= d]  # released before the end phase began
+        f.switch[before], f.phase[before], f.pool_end[before] = -1, -1, f.pool[before]
         f.unit_end[before] = f.unit[before]
         _exits(f, enter, leave, take, 1)
     return int(take.size)
@@ -434,15 +460,18 @@ def _let_in(
             shift[batch] += delay
             f.rel[batch] += delay
             f.switch[batch] += np.where(f.switch[batch] >= 0, delay, 0)
+            f.phase[batch] += np.where(f.phase[batch] >= 0, delay, 0)
             f.shift(batch, delay)
             _exits(f, enter, leave, batch, 1)
         else:
             wait[batch] += delay
-            late = batch[(f.switch[batch] >= 0) & (f.switch[batch] <= d)]
+            late = batch[(f.phase[batch] >= 0) & (f.phase[batch] <= d)]
             if late.size:  # the end phase began while held: admitted straight to it
-                _add(leave, f.pool[late], f.switch[late], -1)
-                _add(enter, f.pool_end[late], f.switch[late], -1)
-                f.pool[late], f.switch[late] = f.pool_end[late], -1
+                sw = late[f.switch[late] >= 0]
+                _add(leave, f.pool[sw], f.switch[sw], -1)
+                _add(enter, f.pool_end[sw], f.switch[sw], -1)
+                f.pool[late], f.unit[late] = f.pool_end[late], f.unit_end[late]
+                f.switch[late], f.phase[late] = -1, -1
         f.adm[batch] = d
         away[batch] = False
         _add(enter, f.pool[batch], np.full(batch.size, d), 1)

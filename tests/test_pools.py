@@ -178,3 +178,21 @@ def test_run_prints_the_binding_pools_demand_against_its_places(tmp_path, run_cl
     assert [line[2:12] for line in days] == ["2030-09-30", "2031-09-30"]
     assert all("in cells P50" in line and "'women' demand P50" in line for line in days)
     assert all(line.endswith("for 50 usable places") for line in days)
+
+
+def test_extra_places_open_only_in_their_own_pool(tmp_path):
+    """Extra men's places open on days the men's pool is full; the women's
+    full pool (60 in 50 places) never opens them (the men's 740 places for
+    about 600 are never full)."""
+    path = tmp_path / "extra.toml"
+    path.write_text(
+        TWO.replace("WOMEN", "50")
+        + '\n[[response]]\nname = "men extra"\nkind = "extra_places"\nstart = 2029-01-01\n'
+        'unit = "men"\nplaces = 20\n'
+    )
+    ds = cap.simulate(cap.load_scenario(path), replications=4, seed=3)
+    assert int(ds.response_acted.sum()) == 0
+    assert (
+        float(yearly_summary(ds).set_index(["year", "unit"]).loc[(2031, "women"), "p_shortage"])
+        == 1.0
+    )

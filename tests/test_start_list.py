@@ -59,6 +59,8 @@ def test_the_list_at_the_start_is_exact_and_called_up_within_its_time(tmp_path):
     assert (w1.isel(time=0) - w0.isel(time=0)).values.tolist() == [1000] * 6
     occ0, occ1 = (ds.occupancy.sel(unit="main") for ds in (none, some))
     assert np.array_equal(occ0.isel(time=0).values, occ1.isel(time=0).values)
+    # called up from the second day on: about 1,000 / 30 of them that day
+    assert ((occ1 - occ0).isel(time=1).values > 10).all()
     assert np.array_equal(w0.sel(time="2030-02-01").values, w1.sel(time="2030-02-01").values)
     # called up uniformly over their remaining 30 days, 60 days each: about 1,000
     # more in cells for a month; nobody lacks a place (it never fills)
@@ -68,13 +70,15 @@ def test_the_list_at_the_start_is_exact_and_called_up_within_its_time(tmp_path):
 
 
 def test_the_list_serves_the_years_it_is_given(tmp_path):
-    """500 people with 60-day sentences scaled to 41.07 years (30 days each):
-    the extra days in cells over the year are 500 x 30 = 15,000, exactly."""
+    """500 people with 60-day sentences scaled to 41.77 years, 30.51 days each
+    (years of 365.25 days), served as whole days: 31 each, so the extra days in
+    cells over the year are 500 x 31 = 15,500, exactly (years of 365 days would
+    give 30.49, served as 30)."""
     none = run(tmp_path, "waiting_at_start = { count = 0 }")
-    years = 500 * 30 / 365.25
+    years = 500 * 30.51 / 365.25
     some = run(tmp_path, f"waiting_at_start = {{ count = 500, years_to_serve = {years!r} }}")
     diff = (some.occupancy - none.occupancy).sel(unit="main").sum("time")
-    assert diff.values.tolist() == [15000] * 6
+    assert diff.values.tolist() == [15500] * 6
 
 
 STOP = """
