@@ -331,11 +331,14 @@ def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> li
     return lines
 
 
-def _compare_lines(table, base: str, alt: str, base_title, alt_title) -> list[str]:
+def _compare_lines(
+    table, base: str, alt: str, base_title, alt_title, price_level: int | None = None
+) -> list[str]:
     """The paired differences a planner reads: per year the total's occupancy,
     those lacking a place and the cost, then each pool's shortage probability
     (percentage points); a partial year is marked."""
-    lines = [f"{alt} - {base}: paired differences (same random numbers)"]
+    prices = f"{price_level} prices" if price_level else "price level not given"
+    lines = [f"{alt} - {base}: paired differences (same random numbers; euros in {prices})"]
     for who, title in ((base, base_title), (alt, alt_title)):
         if title:
             lines.append(f"  {who}: {title}")
@@ -579,7 +582,9 @@ def _compare(a: argparse.Namespace) -> int:
     if not a.quiet:
         titles = {alt.name: alt.scenario.title for alt in alts}
         for name, table in tables.items():
-            for line in _compare_lines(table, base.name, name, base.scenario.title, titles[name]):
+            for line in _compare_lines(
+                table, base.name, name, base.scenario.title, titles[name], base.costs.price_level
+            ):
                 print(line)
             print(f"  ({n} replications, seed {seed}, 95% intervals) -> {out}/")
     return 0

@@ -305,6 +305,13 @@ def _implausible(sc: Scenario) -> list[tuple[str, str]]:
     """Values that are valid but most likely not what was meant."""
     out = []
     for p in sc.policy:
+        if p.start > sc.scenario.end:
+            out.append(
+                (
+                    f"policy {p.name!r}.start",
+                    f"{p.name!r} starts after the run ends ({sc.scenario.end}): it never acts",
+                )
+            )
         if p.kind == "capacity" and p.cost_per_place_per_year is None and p.places:
             out.append(
                 (

@@ -1176,6 +1176,7 @@ def render_compare_report(
         parts.append(
             {
                 "id": f"alt-{slug(name)}",
+                "name": name,
                 "title": t["vs"].format(alt=name, base=base_name),
                 "question": titles.get(name),
                 "base_question": titles.get(base_name),

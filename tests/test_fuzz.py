@@ -421,7 +421,7 @@ def check_problems(path: Path, code: int, out: str, err: str, files=None) -> lis
                 or line.startswith(f"warning: {path}: scenario.end: ")
                 or (
                     line.startswith(f"warning: {path}: policy ")
-                    and ".cost_per_place_per_year: not given: " in line
+                    and (".cost_per_place_per_year: not given: " in line or "after the run" in line)
                 )
             ), line
         return []

@@ -513,6 +513,17 @@ def test_a_response_after_the_run_is_a_caution(tmp_path, run_cli):
         f"{path}: response 'late'.start: 'late' starts after the run ends (2031-12-31): "
         "it never acts" in err
     )
+    # a dated policy too: 2040 typed for 2030 would otherwise pass unnoticed
+    path.write_text(
+        BASE.replace("CAPACITY", "610")
+        + '\n[[policy]]\nname = "later"\nkind = "inflow"\nstart = 2040-01-01\nfactor = 1.1\n'
+    )
+    code, _, err = run_cli("validate", path)
+    assert code == 0
+    assert (
+        f"{path}: policy 'later'.start: 'later' starts after the run ends (2031-12-31): "
+        "it never acts" in err
+    )
 
 
 def test_early_release_never_takes_someone_held_back(tmp_path, monkeypatch):
