@@ -124,9 +124,14 @@ STRINGS: dict[str, dict[str, str]] = {
         "gap_euros": "De {gap} plaatsen tekort in {pool} kosten ongeveer {euros} per jaar, tegen "
         "{per_place} per extra plaats per jaar (prijzen van {year}).",
         "year_table": "Per jaar, voor pool {pool}. P10, P50 en P90 zijn percentielen "
-        "van de gemiddelde bezetting in het jaar over de replicaties; 'nodig' is het aantal "
-        "bruikbare plaatsen voor een risico van {risk}; 'plaatsen tekort' is nodig min bruikbaar "
-        "(negatief: plaatsen over).",
+        "van de gemiddelde bezetting in het jaar over de replicaties; 'vraag P50' is dat van "
+        "de vraag, iedereen die er zonder grenzen zou zitten (de opgeroepen achterstand van "
+        "eerder telt in het jaar dat hij aan de beurt was, dus de vraag kan onder de "
+        "bezetting liggen); 'nodig' is het aantal bruikbare plaatsen voor een risico van "
+        "{risk}; 'plaatsen tekort' is nodig min bruikbaar (negatief: plaatsen over). Een "
+        "cursief jaar is onvolledig: het oordeel telt alleen volledige jaren, de kosten zijn "
+        "die van de dagen in de run.",
+        "col_demand": "vraag P50",
         "col_pool": "pool",
         "col_verdict": "oordeel",
         "col_first": "vanaf",
@@ -288,8 +293,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "gap_euros": "The {gap} places short in {pool} cost about {euros} a year, at {per_place} "
         "a year for each added place ({year} prices).",
         "year_table": "Per year, for pool {pool}. P10, P50 and P90 are percentiles "
-        "over replications of the year's mean occupancy; 'needed' is the usable places for a "
-        "risk of {risk}; 'places short' is needed less usable (negative: places to spare).",
+        "over replications of the year's mean occupancy; 'demand P50' is that of demand, "
+        "everyone who would be inside without limits (a backlog called up later counts in "
+        "the year it was due, so demand can be below occupancy); 'needed' is the usable "
+        "places for a risk of {risk}; 'places short' is needed less usable (negative: places "
+        "to spare). A year in italics is partial: verdicts count whole years only, its costs "
+        "are those of the days in the run.",
+        "col_demand": "demand P50",
         "col_pool": "pool",
         "col_verdict": "verdict",
         "col_first": "from",
@@ -738,6 +748,7 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         "P10",
         "P50",
         "P90",
+        t["col_demand"],
         t["col_capacity"],
         t["col_threshold"],
         t["col_p_shortage"],
@@ -756,6 +767,7 @@ def _headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
             _num(fmt_num(r["occupancy_p10"], lang)),
             _num(fmt_num(r["occupancy_p50"], lang)),
             _num(fmt_num(r["occupancy_p90"], lang)),
+            _num(fmt_num(r["demand_p50"], lang)),
             _num(fmt_num(r["capacity"], lang)),
             _num(fmt_num(r["threshold"], lang)),
             _num(fmt_pct(r["p_shortage"], lang)),

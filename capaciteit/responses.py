@@ -5,7 +5,8 @@ closed regime, the women's: :meth:`~capaciteit.scenario.Scenario.pools`), on the
 days when that pool is full: when the people in its cells at the end of the day
 before are at least the response's ``trigger`` share of the pool's shortage
 threshold (usable places less the margin, plus any extra places a response has
-opened in it). Places added to one pool never change what happens in another.
+opened in it). Where two pools share no people, places added to one change
+nothing in the other.
 Each day, in this order whatever the order in the file (within one kind, the
 file's order: a second ``extra_places`` judges "full" with the first one's
 places open, an escalation):

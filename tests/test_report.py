@@ -215,6 +215,7 @@ def test_headline_numbers_are_the_datasets(national, report_nl):
         row = rows[year]
         assert num(row[head.index("P50")], "nl") == round(r["occupancy_p50"])
         assert num(row[head.index("P10")], "nl") == round(r["occupancy_p10"])
+        assert num(row[head.index("vraag P50")], "nl") == round(r["demand_p50"])
         assert num(row[head.index("kans op tekort")], "nl") == pytest.approx(
             round(r["p_shortage"] * 100, 1)
         )
