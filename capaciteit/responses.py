@@ -43,6 +43,9 @@ from .rng import Streams
 from .scenario import WEEKDAYS, EarlyReleaseWhenFull, ExtraPlaces, PoliceCells, StopCallups
 from .sentencing import People
 
+NEVER = np.iinfo(np.int64).min // 2
+"""A day that is no day: days before the origin are negative (the start stock)."""
+
 
 @dataclass
 class _Flat:
@@ -61,8 +64,8 @@ class _Flat:
     unit: np.ndarray  # the unit they enter, and
     unit_end: np.ndarray  # the unit they leave the cells from (an end phase's)
     pool_end: np.ndarray  # and its pool,
-    switch: np.ndarray  # entered on this day (-1: the same pool as on admission)
-    phase: np.ndarray  # the day they move into unit_end (-1: they stay in unit)
+    switch: np.ndarray  # entered on this day (NEVER: the same pool as on admission)
+    phase: np.ndarray  # the day they move into unit_end (NEVER: they stay in unit)
     sizes: list[int]  # people in each group (cells or not)
     moves: list[tuple[int, np.ndarray, np.ndarray]]
     """Early-release policies' moves: (day, who (sorted), the day they left the
@@ -123,7 +126,7 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         # the last stretch in cells may be an end phase in a unit of another pool
         # (the BBA): the pool's count follows the person there
         unit_end = np.full(len(g), u)
-        phase = np.full(len(g), -1.0)
+        phase = np.full(len(g), np.nan)
         for pl, who, a, b in g.phases:
             v = model.unit_names.index(pl.unit)
             last = cell[v] & (b >= end[who]) & (a < end[who])
@@ -135,8 +138,9 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
         at_entry = moving & (phase <= adm)  # the end phase from the first day in a cell
         unit = np.where(at_entry, unit_end, u)
         unit_end = np.where(moving & (phase >= rel), u, unit_end)  # never got there
-        phase = np.where((unit_end != unit) & (phase > adm) & (phase < rel), phase, -1.0)
-        switch = np.where(pool_of[unit_end] != pool_of[unit], phase, -1.0)
+        inside = (unit_end != unit) & (phase > adm) & (phase < rel)  # NaN: False
+        phase = np.where(inside, phase, NEVER)
+        switch = np.where(pool_of[unit_end] != pool_of[unit], phase, NEVER)
         offset += len(g)
         parts.append(
             (
@@ -200,7 +204,7 @@ def apply(
     # per cell pool and day: people entering and leaving its cells
     enter = _per_pool(f.pool, f.adm, n_pools, width)
     leave = _per_pool(f.pool_end, f.rel, n_pools, width)
-    sw = f.switch >= 0  # into an end phase of another pool
+    sw = f.switch != NEVER  # into an end phase of another pool
     leave += _per_pool(f.pool[sw], f.switch[sw], n_pools, width)
     enter += _per_pool(f.pool_end[sw], f.switch[sw], n_pools, width)
     occ = enter[:, 0] - leave[:, 0]  # in each pool's cells at the end of day 0
@@ -263,8 +267,8 @@ def apply(
     # unplaced - deferred is W, the demand. A self-reporter not called up for years
     # lacks one place for one stay, not for the whole wait.
     adm = adm0 + shift + wait
-    cut_w = np.clip(np.where(phase0 >= 0, phase0, np.inf), adm0, law)
-    cut_a = np.clip(np.where(f.phase >= 0, f.phase, np.inf), adm, f.rel)
+    cut_w = np.clip(np.where(phase0 != NEVER, phase0, np.inf), adm0, law)
+    cut_a = np.clip(np.where(f.phase != NEVER, f.phase, np.inf), adm, f.rel)
     n_units = len(model.unit_names)
     held, deferred = [], []
     for x, mask in ((unit0, None), (unit_end0, unit_end0 != unit0)):
@@ -313,7 +317,7 @@ def _exits(f: _Flat, enter, leave, who: np.ndarray, delta: int) -> None:
     """Add (+1) or take back (-1) the days ``who`` leave the cells, and the days
     they move into an end phase of another pool."""
     _add(leave, f.pool_end[who], f.rel[who], delta)
-    sw = who[f.switch[who] >= 0]
+    sw = who[f.switch[who] != NEVER]
     if sw.size:
         _add(leave, f.pool[sw], f.switch[sw], delta)
         _add(enter, f.pool_end[sw], f.switch[sw], delta)
@@ -411,7 +415,7 @@ def _release_early(r, p: dict, d: int, f: _Flat, enter, leave, early, away) -> i
         early[take] += f.rel[take] - d
         f.rel[take] = d
         before = take[f.phase[take] >= d]  # released before the end phase began
-        f.switch[before], f.phase[before], f.pool_end[before] = -1, -1, f.pool[before]
+        f.switch[before], f.phase[before], f.pool_end[before] = NEVER, NEVER, f.pool[before]
         f.unit_end[before] = f.unit[before]
         _exits(f, enter, leave, take, 1)
     return int(take.size)
@@ -460,19 +464,19 @@ def _let_in(
         if isinstance(r, StopCallups):
             shift[batch] += delay
             f.rel[batch] += delay
-            f.switch[batch] += np.where(f.switch[batch] >= 0, delay, 0)
-            f.phase[batch] += np.where(f.phase[batch] >= 0, delay, 0)
+            f.switch[batch] += np.where(f.switch[batch] != NEVER, delay, 0)
+            f.phase[batch] += np.where(f.phase[batch] != NEVER, delay, 0)
             f.shift(batch, delay)
             _exits(f, enter, leave, batch, 1)
         else:
             wait[batch] += delay
-            late = batch[(f.phase[batch] >= 0) & (f.phase[batch] <= d)]
+            late = batch[(f.phase[batch] != NEVER) & (f.phase[batch] <= d)]
             if late.size:  # the end phase began while held: admitted straight to it
-                sw = late[f.switch[late] >= 0]
+                sw = late[f.switch[late] != NEVER]
                 _add(leave, f.pool[sw], f.switch[sw], -1)
                 _add(enter, f.pool_end[sw], f.switch[sw], -1)
                 f.pool[late], f.unit[late] = f.pool_end[late], f.unit_end[late]
-                f.switch[late], f.phase[late] = -1, -1
+                f.switch[late], f.phase[late] = NEVER, NEVER
         f.adm[batch] = d
         away[batch] = False
         _add(enter, f.pool[batch], np.full(batch.size, d), 1)

@@ -720,3 +720,30 @@ def test_early_release_acts_in_the_pool_people_leave_from(tmp_path):
     assert float(ds.response_acted.sel(time="2031").mean()) == 1.0
     assert int(ds.unplaced.sel(unit="main").max()) == 0
     assert float(ds.unplaced.sel(unit="phase", time="2031").mean()) > 20  # ~5 a day x 7 days
+
+
+def test_the_count_follows_a_start_stock_already_in_its_end_phase(tmp_path):
+    """A start stock (no warm-up) holds people whose end phase in another pool
+    began before the first day (a negative day): each pool's count is still the
+    census's, day by day (once, day numbers below 0 read as 'no phase', and
+    the phase's pool went negative)."""
+    from capaciteit.engine import _everyone, compile_model, run_replication
+    from capaciteit.rng import Streams, replication_seed
+
+    text = BASE.replace("CAPACITY", "280").replace("warmup_days = 400", "start_stock = 600")
+    text += PHASE.replace("PLACES", "280") + (
+        '\n[[response]]\nname = "stop"\nkind = "stop_callups"\nstart = 2029-01-01\n'
+        "resume_per_day = 20\n"
+        '\n[[response]]\nname = "early"\nkind = "early_release"\nstart = 2029-01-01\ndays = 7\n'
+    )
+    path = tmp_path / "stock.toml"
+    path.write_text(text)
+    model = compile_model(cap.load_scenario(path), start_stock=600)
+    for r in range(2):
+        seq = replication_seed(3, r)
+        _, _, decided = _everyone(model, Streams(seq))
+        out = run_replication(model, seq)
+        assert (decided[3] >= 0).all()
+        for q, pool in enumerate(model.cell_pools):
+            u = model.unit_names.index(pool)
+            assert np.array_equal(decided[3][model.warmup :, q], out["occupancy"][:, u]), pool
