@@ -196,3 +196,35 @@ def test_extra_places_open_only_in_their_own_pool(tmp_path):
         float(yearly_summary(ds).set_index(["year", "unit"]).loc[(2031, "women"), "p_shortage"])
         == 1.0
     )
+
+
+def test_bba_and_ta_places_change_the_mens_regime_only_by_those_who_waited_there(tmp_path):
+    """forecast-2024 with the BBA doubled (600) and the TA at 100: the issue's
+    example, where pooled places once 'cut' the shortage with no change in
+    anyone's place. Now the men's closed regime changes only by those who
+    waited in its cells for a special unit and now get their place there: its
+    occupancy less those waiting for a wing is the same, day by day, and so are
+    its unplaced and the days its call-ups were stopped."""
+    path = tmp_path / "more.toml"
+    path.write_text(
+        f'[scenario]\nname = "more"\nextends = "{SCENARIOS / "forecast-2024.toml"}"\n'
+        '[[unit]]\nname = "bba"\ncapacity = 600\n[[unit]]\nname = "ta"\ncapacity = 100\n'
+    )
+    base = cap.simulate(cap.load_scenario(SCENARIOS / "forecast-2024.toml"), 2, seed=5)
+    more = cap.simulate(cap.load_scenario(path), 2, seed=5)
+    wings = ["bba", "ta", "ait", "ebi"]  # all wait in the men's closed regime
+
+    def own(ds):
+        return (ds.occupancy.sel(unit="closed") - ds.waiting.sel(unit=wings).sum("unit")).values
+
+    assert np.array_equal(own(base), own(more))
+    assert np.array_equal(
+        base.unplaced.sel(unit="closed").values, more.unplaced.sel(unit="closed").values
+    )
+    # the call-ups stopped for the men's regime alone: the same days (the Friday
+    # release acts in every pool that is full, the special units' too)
+    stop = [
+        r.sel(response="no call-ups").values for r in (base.response_acted, more.response_acted)
+    ]
+    assert np.array_equal(*stop)
+    assert int(base.waiting.sel(unit="ta").sum()) > int(more.waiting.sel(unit="ta").sum())
