@@ -173,7 +173,7 @@ def main() -> None:
         e_med, r_med = statistics.median(eng), statistics.median(ref)
         print("stylized scenario, 10 years, one replication:")
         print(
-            f"  engine (numpy + simpy wings)  median {e_med:.4f} s, best {min(eng):.4f} s"
+            f"  engine (numpy, no simpy)      median {e_med:.4f} s, best {min(eng):.4f} s"
             f" ({len(eng)} runs)"
         )
         print(

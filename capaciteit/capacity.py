@@ -48,6 +48,12 @@ def need(ds: xr.Dataset, risk: float = 0.05, level: float = 0.9) -> pd.DataFrame
     ``1 - risk`` quantile of the year's peak demand, occupancy plus those who
     lack a place, plus the margin), its ``level`` interval, and the current
     usable capacity and the gap (needed - current). NaN for ``total``."""
+    from .results import _memo
+
+    return _memo(ds, f"need/{risk!r}/{level!r}", lambda d: _need(d, risk, level))
+
+
+def _need(ds: xr.Dataset, risk: float, level: float) -> pd.DataFrame:
     if not 0 < risk < 1:
         raise ValueError("risk must be between 0 and 1")
     y = yearly(ds)

@@ -257,44 +257,49 @@ def _run(a: argparse.Namespace) -> int:
         if a.scheduler
         else "local processes"
     )
-    try:
-        write_results(
-            ds,
-            out,
-            sc.to_dict(),
-            {
-                "scenario_file": str(a.scenario),
-                "wall_time_s": round(wall, 3),
-                "workers": workers,
-                "executor": executor,
-                "resumed_replications": kept,
-            },
-            scenario=sc,
-            lang=a.lang,
-            backtest=_backtest_folder(sc, a.backtest),
-        )
-    except KeyboardInterrupt:  # the store is whole: --resume only writes the folder
-        ds.close()
-        print(
-            f"interrupted while writing the results: {st.progress()} replications kept in "
-            f"{partial}; run the same command with --resume to write them",
-            file=sys.stderr,
-        )
-        return 130
-    except BaseException:
-        ds.close()
-        raise
-    # the results folder is complete: a hidden store goes before anything is
-    # printed, so a reader that stops reading (`| head`) cannot leave it behind
-    try:
-        lines = [] if a.quiet else _run_summary(ds, sc.name, n, kept, wall, out)
-    except KeyboardInterrupt:
-        print(f"interrupted; the results are complete in {out}/", file=sys.stderr)
-        return 130
-    finally:
-        ds.close()
-        if a.store is None:
-            _remove_store(st, partial)
+    from .results import reuse
+
+    # the yearly and monthly reductions are read once from the store, for the
+    # files and for the lines printed after them
+    with reuse(ds):
+        try:
+            write_results(
+                ds,
+                out,
+                sc.to_dict(),
+                {
+                    "scenario_file": str(a.scenario),
+                    "wall_time_s": round(wall, 3),
+                    "workers": workers,
+                    "executor": executor,
+                    "resumed_replications": kept,
+                },
+                scenario=sc,
+                lang=a.lang,
+                backtest=_backtest_folder(sc, a.backtest),
+            )
+        except KeyboardInterrupt:  # the store is whole: --resume only writes the folder
+            ds.close()
+            print(
+                f"interrupted while writing the results: {st.progress()} replications kept in "
+                f"{partial}; run the same command with --resume to write them",
+                file=sys.stderr,
+            )
+            return 130
+        except BaseException:
+            ds.close()
+            raise
+        # the results folder is complete: a hidden store goes before anything is
+        # printed, so a reader that stops reading (`| head`) cannot leave it behind
+        try:
+            lines = [] if a.quiet else _run_summary(ds, sc.name, n, kept, wall, out)
+        except KeyboardInterrupt:
+            print(f"interrupted; the results are complete in {out}/", file=sys.stderr)
+            return 130
+        finally:
+            ds.close()
+            if a.store is None:
+                _remove_store(st, partial)
     for line in lines:
         print(line)
     return 0

@@ -506,6 +506,10 @@ def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
     """Per year and unit: P10/P50/P90 of mean occupancy, mean usable capacity and
     threshold, the probability of at least one shortage day, mean and P10/P90 of
     the cost in euros. Years cut by the run's start or end are marked partial."""
+    return _memo(ds, "yearly_summary", _yearly_summary)
+
+
+def _yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
     y = yearly(ds)
     q = y["occupancy_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
     d = y["demand_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
@@ -548,6 +552,10 @@ def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
 def _per_year(ds: xr.Dataset, name: str, how: str = "mean") -> xr.DataArray:
     """(year, row) of a unit's or pool's capacity, threshold or margin (the
     places kept free: capacity less threshold) over the year."""
+    return _memo(ds, f"per_year/{name}/{how}", lambda d: _per_year_of(d, name, how))
+
+
+def _per_year_of(ds: xr.Dataset, name: str, how: str) -> xr.DataArray:
     year = ds["time"].dt.year
     names = rows(ds)
 
