@@ -6,18 +6,23 @@ published by then (reconstruction, stays, inflow model), simulate five years, an
 compare the total on each later 30 September with the real CBS stock. Scores per
 horizon: MAPE of the median, MASE against the random walk (the stock at the
 origin as the forecast of every later year), coverage of the 50% and 80%
-intervals, and the CRPS of the simulated distribution.
+intervals, and the CRPS of the simulated distribution, against that of the
+random walk as a point forecast (its absolute error) and as a forecast with a
+spread (a normal around the origin's stock, sd from the yearly changes
+published by the origin).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from . import history
+from .forecast import crps_normal
 from .runner import simulate
 from .scenario import Scenario, parse_scenario
 
@@ -47,6 +52,17 @@ def crps_ensemble(samples: np.ndarray, obs: float) -> float:
     return float(np.mean(np.abs(x - obs)) - 0.5 * spread)
 
 
+def random_walk_sd(stock: dict[int, float], origin: int) -> float:
+    """The spread of a probabilistic random walk from ``origin``: the standard
+    deviation of the yearly log changes of the stock up to the origin (what
+    was published by then), so that the stock h years ahead is the origin's
+    stock with a spread of that times sqrt(h), in relative terms."""
+    years = sorted(y for y in stock if y <= origin)
+    pairs = [(a, b) for a, b in itertools.pairwise(years) if b == a + 1]
+    changes = np.array([np.log(stock[b] / stock[a]) for a, b in pairs])
+    return float(changes.std(ddof=1))
+
+
 def run(
     base: Scenario,
     origins: list[int],
@@ -60,6 +76,7 @@ def run(
     stock = {o.date.year: o.value for o in history.load_stock()}
     rows, fans = [], {}
     for k, year in enumerate(origins):
+        spread = random_walk_sd(stock, year)
         sc = origin_scenario(base, year)
         ds = simulate(sc, replications=replications, seed=seed, workers=workers)
         tot = ds["occupancy"].sel(unit="total")
@@ -91,6 +108,11 @@ def run(
                     "in80": q[0] <= y <= q[4],
                     "crps": crps_ensemble(x, y),
                     "crps_naive": abs(stock[year] - y),
+                    # the random walk as a forecast with a spread: the origin's stock,
+                    # sd = stock x (sd of the yearly log changes to the origin) x sqrt(h)
+                    "crps_rw": float(
+                        crps_normal(stock[year], stock[year] * spread * np.sqrt(h), y)
+                    ),
                     "inflow_model": _model_of(ds),
                 }
             )
@@ -117,6 +139,7 @@ def summary(table: pd.DataFrame) -> pd.DataFrame:
             "coverage_80": t["in80"].mean(),
             "CRPS": t["crps"].mean(),
             "CRPS_naive": t["crps_naive"].mean(),
+            "CRPS_rw": t["crps_rw"].mean() if "crps_rw" in t else np.nan,
         }
 
     out = {f"{h} yr": scores(t) for h, t in table.groupby("horizon")}

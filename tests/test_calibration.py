@@ -241,6 +241,15 @@ def test_crps_ensemble():
     assert abs(backtest.crps_ensemble(small, 2.0) - brute) < 1e-12
 
 
+def test_the_probabilistic_random_walk_uses_only_what_was_published():
+    """Its spread is the sd of the yearly log changes up to the origin: a change
+    after the origin never moves it, and a gap in the years is skipped."""
+    stock = {2010: 100.0, 2011: 110.0, 2012: 99.0, 2014: 120.0, 2015: 500.0}
+    changes = np.log([110 / 100, 99 / 110])
+    assert backtest.random_walk_sd(stock, 2013) == pytest.approx(changes.std(ddof=1))
+    assert backtest.random_walk_sd(stock, 2012) == backtest.random_walk_sd(stock, 2013)
+
+
 def test_backtest_command(run_cli, tmp_path):
     """A short back-test through the command line: the table, the scores per
     horizon, and the figure."""
@@ -258,7 +267,17 @@ def test_backtest_command(run_cli, tmp_path):
     assert table["horizon"].max() == 5
     assert ((table["p10"] <= table["p50"]) & (table["p50"] <= table["p90"])).all()
     summary = pd.read_csv(out / "summary.csv", index_col=0)
-    assert {"MAPE", "MASE", "coverage_50", "coverage_80", "CRPS"} <= set(summary.columns)
+    assert {"MAPE", "MASE", "coverage_50", "coverage_80", "CRPS", "CRPS_rw"} <= set(summary.columns)
+    # the probabilistic random walk: the closed-form CRPS of a normal around the
+    # origin's stock, sd = stock x sd of the yearly log changes to it x sqrt(h)
+    from capaciteit.forecast import crps_normal
+    from capaciteit.history import load_stock
+
+    stock = {o.date.year: o.value for o in load_stock()}
+    for r in table.itertuples():
+        sd = stock[r.origin] * backtest.random_walk_sd(stock, r.origin) * np.sqrt(r.horizon)
+        assert r.crps_rw == pytest.approx(float(crps_normal(stock[r.origin], sd, r.observed)))
+    assert summary.loc["1-3 yr", "CRPS_rw"] < summary.loc["1-3 yr", "CRPS_naive"]
     assert summary.loc["1-3 yr", "MAPE"] < 0.25
     code, _, err = run_cli("backtest", "--origins", "2030", "-o", tmp_path / "x")
     assert code == 2 and "--origins" in err
