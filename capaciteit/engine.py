@@ -276,11 +276,12 @@ def cautions(model: Model) -> list[tuple[str, str]]:
                 (f"unit {u.name!r}", f"{level}: no places most of the run, a shortage every day")
             )
     out += _implausible(sc)
-    for r in sc.response:
+    dated = [("response", r) for r in sc.response] + [("policy", p) for p in sc.policy]
+    for kind, r in dated:  # a date typed for another (2040 for 2030) never acts
         if r.start > sc.scenario.end:
             out.append(
                 (
-                    f"response {r.name!r}.start",
+                    f"{kind} {r.name!r}.start",
                     f"{r.name!r} starts after the run ends ({sc.scenario.end}): it never acts",
                 )
             )
@@ -305,13 +306,6 @@ def _implausible(sc: Scenario) -> list[tuple[str, str]]:
     """Values that are valid but most likely not what was meant."""
     out = []
     for p in sc.policy:
-        if p.start > sc.scenario.end:
-            out.append(
-                (
-                    f"policy {p.name!r}.start",
-                    f"{p.name!r} starts after the run ends ({sc.scenario.end}): it never acts",
-                )
-            )
         if p.kind == "capacity" and p.cost_per_place_per_year is None and p.places:
             out.append(
                 (
@@ -521,19 +515,7 @@ def _people(
         for key in ("pre_trial", "sentence", "stay"):
             if getattr(d, key) is not None:
                 setattr(d, key, getattr(d, key) * stretch)
-    return timeline(
-        s,
-        t_event,
-        d,
-        model.scenario.release,
-        model.senb_start,
-        pl,
-        model.day_of,
-        scenario=model.scenario,
-        streams=streams,
-        prefix=prefix,
-        warp=warp,
-    )
+    return _dated(model, si, d, -t_event, streams, prefix, warp, model.scenario)
 
 
 def _start_list(model: Model, si: int, streams: Streams, warp: Warp | None = None) -> People:
@@ -553,19 +535,7 @@ def _start_list(model: Model, si: int, streams: Streams, warp: Warp | None = Non
     callup = np.broadcast_to(np.asarray(d.callup, float), (n,))
     waited = streams("start_list", s.name, "waited").random(n) * callup
     t_event = np.maximum(-waited, 1.0 - callup)  # called up on day 1 at the earliest
-    return timeline(
-        s,
-        t_event,
-        d,
-        model.scenario.release,
-        model.senb_start,
-        pl,
-        model.day_of,
-        scenario=model.scenario,
-        streams=streams,
-        prefix="start_list",
-        warp=warp,
-    )
+    return _dated(model, si, d, -t_event, streams, "start_list", warp, model.scenario)
 
 
 def _cell_window(model: Model, p: People, stream_unit: int) -> tuple[np.ndarray, np.ndarray]:
@@ -628,7 +598,9 @@ def _candidates(model: Model, pool: ResidentPool, streams: Streams, prefix: str,
 
 
 def _dated(model: Model, si: int, d: Draws, age, streams, prefix, warp, sc: Scenario) -> People:
-    """Residents' dates under the rules and policies of ``sc``."""
+    """Dates under the rules and policies of ``sc`` of people whose event was
+    ``age`` days before the origin (residents, the call-up list; new arrivals
+    with a negative age)."""
     s = sc.stream[si]
     return timeline(
         s,

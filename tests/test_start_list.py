@@ -10,34 +10,13 @@ import capaciteit as cap
 from capaciteit.results import demand, yearly_summary
 
 from .conftest import SCENARIOS
+from .test_responses import BASE
 
-LIST = """
-[scenario]
-name = "list"
-start = 2030-01-01
-end = 2030-12-31
-start_stock = 600
+CALLUP = 'callup_days = { distribution = "fixed", days = 30 }\n'
 
-[[unit]]
-name = "main"
-capacity = CAPACITY
-
-[[stream]]
-name = "selfreport"
-unit = "main"
-rate_per_year = 1826.25
-path = "sentence"
-callup_days = { distribution = "fixed", days = 30 }
-sentence = { distribution = "fixed", days = 60 }
-WAITING
-
-[[stream]]
-name = "arrested"
-unit = "main"
-rate_per_year = 1826.25
-path = "sentence"
-sentence = { distribution = "fixed", days = 60 }
-"""
+# the responses' small system, for a year from a start stock, with a list
+LIST = BASE.replace("end = 2031-12-31\nwarmup_days = 400", "end = 2030-12-31\nstart_stock = 600")
+LIST = LIST.replace(CALLUP, CALLUP + "WAITING\n")
 # 5 a day in each stream, 60 days each: 600 people in cells in steady state
 
 
