@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with python3 (3.11+) and make:
-#   make forecast   run every scenario (baseline included) -> results/<name>/, results/index.html
+#   make forecast   the back-test (results/backtest/), then every scenario (baseline
+#                   included) -> results/<name>/, results/index.html
 #   make test       the whole test suite (what .ci/run calls)
 PYTHON ?= python3
 VENV   := .venv
@@ -18,6 +19,8 @@ $(STAMP): requirements.lock pyproject.toml
 install: $(STAMP)  ## only set up .venv with the locked requirements
 
 forecast: $(STAMP)
+	$(BIN)/capaciteit backtest scenarios/baseline.toml --origins 2010-2021 -n 200 --seed 1 \
+		-o results/backtest --force --quiet
 	$(BIN)/capaciteit publish scenarios/*.toml -o results --force
 
 test: $(STAMP)

@@ -15,9 +15,10 @@
    length, and "half released within a month", each the latest published by the
    origin. The stay-path streams are set directly: substitute detention from its
    published stock, ISD and other titles from their shares;
-3. **forecast**: the inflow dynamics chosen by rolling-origin score
-   (:mod:`forecast`); each replication draws its own future of yearly inflow and
-   mean stay from the fitted model (:meth:`Reconstruction.simulate`).
+3. **forecast**: the candidate inflow dynamics combined with weights and
+   spreads from rolling origins before the origin (:mod:`forecast`); each
+   replication draws a candidate and its own future of yearly inflow and mean
+   stay (:meth:`~capaciteit.forecast.Combination.simulate_changes`).
 
 The result is data (JSON, with the data files' hashes and the fit statistics),
 applied to a scenario as an overlay of stream settings.
@@ -35,12 +36,12 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
-from . import __version__, history
+from . import __version__, censored, history
 from . import distributions as dist
 from .errors import ScenarioError
-from .forecast import choose
+from .forecast import Combination, rolling_scores
 from .policies import known_at
-from .reconstruct import Reconstruction, reconstruct
+from .reconstruct import Reconstruction
 from .rng import Streams
 from .scenario import Scenario, parse_scenario
 from .sentencing import draw, timeline
@@ -63,12 +64,15 @@ class Calibration:
     stays: dict
     overlay: dict
     version: str = __version__
-    fitted: Reconstruction | None = field(default=None, repr=False, compare=False)
+    demand: dict | None = None
+    """The stock the stays are fitted to: the observed one, or in a full period
+    the observed one plus the hidden demand (:mod:`capaciteit.censored`)."""
+    fitted: Combination | None = field(default=None, repr=False, compare=False)
 
     state: dict | None = None
-    """The fitted reconstruction, every number as fitted (JSON keeps a float's
-    exact value): a run reads it instead of fitting again, so its forecast draws
-    never depend on the machine's linear algebra."""
+    """The fitted candidates with their weights and spreads, every number as
+    fitted (JSON keeps a float's exact value): a run reads it instead of fitting
+    again, so its forecast draws never depend on the machine's linear algebra."""
 
     def to_json(self) -> str:
         data = {k: v for k, v in self.__dict__.items() if k != "fitted"}
@@ -77,8 +81,9 @@ class Calibration:
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         cal = cls(**json.loads(text))
-        if cal.state is not None:
-            cal.fitted = Reconstruction.from_dict(cal.state)
+        if isinstance(cal.state, dict) and "fits" in cal.state:
+            cal.fitted = Combination.from_dict(cal.state)
+        # a file from before the combination has no fits: it is fitted again
         return cal
 
 
@@ -238,57 +243,155 @@ class _StreamSample:
     t0: float
 
 
-def _moments(sc: Scenario, model, samples: list[_StreamSample], x: np.ndarray) -> dict:
-    """Steady-state stock by status and sentence length, and the share released
-    within 30 days, for parameters ``x`` (Monte Carlo with fixed draws)."""
-    pre_scale, conv, vh_scale, short_scale = (
-        math.exp(x[0]),
-        1 / (1 + math.exp(-x[1])),
-        math.exp(x[2]),
-        math.exp(x[3]),
-    )
-    stock = {"pre_trial": 0.0, "sentenced": 0.0, "other": 0.0}
-    by_len = {"lt1": 0.0, "1to3": 0.0, "ge3": 0.0}
-    released, short = 0.0, 0.0
-    for smp in samples:
-        s, d = smp.stream, smp.draws
-        pl = [p for p in sc.placement if p.streams is None or s.name in p.streams]
-        if s.path == "pre_trial":
-            d2 = _scaled(d, pre=pre_scale, sentence=vh_scale)
-            s = s.model_copy(update={"convicted_share": conv})
-        elif s.path == "sentence":
-            d2 = _scaled(d, sentence=short_scale)
-        else:
-            d2 = d
-        p = timeline(
-            s,
-            np.full(len(d.vi_u) if d.vi_u is not None else len(d.stay), smp.t0),
-            d2,
-            sc.release,
-            model.senb_start,
-            pl,
-            model.day_of,
-        )
+_SMOOTH = 0.01
+"""Half-width of the stay fit's smoothed thresholds, as a share of the threshold
+(3.65 days at one year, 11 days at three): see :func:`_smooth_step`."""
+
+_FD_STEP = 1e-3
+"""Step of the stay fit's central-difference Jacobian, on the log scales and the
+logit share: wide enough to average over the day-by-day kinks of the moments,
+narrow against the width of the smoothed thresholds."""
+
+_PARTS = 6
+"""A stream's sums in the stay fit: days in a cell pre-trial, sentenced and on
+another title; sentenced days of sentences of at least 1 and at least 3 years
+(per day of arrivals); released within 30 days (per year of arrivals)."""
+
+
+def _smooth_step(length: np.ndarray, threshold: float) -> np.ndarray:
+    """1 at and above ``threshold``, 0 below, and a quintic ramp over
+    ``threshold * (1 -+ _SMOOTH)`` in between.
+
+    A hard cut moves a share by one person whenever a stretch takes someone
+    across it, which gives a loss steps and flat stretches; through the ramp
+    the share moves continuously, with a continuous slope. Plain arithmetic,
+    no exp or log, so the same to the last bit on every machine."""
+    half = _SMOOTH * threshold
+    t = np.clip((length - threshold + half) / (2.0 * half), 0.0, 1.0)
+    u = np.minimum(t, 1.0 - t)  # the upper half mirrors the lower: never above 1
+    s = u * u * u * (u * (6.0 * u - 15.0) + 10.0)
+    return np.where(t <= 0.5, s, 1.0 - s)
+
+
+def _whole_days(v: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """The whole days below and above each length in ``v``, each with the
+    weight that interpolates linearly between them.
+
+    The law counts whole days (``sentencing.timeline`` rounds sentences and
+    v.i. days, and dated rules cut between days), so a stretched length changes
+    what follows in steps of a day. The weighted pair is the exact expectation
+    of the length rounded after a uniform jitter of +-half a day: it keeps every
+    mean, ``lo * (1 - f) + (lo + 1) * f = v``, and turns each step into a ramp."""
+    lo = np.floor(v)
+    f = v - lo
+    return (lo, 1.0 - f), (lo + 1.0, f)
+
+
+def _stay_parameters(x: np.ndarray) -> tuple[float, float, float, float]:
+    """(pre-trial scale, share convicted, scale of the pre-trial stream's
+    sentences, scale of the short sentences) from the fit's unbounded
+    coordinates: three logs and a logit. Held within +-20, where a wild trial
+    step of the optimizer would overflow."""
+    a, b, c, d = (min(max(float(v), -20.0), 20.0) for v in x)
+    return math.exp(a), 1.0 / (1.0 + math.exp(-b)), math.exp(c), math.exp(d)
+
+
+def _stream_sums(sc: Scenario, model, smp: _StreamSample, key: tuple) -> np.ndarray:
+    """One stream's sums (:data:`_PARTS`) for one setting of the parameters it
+    depends on. ``key``: ``("not_convicted", pre-trial scale)``,
+    ``("convicted", pre-trial scale, sentence scale)``, ``("sentence",
+    sentence scale)``, or ``("as_is",)`` for a stream the fit leaves alone."""
+    from dataclasses import replace
+
+    s, d = smp.stream, smp.draws
+    if key[0] == "not_convicted":
+        s0 = s.model_copy(update={"convicted_share": 0.0})
+        cases = [(1.0, s0, replace(d, pre_trial=d.pre_trial * key[1]))]
+    elif key[0] == "convicted":
+        s1 = s.model_copy(update={"convicted_share": 1.0})
+        cases = [
+            (w_pre * w_sen, s1, replace(d, pre_trial=pre, sentence=sen))
+            for pre, w_pre in _whole_days(d.pre_trial * key[1])
+            for sen, w_sen in _whole_days(d.sentence * key[2])
+        ]
+    elif key[0] == "sentence":
+        cases = [(w, s, replace(d, sentence=sen)) for sen, w in _whole_days(d.sentence * key[1])]
+    else:
+        cases = [(1.0, s, d)]
+    pl = [p for p in sc.placement if p.streams is None or s.name in p.streams]
+    t = np.full(len(d.vi_u) if d.vi_u is not None else len(d.stay), smp.t0)
+    out = np.zeros(_PARTS)
+    for w, s2, d2 in cases:
+        p = timeline(s2, t, d2, sc.release, model.senb_start, pl, model.day_of)
         end = p.t_end.copy()
         for plc, who, a, _b in p.phases:
             if not model.cell[model.unit_names.index(plc.unit)]:
                 end[who] = np.fmin(end[who], a)
         in_cell = np.maximum(end - p.t_adm, 0.0)
-        k = smp.rate / 365.25
         if s.path == "stay":
-            stock["other"] += k * in_cell.mean()
+            out[2] += np.mean(w * in_cell)
         else:
             pre = np.minimum(p.t_trial - p.t_adm, in_cell)
-            sentenced = in_cell - pre
-            stock["pre_trial"] += k * pre.mean()
-            stock["sentenced"] += k * sentenced.mean()
-            sen = p.sentence
-            by_len["lt1"] += k * (sentenced * ((sen > 0) & (sen < 365))).mean()
-            by_len["1to3"] += k * (sentenced * ((sen >= 365) & (sen < 1095))).mean()
-            by_len["ge3"] += k * (sentenced * (sen >= 1095)).mean()
+            sentenced = w * (in_cell - pre)
+            out[0] += np.mean(w * pre)
+            out[1] += np.mean(sentenced)
+            # whole days: at least a year is at least 365, so the cut lies at 364.5
+            out[3] += np.mean(sentenced * _smooth_step(p.sentence, 365 - 0.5))
+            out[4] += np.mean(sentenced * _smooth_step(p.sentence, 3 * 365 - 0.5))
+        out[5] += np.mean(w * (1.0 - _smooth_step(in_cell, 30 + 0.5)))  # at most 30 days
+    out[:5] *= smp.rate / 365.25
+    out[5] *= smp.rate
+    return out
+
+
+def _moments(
+    sc: Scenario,
+    model,
+    samples: list[_StreamSample],
+    x: np.ndarray,
+    fitted: set[str] | None = None,
+    cache: dict | None = None,
+) -> dict:
+    """Steady-state stock by status, sentenced days by sentence length, and the
+    share released within 30 days, for parameters ``x`` (Monte Carlo on fixed
+    draws), continuous in ``x``.
+
+    Whether a pre-trial detainee is convicted is not drawn: each counts as
+    convicted with weight ``share convicted`` and as not with the rest (the
+    expectation over that draw), so the moments are linear in the share,
+    where drawn they moved one person at a time. Lengths are interpolated
+    between whole days (:func:`_whole_days`) and thresholds smoothed
+    (:func:`_smooth_step`). The parameters reach the streams named in
+    ``fitted`` (default: all), the ones the overlay writes them to; ``cache``
+    keeps each stream's sums by the parameters they depend on, so a
+    finite-difference step recomputes only the streams it moves."""
+    pre_scale, conv, vh_scale, short_scale = _stay_parameters(x)
+    cache = {} if cache is None else cache
+    total = np.zeros(_PARTS)
+    released = 0.0
+    for i, smp in enumerate(samples):
+        path = smp.stream.path
+        if fitted is not None and smp.stream.name not in fitted:
+            parts = [(1.0, ("as_is",))]
+        elif path == "pre_trial":
+            parts = [
+                (1.0 - conv, ("not_convicted", pre_scale)),
+                (conv, ("convicted", pre_scale, vh_scale)),
+            ]
+        elif path == "sentence":
+            parts = [(1.0, ("sentence", short_scale))]
+        else:
+            parts = [(1.0, ("as_is",))]
+        for w, key in parts:
+            if (i, key) not in cache:
+                cache[i, key] = _stream_sums(sc, model, smp, key)
+            total = total + w * cache[i, key]
         released += smp.rate
-        short += smp.rate * (in_cell <= 30).mean()
-    return {"stock": stock, "by_len": by_len, "within_30": short / released}
+    return {
+        "stock": {"pre_trial": total[0], "sentenced": total[1], "other": total[2]},
+        "by_len": {"1y_plus": total[3], "3y_plus": total[4]},
+        "within_30": total[5] / released,
+    }
 
 
 def _scaled(d, pre: float = 1.0, sentence: float = 1.0):
@@ -300,23 +403,131 @@ def _scaled(d, pre: float = 1.0, sentence: float = 1.0):
     return out
 
 
-def _fitted_values(m: dict, substitute: float, isd: float, other: float) -> dict[str, float]:
+def _fitted_values(m: dict, substitute: float) -> dict[str, float]:
+    """Every moment a target can name, from :func:`_moments` (whose stock on
+    other titles includes the streams set from the data)."""
     st = m["stock"]
     total = st["pre_trial"] + st["sentenced"] + st["other"]
     sentenced = st["sentenced"]
     return {
-        "stock": total,
-        "share_pre_trial": st["pre_trial"] / total,
-        "share_sentenced": sentenced / total,
-        "share_sentenced_and_substitute": (sentenced + substitute) / total,
-        "sentenced_1y_plus": (m["by_len"]["1to3"] + m["by_len"]["ge3"]) / max(sentenced, 1e-9),
-        "sentenced_3y_plus": m["by_len"]["ge3"] / max(sentenced, 1e-9),
-        "released_within_30_days": m["within_30"],
+        "stock": float(total),
+        "share_pre_trial": float(st["pre_trial"] / total),
+        "share_sentenced": float(sentenced / total),
+        "share_sentenced_and_substitute": float((sentenced + substitute) / total),
+        "sentenced_1y_plus": float(m["by_len"]["1y_plus"] / max(sentenced, 1e-9)),
+        "sentenced_3y_plus": float(m["by_len"]["3y_plus"] / max(sentenced, 1e-9)),
+        "released_within_30_days": float(m["within_30"]),
     }
 
 
-def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: float):
-    """Fit the four stay parameters; return the overlay and the fit report."""
+_BY_LENGTH = ("sentence_under_1y", "sentence_1y_to_3y", "sentence_3y_plus")
+
+
+def _stay_targets(origin: dt.date, stock: float) -> list[dict]:
+    """:func:`targets`, with the shares of the sentenced with at least one and
+    at least three years taken from the published counts by sentence length
+    (under 1, 1-3, 3+ years) where those are newer than the published shares.
+    Where the stock on that day hid demand (:func:`censored.hidden_demand`,
+    people with short sentences not executed), it is counted under a year:
+    the stays are fitted to demand, so the shares are those of demand."""
+    out = targets(origin, stock)
+    by_day: dict[dt.date, dict[str, history.Observation]] = {}
+    for cat in _BY_LENGTH:
+        for o in history.series("stock_components.csv", cat, until=origin, unit="persons"):
+            by_day.setdefault(o.date, {})[cat] = o
+    complete = [day for day, got in by_day.items() if len(got) == len(_BY_LENGTH)]
+    if not complete:
+        return out
+    day = max(complete)
+    got = by_day[day]
+    hidden = censored.hidden_demand(day, until=origin)
+    under = got["sentence_under_1y"].value + (hidden.people if hidden else 0.0)
+    at_least_3 = got["sentence_3y_plus"].value
+    total = under + got["sentence_1y_to_3y"].value + at_least_3
+    src = got["sentence_3y_plus"].source + ": persons by sentence length"
+    src += ", the hidden demand under a year" if hidden else ""
+    for name, cat, share in (
+        ("sentenced_1y_plus", "sentenced_share_1y_plus", (total - under) / total),
+        ("sentenced_3y_plus", "sentenced_share_3y_plus", at_least_3 / total),
+    ):
+        published = _latest(cat, origin, "share")
+        if published is not None and published.date >= day:
+            continue
+        new = {"name": name, "target": share, "weight": 1.0, "scale": 0.03}
+        old = next((t for t in out if t["name"] == name), None)
+        if old is None:
+            out.append({**new, "source": f"{src} ({day})"})
+        else:
+            old.update(target=share, source=f"{src} ({day})")
+    return out
+
+
+PRIOR_SD = (0.5, 0.4, 0.5, 0.5)
+"""ASSUMPTION: how far the stay fit may move each coordinate from the scenario's
+own values before that costs as much as missing a target by its scale: the
+three length scales by a factor of about 1.65 (log sd 0.5), the share
+convicted by about 0.1 around 0.45 (logit sd 0.4). The published moments do
+not pin the share convicted (``test_the_moments_do_not_pin_the_share_convicted``):
+without this prior the fit wandered to shares of 0.09-0.98 with sentences
+stretched up to 2.4 times, depending on the origin."""
+
+
+@dataclass
+class _StayFit:
+    """The stay fit as a problem: the moments, residuals and loss of the four
+    coordinates ``x`` (log pre-trial scale, logit share convicted, log
+    sentence scales of the pre-trial stream and of the short sentences)."""
+
+    sc: Scenario
+    model: object
+    samples: list[_StreamSample]
+    fitted_streams: set[str]
+    fixed_stock: float  # the stay-path streams set from the data, in persons
+    substitute: float  # of which substitute detention
+    targets: list[dict]
+    x0: np.ndarray  # the scenario's own values
+    prior_sd: np.ndarray | None = None  # None: the data alone (the tests of identification)
+    cache: dict = field(default_factory=dict)
+
+    def fitted(self, x: np.ndarray) -> dict[str, float]:
+        m = _moments(self.sc, self.model, self.samples, x, self.fitted_streams, self.cache)
+        m["stock"]["other"] += self.fixed_stock
+        return _fitted_values(m, self.substitute)
+
+    def residuals(self, x: np.ndarray) -> np.ndarray:
+        """(fitted - target) / scale x sqrt(weight) per target, then the prior's
+        (x - x0) / prior sd per coordinate, or without a prior zeros up to the
+        number of parameters (MINPACK needs at least as many residuals)."""
+        fv = self.fitted(x)
+        r = [
+            math.sqrt(t["weight"]) * (fv[t["name"]] - t["target"]) / t["scale"]
+            for t in self.targets
+        ]
+        if self.prior_sd is not None:
+            prior = [
+                (float(a) - float(b)) / float(c)
+                for a, b, c in zip(x, self.x0, self.prior_sd, strict=True)
+            ]
+            return np.array(r + prior)
+        return np.array(r + [0.0] * max(len(x) - len(r), 0))
+
+    def jacobian(self, x: np.ndarray) -> np.ndarray:
+        """Central differences of the residuals, step :data:`_FD_STEP`."""
+        cols = []
+        for i in range(len(x)):
+            step = np.zeros(len(x))
+            step[i] = _FD_STEP
+            cols.append((self.residuals(x + step) - self.residuals(x - step)) / (2 * _FD_STEP))
+        return np.column_stack(cols)
+
+    def loss(self, x: np.ndarray) -> float:
+        """Sum of the squared residuals (in plain Python: no BLAS)."""
+        return sum(float(v) ** 2 for v in self.residuals(x))
+
+
+def _stay_fit(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: float):
+    """The stay fit's problem and the overlay entries it sets before fitting
+    (the rates, and the stay-path streams set from the data)."""
     from .engine import compile_model
 
     model = compile_model(sc, 0, warn=False)  # a fit, not a run: no cautions
@@ -337,33 +548,89 @@ def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
         samples.append(_StreamSample(s, rate, draw(s, SAMPLE, streams, "fit", sc.release, pl), t0))
         if s.name in inflow:
             overlay.append({"name": s.name, "rate_per_year": _scale_rates(s, origin, rate)})
-    tg = targets(origin, stock)
-    substitute = fixed.get("substitute_detention", 0.0)
-
-    def loss(x: np.ndarray) -> float:
-        m = _moments(sc, model, samples, x)
-        m["stock"]["other"] += sum(fixed.values())
-        fv = _fitted_values(m, substitute, 0, 0)
-        return sum(t["weight"] * ((fv[t["name"]] - t["target"]) / t["scale"]) ** 2 for t in tg)
-
     pre = next((s for s in sc.stream if s.path == "pre_trial" and s.name in inflow), None)
-    x0 = np.array(
-        [0.0, math.log(pre.convicted_share / (1 - pre.convicted_share)) if pre else 0.0, 0.0, 0.0]
+    share = min(max(pre.convicted_share, 1e-6), 1 - 1e-6) if pre else 0.5
+    problem = _StayFit(
+        sc,
+        model,
+        samples,
+        {s.name for s in sc.stream if s.name in inflow and s.path in ("pre_trial", "sentence")},
+        sum(fixed.values()),
+        fixed.get("substitute_detention", 0.0),
+        _stay_targets(origin, stock),
+        np.array([0.0, math.log(share / (1 - share)), 0.0, 0.0]),
+        np.array(PRIOR_SD),
     )
-    simplex = np.vstack([x0, x0 + np.diag(np.full(4, 0.4))])
-    res = optimize.minimize(
-        loss,
-        x0,
-        method="Nelder-Mead",
-        options={"initial_simplex": simplex, "xatol": 2e-3, "fatol": 2e-2, "maxiter": 500},
+    return problem, overlay
+
+
+def _inverse(a: list[list[float]]) -> list[list[float]] | None:
+    """Inverse of a small symmetric positive (semi)definite matrix by
+    Gauss-Jordan in plain Python (the same on every machine); None when it is
+    singular to working precision."""
+    n = len(a)
+    m = [list(map(float, row)) + [float(i == j) for j in range(n)] for i, row in enumerate(a)]
+    big = max((abs(m[i][i]) for i in range(n)), default=0.0)
+    for c in range(n):
+        p = max(range(c, n), key=lambda r: abs(m[r][c]))
+        if abs(m[p][c]) <= 1e-12 * big:
+            return None
+        m[c], m[p] = m[p], m[c]
+        piv = m[c][c]
+        m[c] = [v / piv for v in m[c]]
+        for r in range(n):
+            if r != c and m[r][c] != 0.0:
+                f = m[r][c]
+                m[r] = [v - f * w for v, w in zip(m[r], m[c], strict=True)]
+    return [row[n:] for row in m]
+
+
+def _solve(problem: _StayFit) -> dict:
+    """Levenberg-Marquardt from the scenario's own values: MINPACK's lmder via
+    ``scipy.optimize.least_squares``, which uses no BLAS, with the Jacobian
+    of :meth:`_StayFit.jacobian`. The report says whether MINPACK's own test
+    was met (``converged``), which, and how the fit stands at its end."""
+    res = optimize.least_squares(
+        problem.residuals,
+        problem.x0,
+        jac=problem.jacobian,
+        method="lm",
+        x_scale="jac",
+        ftol=1e-12,
+        xtol=1e-10,
     )
-    m = _moments(sc, model, samples, res.x)
-    m["stock"]["other"] += sum(fixed.values())
-    fv = _fitted_values(m, substitute, 0, 0)
-    pre_scale, vh_scale, short_scale = (math.exp(v) for v in (res.x[0], res.x[2], res.x[3]))
-    conv = 1 / (1 + math.exp(-res.x[1]))
+    x = res.x
+    n = len(problem.residuals(x)) if problem.prior_sd is not None else len(problem.targets)
+    r = [float(v) for v in problem.residuals(x)[:n]]
+    jac = [[float(v) for v in row] for row in problem.jacobian(x)[:n]]
+    k = len(x)
+    grad = [2.0 * sum(jac[j][i] * r[j] for j in range(n)) for i in range(k)]
+    data = len(problem.targets)
+    cov = _inverse(
+        [[sum(jac[j][a] * jac[j][b] for j in range(n)) for b in range(k)] for a in range(k)]
+    )
+    return {
+        "x": [float(v) for v in x],
+        "x_sd": None if cov is None else [math.sqrt(max(cov[i][i], 0.0)) for i in range(k)],
+        "fitted": problem.fitted(x),
+        "loss": sum(v * v for v in r),
+        "data_loss": sum(v * v for v in r[:data]),
+        "converged": bool(res.status > 0),
+        "status": int(res.status),
+        "message": str(res.message),
+        "iterations": int(res.njev or 0),
+        "evaluations": int(res.nfev),
+        "gradient_norm": max(abs(g) for g in grad),
+    }
+
+
+def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: float):
+    """Fit the four stay parameters; return the overlay and the fit report."""
+    problem, overlay = _stay_fit(sc, origin, inflow, stock)
+    fit = _solve(problem)
+    pre_scale, conv, vh_scale, short_scale = _stay_parameters(fit["x"])
     for s in sc.stream:
-        if s.path == "pre_trial" and s.name in inflow:
+        if s.path == "pre_trial" and s.name in problem.fitted_streams:
             _merge_into(
                 overlay,
                 s.name,
@@ -373,7 +640,7 @@ def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
                     "sentence": _scale_spec(s.sentence, vh_scale),
                 },
             )
-        elif s.path == "sentence" and s.name in inflow:
+        elif s.path == "sentence" and s.name in problem.fitted_streams:
             _merge_into(overlay, s.name, {"sentence": _scale_spec(s.sentence, short_scale)})
     report = {
         "parameters": {
@@ -382,9 +649,19 @@ def fit_stays(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
             "pre_trial_sentence_scale": vh_scale,
             "short_sentence_scale": short_scale,
         },
-        "targets": [{**t, "fitted": fv[t["name"]]} for t in tg],
-        "loss": float(res.fun),
-        "converged": bool(res.success),
+        "targets": [{**t, "fitted": fit["fitted"][t["name"]]} for t in problem.targets],
+        "loss": fit["loss"],
+        "data_loss": fit["data_loss"],
+        "prior_sd": list(PRIOR_SD),
+        "converged": fit["converged"],
+        "optimizer": "Levenberg-Marquardt (MINPACK lmder, scipy.optimize.least_squares)",
+        "status": fit["status"],
+        "message": fit["message"],
+        "iterations": fit["iterations"],
+        "evaluations": fit["evaluations"],
+        "gradient_norm": fit["gradient_norm"],
+        "x": fit["x"],
+        "x_sd": fit["x_sd"],
     }
     return overlay, report
 
@@ -483,13 +760,19 @@ def _calibrate(sc: Scenario) -> Calibration:
             ]
         )
     try:  # the fit's target: a published stock at the origin
-        stock = history.observed_stock_near(origin, origin=origin).value
+        observed = history.observed_stock_near(origin, origin=origin)
     except ValueError as e:
         raise ScenarioError([(sc.source_file or "", "forecast.origin", str(e))]) from None
+    # in a full period the stays are fitted to demand (the stock plus the hidden
+    # part), as the simulation's limits and responses hold the stock down again
+    need = censored.demand(observed, until=origin)
+    stock = observed.value if need is None else need[0]
+    hidden = censored.hidden_demand(observed.date, until=origin)
     sc = known_at(sc, origin)  # nothing after the origin reaches the fit
-    name, scores = choose(origin)
-    rec = reconstruct(origin, name)
-    total, _stay = rec.at(origin.year)
+    combo = Combination.fit(origin)
+    scores = rolling_scores(origin)
+    rec = combo.main
+    total = combo.level(origin.year)
     shares, comp_year = composition(origin)
     inflow = {}
     for s in sc.stream:
@@ -509,11 +792,26 @@ def _calibrate(sc: Scenario) -> Calibration:
             "streams": inflow,
         },
         reconstruction=_rec_dict(rec),
-        forecast={"model": name, "scores": scores, "params": rec.params},
+        demand={
+            "observed_stock": observed.value,
+            "date": observed.date,
+            "full": censored.is_full(observed.date, until=origin),
+            "hidden": None if hidden is None else hidden.people,
+            "hidden_sd": None if hidden is None else hidden.sd,
+            "fitted_to": stock,
+            "derivation": None if hidden is None else hidden.derivation,
+        },
+        forecast={
+            "model": combo.describe(),
+            "weights": combo.weights,
+            "spreads": combo.spreads,
+            "scores": scores,
+            "params": {k: r.params for k, r in combo.fits.items()},
+        },
         stays=report,
         overlay={"stream": overlay},
-        fitted=rec,
-        state=rec.to_dict(),
+        fitted=combo,
+        state=combo.to_dict(),
     )
 
 

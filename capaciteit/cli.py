@@ -470,7 +470,15 @@ def _print_calibration(sc, cal, out: Path) -> None:
         f"{inf['composition_year']}"
     )
     scores = ", ".join(f"{k} {v:.4f}" for k, v in cal.forecast["scores"].items())
-    print(f"  inflow model: {cal.forecast['model']} (rolling-origin CRPS, log stock: {scores})")
+    print(f"  inflow model: {cal.forecast['model']}")
+    print(f"    (rolling-origin CRPS, log stock: {scores})")
+    dem = cal.demand or {}
+    if dem.get("full"):
+        print(
+            f"  the stock of {dem['date']} ({dem['observed_stock']:,.0f}) was counted while the "
+            f"prisons were full: stays fitted to demand {dem['fitted_to']:,.0f}"
+        )
+        print(f"    {dem['derivation'] or 'hidden demand not published: the stock as counted'}")
     print("  stays fitted to (target -> fitted):")
     for t in cal.stays["targets"]:
         print(f"    {t['name']:32s} {t['target']:>10.4g} -> {t['fitted']:<10.4g} {t['source']}")
@@ -486,7 +494,7 @@ def _origins(text: str) -> list[int]:
 
 
 def _backtest(a: argparse.Namespace) -> int:
-    from . import backtest
+    from . import backtest, pmj
     from .outputs import BACKTEST_FILES, check_folder, staged
     from .runner import default_workers
     from .scenario import load_scenario
@@ -514,9 +522,12 @@ def _backtest(a: argparse.Namespace) -> int:
         base, origins, a.replications, a.seed, workers=a.workers or default_workers(), progress=prog
     )
     summ = backtest.summary(table)
+    known = backtest.vintage(base, origins)  # the runs' calibrations, memoized
     with staged(out) as tmp:
         table.to_csv(tmp / "backtest.csv", index=False, float_format="%.4f")
         summ.to_csv(tmp / "summary.csv", index_label="horizon", float_format="%.4f")
+        known.to_csv(tmp / "vintage.csv", index=False)
+        pmj.score(base.pmj).to_csv(tmp / "pmj.csv", index=False, float_format="%.4f")
         backtest.figure(fans, tmp / "backtest.png")
     if not a.quiet:
         print(

@@ -53,7 +53,7 @@ class Drivers:
     stay stretches the durations of new arrivals, both relative to the origin
     year (:meth:`capaciteit.reconstruct.Reconstruction.simulate`)."""
 
-    forecaster: object  # reconstruct.Reconstruction
+    forecaster: object  # forecast.Combination
     indexed: tuple[int, ...]
     year_starts: np.ndarray  # day of 1 October of the origin year, + 1, ... (one past the end)
 
@@ -62,14 +62,13 @@ class Drivers:
         years = len(self.year_starts) - 1
         if years <= 0:
             return np.ones(0), np.ones(0)
-        inflow, stay = self.forecaster.simulate(years, streams("forecast"))
-        last = self.forecaster.last_state
+        inflow, stay = self.forecaster.simulate_changes(years, streams("forecast"))
         # math.exp (the C library's), not np.exp: numpy picks a SIMD kernel by CPU
         # (AVX-512 or not) whose last bit can differ, and these factors scale
         # every arrival time and stay of the forecast years
         return (
-            np.array([math.exp(v - last[0]) for v in inflow.tolist()]),
-            np.array([math.exp(v - last[1]) for v in stay.tolist()]),
+            np.array([math.exp(v) for v in inflow.tolist()]),
+            np.array([math.exp(v) for v in stay.tolist()]),
         )
 
     def year_of(self, t: np.ndarray) -> np.ndarray:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import io
+import textwrap
 from collections.abc import Sequence
 
 import matplotlib.dates as mdates
@@ -52,6 +53,15 @@ TEXT: dict[str, dict[str, str]] = {
         "shortage": "shortage probability (percentage points)",
         "euros": "cost (EUR million)",
         "year": "year",
+        "run_band": "capaciteit: mean occupancy P10-P90",
+        "run_median": "capaciteit: mean occupancy P50",
+        "run_demand": "capaciteit: demand P50 (no limits)",
+        "cbs": "CBS stock 30 Sept.",
+        "derived": "DERIVED",
+        "pmj_source": "Sources: PMJ statements as in the table below (paths DERIVED: the CBS "
+        "stock of the first year grown as stated); CBS StatLine 84425NED (30 Sept.); "
+        "capaciteit: this run, all cells. PMJ counts immigration detention, CBS and "
+        "capaciteit do not.",
     },
     "nl": {
         "band": "bezetting P10-P90",
@@ -71,6 +81,15 @@ TEXT: dict[str, dict[str, str]] = {
         "shortage": "kans op een tekort (procentpunten)",
         "euros": "kosten (€ mln)",
         "year": "jaar",
+        "run_band": "capaciteit: gem. bezetting P10-P90",
+        "run_median": "capaciteit: gem. bezetting P50",
+        "run_demand": "capaciteit: vraag P50 (zonder grenzen)",
+        "cbs": "CBS-stand 30 sept.",
+        "derived": "AFGELEID",
+        "pmj_source": "Bronnen: PMJ-uitspraken zoals in de tabel hieronder (paden AFGELEID: "
+        "de CBS-stand van het eerste jaar, gegroeid zoals gezegd); CBS StatLine 84425NED "
+        "(30 sept.); capaciteit: deze run, alle cellen. PMJ telt vreemdelingenbewaring mee, "
+        "CBS en capaciteit niet.",
     },
 }
 
@@ -198,6 +217,96 @@ def fan_chart(
     ax.set_ylabel(t["persons"])
     ax.set_title(unit_label(unit, lang), loc="left", fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return ax
+
+
+PMJ_COLOURS = (PMJ, "#756bb1", "#31a354", "#a63603", "#d6616b", "#636363")
+
+
+def pmj_chart(
+    frame: pd.DataFrame,
+    editions: Sequence[tuple[str, bool]],
+    ax: Axes | None = None,
+    lang: str = "en",
+) -> Axes:
+    """PMJ side by side, by year: the run's yearly mean occupancy of all cells
+    (P10-P90 band, P50) and its demand P50 against each edition's path, with the
+    CBS 30-September stock as crosses. ``frame`` is :func:`capaciteit.pmj.beside`;
+    ``editions`` its edition columns, each with whether its path is DERIVED
+    (open markers, dashed). The sources go under the axes, so the figure
+    carries them wherever it is shown."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes((8.0, 4.2))
+    years = frame.index.to_numpy(dtype=float)
+    run = frame["occupancy_p50"].notna().to_numpy()
+    if run.any():
+        ax.fill_between(
+            years[run],
+            frame["occupancy_p10"].to_numpy(float)[run],
+            frame["occupancy_p90"].to_numpy(float)[run],
+            color=BAND,
+            linewidth=0,
+            label=t["run_band"],
+        )
+        ax.plot(
+            years[run],
+            frame["occupancy_p50"].to_numpy(float)[run],
+            color=MEDIAN,
+            linewidth=1.4,
+            marker="o",
+            markersize=3,
+            label=t["run_median"],
+        )
+        ax.plot(
+            years[run],
+            frame["demand_p50"].to_numpy(float)[run],
+            color=MEDIAN,
+            linewidth=1.0,
+            linestyle=":",
+            label=t["run_demand"],
+        )
+    for k, (name, derived) in enumerate(editions):
+        ok = frame[name].notna().to_numpy()
+        colour = PMJ_COLOURS[k % len(PMJ_COLOURS)]
+        ax.plot(
+            years[ok],
+            frame[name].to_numpy(float)[ok],
+            color=colour,
+            linewidth=1.2,
+            linestyle="--" if derived else "-",
+            marker="o" if derived else "D",
+            markersize=5,
+            markerfacecolor="white" if derived else colour,
+            label=f"PMJ {name}" + (f" ({t['derived']})" if derived else ""),
+        )
+    cbs = frame["cbs"].notna().to_numpy()
+    if cbs.any():
+        ax.plot(
+            years[cbs],
+            frame["cbs"].to_numpy(float)[cbs],
+            linestyle="none",
+            marker="x",
+            markersize=7,
+            color="black",
+            label=t["cbs"],
+        )
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_ylabel(t["persons"])
+    ax.set_title(unit_label("total", lang), loc="left", fontsize=11)
+    ax.grid(True, color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.text(
+        0.0,
+        -0.12,
+        textwrap.fill(t["pmj_source"], 120),
+        transform=ax.transAxes,
+        fontsize=7,
+        va="top",
+        color="#404040",
+    )
     return ax
 
 

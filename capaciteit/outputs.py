@@ -49,7 +49,7 @@ RUN_FILES = (
     MANIFEST,
 )
 #: what ``capaciteit backtest`` writes (it has no manifest: known by its columns)
-BACKTEST_FILES = ("backtest.csv", "summary.csv", "backtest.png")
+BACKTEST_FILES = ("backtest.csv", "summary.csv", "vintage.csv", "pmj.csv", "backtest.png")
 _BACKTEST_COLUMNS = {"origin", "horizon", "year", "observed", "p50", "crps", "crps_naive"}
 _SCORES_COLUMNS = {"horizon", "forecasts", "MAPE", "MASE", "CRPS"}
 NEED_COLUMNS = {"year", "unit", "risk", "needed", "needed_low", "needed_high", "current", "gap"}
@@ -109,7 +109,7 @@ def owned(folder: Path) -> set[str] | None:
         if not isinstance(outputs, dict) or not all(map(_plain_name, outputs)):
             return None
         return {MANIFEST, *outputs}
-    # a back-test folder has no manifest (it holds its three files only)
+    # a back-test folder has no manifest (it holds its own files only)
     backtest, scores = folder / "backtest.csv", folder / "summary.csv"
     if (
         plain_file(backtest)
@@ -299,7 +299,14 @@ def _documents(
         if (backtest / "backtest.png").is_file():
             bt["backtest_png"] = backtest / "backtest.png"
     write_report(ds, folder / "report.html", scenario_path=path, lang=lang, risk=risk, **bt)
-    write_workbook(ds, folder / "workbook.xlsx", scenario=scenario, lang=lang, risk=risk)
+    write_workbook(
+        ds,
+        folder / "workbook.xlsx",
+        scenario=scenario,
+        lang=lang,
+        risk=risk,
+        backtest=bt.get("backtest"),
+    )
     ax = fan_chart(ds, "total", lang=lang)
     ax.figure.savefig(folder / "fan.png", dpi=80, bbox_inches="tight")
     return ["report.html", "workbook.xlsx", "fan.png"]

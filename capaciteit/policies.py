@@ -66,8 +66,9 @@ def add_places(knots: np.ndarray, values: np.ndarray, changes):
 
 def known_at(sc: Scenario, day: dt.date) -> Scenario:
     """The scenario as it stood on ``day``: each stream's rate its value that day,
-    and no policy or end phase that starts after it (responses act on the run
-    only, so they stay).
+    no policy or end phase that starts after it, and no end after it of one that
+    had started (a policy's ``end``, an end phase's ``until``: on the day, they
+    held; :func:`placements_as_of`). Responses act on the run only, so they stay.
 
     What is drawn or fitted at the origin (the start stock, the calibration)
     depends on this only, so two scenarios that agree up to a later date share it
@@ -77,16 +78,60 @@ def known_at(sc: Scenario, day: dt.date) -> Scenario:
     data = sc.to_data()
     for s, raw in zip(sc.stream, data["stream"], strict=True):
         raw["rate_per_year"] = s.rate_per_year.value_at(day)
+    for p, raw in zip(sc.policy, data.get("policy", []), strict=True):
+        if p.start <= day and p.end is not None and p.end > day:
+            raw.pop("end")  # its end was set later: on the day, it held
     data["policy"] = [
         x for x, p in zip(data.get("policy", []), sc.policy, strict=True) if p.start <= day
     ]
-    data["placement"] = [
-        x
-        for x, p in zip(data.get("placement", []), sc.placement, strict=True)
-        if p.from_ is None or p.from_ <= day
-    ]
+    data["placement"] = placements_as_of(sc, data.get("placement", []), day, [], [])
     out = parse_scenario(data, sc.source_file or "<scenario>")
     return out.model_copy(update={"content_hash": sc.content_hash})
+
+
+def placements_as_of(
+    base: Scenario, raws: list[dict], origin: dt.date, kept: list[str], dropped: list[str]
+) -> list[dict]:
+    """The end phases as they stood on ``origin``: one that starts later is
+    dropped; one whose rules end later (``until``, with its transition) keeps
+    them; one that replaces such rules (``instead_of``) is dropped, since it
+    would apply to nobody. ``kept`` and ``dropped`` collect what was done, by
+    name (:func:`capaciteit.backtest.as_of`)."""
+    out, gone = [], set()
+    for p, raw in zip(base.placement, raws, strict=True):
+        if p.from_ is not None and p.from_ > origin:
+            dropped.append(f"placement {p.name} {p.from_}")
+            gone.add(p.name)
+            continue
+        if p.from_ is not None:
+            kept.append(f"placement {p.name} {p.from_}")
+        tr = p.transition
+        # its rules end on the day after `until`; the transition is part of that change
+        if (p.until is not None and p.until >= origin) or (tr is not None and tr.date > origin):
+            raw.pop("until", None)
+            raw.pop("transition", None)
+            end = f"until {p.until}" if p.until is not None else f"transition {tr.date}"
+            dropped.append(f"placement {p.name}.{end}")
+        else:
+            if p.until is not None:
+                kept.append(f"placement {p.name}.until {p.until}")
+            last = tr.phase_start_until if tr is not None else None
+            if last is not None and last > origin:  # the transition had not ended
+                raw["transition"].pop("phase_start_until")
+                dropped.append(f"placement {p.name}.transition.phase_start_until {last}")
+        out.append(raw)
+    by_name = {raw["name"]: raw for raw in out}
+    final = []
+    for raw in out:
+        other = raw.get("instead_of")
+        if other in gone:  # the rules it replaced had not started: it holds for all
+            raw.pop("instead_of")
+        elif other is not None and not {"from", "until", "transition"} & set(by_name[other]):
+            # the rules it replaces keep everyone on the origin's day
+            dropped.append(f"placement {raw['name']} (instead of {other})")
+            continue
+        final.append(raw)
+    return final
 
 
 def unwarped(c):

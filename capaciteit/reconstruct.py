@@ -9,7 +9,8 @@ estimated by maximum likelihood, Kalman filter and smoother),
     log inflow_t   = log inflow_t                                     + e_I  (when published)
     log persons_t  = log inflow_t + log(persons/admission)  + covid_t + e_P  (when published)
     log stay_t     = log stay_{t-1} + v_t
-    log inflow_t   = log inflow_{t-1} [+ drift | + slope_{t-1}] + u_t
+    log inflow_t   = log inflow_{t-1} [+ drift | + slope_{t-1} | + phi slope_{t-1}] + u_t
+    slope_t        = slope_{t-1} | phi slope_{t-1}  (+ w_t)
 
 reconstructs both series where they were not published, with their
 uncertainty. Missing observations are missing (NaN): nothing is interpolated
@@ -34,15 +35,36 @@ from dataclasses import dataclass
 import numpy as np
 from statsmodels.tsa.statespace.mlemodel import MLEModel
 
-from . import history
+from . import censored, history
 
 FIRST_YEAR = 2005
 INFLOW_SD = 0.01  # published inflow: rounded to hundreds, one definition
 PERSONS_SD = 0.04  # distinct persons: often "bijna", "ruim", "~"
 COVID_YEARS = (2020,)
-DYNAMICS = ("local_level", "rw_drift", "local_linear_trend")
+DYNAMICS = ("local_level", "rw_drift", "local_linear_trend", "damped_trend")
 """Candidate inflow dynamics: random walk; random walk with drift; random walk
-with a random-walk slope (local linear trend)."""
+with a random-walk slope (local linear trend); and the same with the slope
+damped by ``phi`` a year (Gardner & McKenzie's damped trend), so that a trend
+fades instead of running on for the whole horizon."""
+PHI_RANGE = (0.5, 0.98)
+"""Where the damping may lie: below 0.5 a trend is gone within two years (a
+random walk in effect), at 1 it never fades (the local linear trend)."""
+TRENDED = ("local_linear_trend", "damped_trend")
+
+
+def phi_of(u: float) -> float:
+    """The damping from its unconstrained value (a logistic onto PHI_RANGE)."""
+    lo, hi = PHI_RANGE
+    if u < 0:  # the logistic without overflow at either end
+        e = math.exp(u)
+        return lo + (hi - lo) * e / (1.0 + e)
+    return lo + (hi - lo) / (1.0 + math.exp(-u))
+
+
+def phi_unconstrained(phi: float) -> float:
+    lo, hi = PHI_RANGE
+    r = min(max((phi - lo) / (hi - lo), 1e-9), 1.0 - 1e-9)  # a fit at the edge
+    return math.log(r / (1.0 - r))
 
 
 class LittleModel(MLEModel):
@@ -52,13 +74,20 @@ class LittleModel(MLEModel):
     linear trend the slope of log inflow.
     """
 
-    def __init__(self, endog: np.ndarray, years: np.ndarray, dynamics: str = "local_level"):
+    def __init__(
+        self,
+        endog: np.ndarray,
+        years: np.ndarray,
+        dynamics: str = "local_level",
+        extra: np.ndarray | None = None,
+    ):
         if dynamics not in DYNAMICS:
             raise ValueError(f"unknown dynamics {dynamics!r} (use one of {', '.join(DYNAMICS)})")
         self.dynamics = dynamics
         self.years = years
+        self.extra = np.zeros(len(years)) if extra is None else np.asarray(extra, float)
         self.covid = [y for y in COVID_YEARS if y in set(years.tolist())]
-        k = 4 if dynamics == "local_linear_trend" else 3
+        k = 4 if dynamics in TRENDED else 3
         super().__init__(endog, k_states=k, k_posdef=k - 1)
         self.initialize_approximate_diffuse(1e4)
         design = np.zeros((3, k))
@@ -81,8 +110,10 @@ class LittleModel(MLEModel):
         names = ["sigma2.inflow", "sigma2.stay", "sigma2.stock"]
         if self.dynamics == "rw_drift":
             names.append("drift")
-        if self.dynamics == "local_linear_trend":
+        if self.dynamics in TRENDED:
             names.append("sigma2.slope")
+        if self.dynamics == "damped_trend":
+            names.append("phi")
         return names + [f"covid.{y}" for y in self.covid]
 
     @property
@@ -90,29 +121,49 @@ class LittleModel(MLEModel):
         p = [0.003, 0.001, 0.0005]
         if self.dynamics == "rw_drift":
             p.append(-0.02)
-        if self.dynamics == "local_linear_trend":
+        if self.dynamics in TRENDED:
             p.append(0.0005)
+        if self.dynamics == "damped_trend":
+            p.append(0.8)
         return np.array(p + [-0.05] * len(self.covid))
 
     def _variances(self) -> np.ndarray:
         return np.array([n.startswith("sigma2") for n in self.param_names])
 
+    def _phi(self) -> np.ndarray:
+        return np.array([n == "phi" for n in self.param_names])
+
     def transform_params(self, unconstrained):
         u = np.asarray(unconstrained, float)
-        return np.where(self._variances(), u**2, u)
+        out = np.where(self._variances(), u**2, u)
+        lo, hi = PHI_RANGE
+        return np.where(self._phi(), lo + (hi - lo) / (1.0 + np.exp(-u)), out)
 
     def untransform_params(self, constrained):
         c = np.asarray(constrained, float)
-        return np.where(self._variances(), np.sqrt(np.abs(c)), c)
+        out = np.where(self._variances(), np.sqrt(np.abs(c)), c)
+        lo, hi = PHI_RANGE
+        r = np.clip((c - lo) / (hi - lo), 1e-9, 1 - 1e-9)
+        return np.where(self._phi(), np.log(r / (1 - r)), out)
 
     def update(self, params, **kwargs):
         params = super().update(params, **kwargs)
         named = dict(zip(self.param_names, params, strict=True))
         q = [named["sigma2.inflow"], named["sigma2.stay"]]
-        if self.dynamics == "local_linear_trend":
+        if self.dynamics in TRENDED:
             q.append(named["sigma2.slope"])
         self["state_cov"] = np.diag(q)
-        self["obs_cov"] = np.diag([named["sigma2.stock"] + 1e-6, INFLOW_SD**2, PERSONS_SD**2])
+        if self.dynamics == "damped_trend":
+            trans = np.eye(4, dtype=np.result_type(params))
+            trans[0, 3] = trans[3, 3] = named["phi"]
+            self["transition"] = trans
+        base = np.diag([named["sigma2.stock"] + 1e-6, INFLOW_SD**2, PERSONS_SD**2])
+        if self.extra.any():  # a demand derived from a full period's stock: less sure
+            cov = np.repeat(base[:, :, None], len(self.years), axis=2)
+            cov[0, 0, :] = cov[0, 0, :] + self.extra
+            self["obs_cov"] = cov
+        else:
+            self["obs_cov"] = base
         k = self.k_states
         dtype = np.result_type(params)  # complex during complex-step derivatives
         intercept = np.zeros(k, dtype)
@@ -162,7 +213,7 @@ class Reconstruction:
         k = len(self.last_state)
         trans = np.eye(k)
         if k == 4:
-            trans[0, 3] = 1.0
+            trans[0, 3] = trans[3, 3] = params.get("phi", 1.0)
         q = np.zeros((k, k))
         q[0, 0], q[1, 1] = params["sigma2.inflow"], params["sigma2.stay"]
         if k == 4:
@@ -207,20 +258,25 @@ class Reconstruction:
         kw["params"] = {k: float(v) for k, v in data["params"].items()}
         return cls(**kw)
 
-    def simulate(self, horizon: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    def simulate(
+        self, horizon: int, rng: np.random.Generator, spread: float = 1.0
+    ) -> tuple[np.ndarray, np.ndarray]:
         """One future of (log inflow, log stay), 1..horizon years after the last
         year: the last state drawn from its distribution, the parameters of the
         dynamics drawn from their asymptotic normal (variances on the sd scale),
-        then the state recursion with random shocks.
+        then the state recursion with random shocks. ``spread`` scales the sd of
+        the last state and of every shock (the out-of-sample correction of
+        :func:`capaciteit.forecast.spread_scales`).
 
         Plain float arithmetic in a fixed order (:func:`normal`), never BLAS or
         LAPACK: a draw is the same number on every machine."""
         params = self.draw_params(rng)
         trans, q, c = self._matrices(params)
-        x = normal(self.last_state.tolist(), self.last_cov.tolist(), rng)
+        cov = [[v * spread * spread for v in row] for row in self.last_cov.tolist()]
+        x = normal(self.last_state.tolist(), cov, rng)
         k = len(x)
         t, cc = trans.tolist(), c.tolist()
-        sd = [math.sqrt(q[i, i]) for i in range(k)]
+        sd = [spread * math.sqrt(q[i, i]) for i in range(k)]
         out = np.empty((horizon, 2))
         for h in range(horizon):
             z = rng.standard_normal(k).tolist()
@@ -235,21 +291,36 @@ class Reconstruction:
         names = list(self.params)
         value = np.array([self.params[n] for n in names])
         var = np.array([n.startswith("sigma2") for n in names])
-        free = np.flatnonzero(
+        edge = np.array(
+            [
+                n == "phi" and min(abs(v - b) for b in PHI_RANGE) < 1e-4
+                for n, v in zip(names, value, strict=True)
+            ]
+        )
+        free = np.flatnonzero(  # what was estimated at a bound is held there
             ~np.array([n.startswith("covid") for n in names])
             & ~(var & (value < 1e-6))
+            & ~edge
             & np.isfinite(np.diag(self.param_cov))
         )
         if free.size == 0:
             return dict(self.params)
+        damp = np.array([n == "phi" for n in names])
         u = np.where(var, np.sqrt(np.abs(value)), value)
-        jac = np.where(var, 2 * u, 1.0)[free]  # d param / d u
+        jac = np.where(var, 2 * u, 1.0)  # d param / d u
+        for i in np.flatnonzero(damp):  # the damping on its logistic scale
+            u[i] = phi_unconstrained(float(value[i]))
+            s = 1.0 / (1.0 + math.exp(-u[i]))
+            jac[i] = (PHI_RANGE[1] - PHI_RANGE[0]) * s * (1.0 - s)
+        jac = jac[free]
         cov = self.param_cov[np.ix_(free, free)] / np.outer(jac, jac)
         if not np.isfinite(cov).all():
             return dict(self.params)
         step = normal([0.0] * free.size, ((cov + cov.T) / 2).tolist(), rng)
         u[free] += step
         drawn = np.where(var, u**2, u)
+        for i in np.flatnonzero(damp):
+            drawn[i] = phi_of(float(u[i]))
         return dict(zip(names, drawn.tolist(), strict=True))
 
 
@@ -287,26 +358,37 @@ def normal(mean: list[float], cov: list[list[float]], rng: np.random.Generator) 
     return np.array([m + _dot(row, z) for m, row in zip(mean, low, strict=True)])
 
 
-def observations(origin: dt.date) -> tuple[np.ndarray, np.ndarray]:
-    """Years and the (years, 3) log observations [stock, inflow, persons], NaN
-    where nothing was published by ``origin``."""
+def observations(origin: dt.date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Years, the (years, 3) log observations [stock, inflow, persons], NaN where
+    nothing was published by ``origin``, and the extra variance of each year's
+    log stock. What was counted while the prisons were full is demand where the
+    hidden part is published, and missing where it is not
+    (:mod:`capaciteit.censored`)."""
     years = np.arange(FIRST_YEAR, origin.year + 1)
     y = np.full((years.size, 3), np.nan)
+    extra = np.zeros(years.size)
+    for o in history.load_stock(until=origin):
+        if FIRST_YEAR <= o.date.year <= origin.year:
+            got = censored.demand(o, until=origin)
+            if got is not None:
+                y[o.date.year - FIRST_YEAR, 0] = np.log(got[0])
+                extra[o.date.year - FIRST_YEAR] = (got[1] / got[0]) ** 2
     for col, obs in (
-        (0, history.load_stock(until=origin)),
         (1, history.series("inflow.csv", "total_instroom_GW", until=origin)),
         (2, history.series("unique_persons.csv", "unique_persons", until=origin)),
     ):
         for o in obs:
             if FIRST_YEAR <= o.date.year <= origin.year:
+                if censored.share_full(o.date.year, until=origin) > 0.5:
+                    continue  # a count of who was let in, not of who needed to be
                 y[o.date.year - FIRST_YEAR, col] = np.log(o.value)
-    return years, y
+    return years, y, extra
 
 
 def reconstruct(origin: dt.date, dynamics: str = "local_level") -> Reconstruction:
     """Fit and smooth the model on everything published by ``origin``."""
-    years, y = observations(origin)
-    model = LittleModel(y, years, dynamics)
+    years, y, extra = observations(origin)
+    model = LittleModel(y, years, dynamics, extra)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # optimizer chatter on tiny samples
         res = model.fit(disp=False, maxiter=1000)

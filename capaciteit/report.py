@@ -27,7 +27,8 @@ import pandas as pd
 import xarray as xr
 from markupsafe import Markup, escape
 
-from . import __version__
+from . import __version__, pmj
+from .backtest import reliability
 from .capacity import replications_for_bounds
 from .figures import (
     court_chart,
@@ -35,6 +36,7 @@ from .figures import (
     difference_chart,
     fan_chart,
     new_figure,
+    pmj_chart,
     png_data_uri,
     shortage_chart,
     unit_label,
@@ -112,6 +114,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "{gap} meer dan de {current} bruikbare plaatsen van dat jaar.",
         "open_bound": "'Open': met {n} replicaties geven de uitkomsten voor deze grens van het "
         "90%-interval geen rangorde-statistiek; vanaf {m} replicaties wel.",
+        "reliability": "Hoe betrouwbaar die grens is: in de terugtoets (1 tot 3 jaar vooruit, "
+        "{n} voorspellingen) viel {cov80} van de uitkomsten binnen de 80%-band en {cov50} "
+        "binnen de 50%-band ({word}); de plaatsen bij {risk} risico lezen een staart van "
+        "dezelfde banden.",
         "need_spare": "Om de kans op een tekortdag in elk jaar op ten hoogste {risk} te houden "
         "zijn de bruikbare plaatsen genoeg. Het krapst is {gap_year}: daar zijn {needed} "
         "bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}), {gap} minder "
@@ -156,6 +162,45 @@ STRINGS: dict[str, dict[str, str]] = {
         "de lijn de mediaan (P50); daartegen de bruikbare plaatsen en de tekortgrens{pmj}. "
         "Eerst alle cellen samen, dan elke eenheid met plaatsen.",
         "pmj_note": " en, als ruit, het PMJ-cijfer",
+        "pmj_title": "Naast het PMJ",
+        "pmj_intro": "Het PMJ (Prognosemodel Justitiële ketens, WODC) is de eigen "
+        "capaciteitsraming van het ministerie. Van geen editie was een tabel met plaatsen te "
+        "lezen, alleen uitspraken over de groei: elk pad hieronder is daarom AFGELEID "
+        "(DERIVED), de CBS-stand van 30 september van het eerste jaar, gegroeid zoals de "
+        "editie zegt; een gepubliceerd niveau staat er zoals het gepubliceerd is. Het PMJ "
+        "telt vreemdelingenbewaring mee, de CBS-stand en capaciteit niet. capaciteit is hier "
+        "de gemiddelde bezetting van alle cellen per jaar (P10-P90, P50) en de vraag (P50: "
+        "wie er zonder grenzen zou zitten); het CBS telt op 30 september.",
+        "pmj_alt": "De gemiddelde bezetting van alle cellen per jaar volgens capaciteit "
+        "(P10-P90, P50, vraag P50) naast de paden van de PMJ-edities en de CBS-stand op "
+        "30 september.",
+        "pmj_sentence": "PMJ {edition} ({published}, {status}): in {year} is de mediaan van "
+        "capaciteit {p50}, het PMJ-pad {pmj} ({basis}); {comparison}.",
+        "pmj_higher": "capaciteit ligt {diff} ({pct}) hoger",
+        "pmj_lower": "capaciteit ligt {diff} ({pct}) lager",
+        "pmj_equal": "capaciteit en het PMJ-pad zijn gelijk",
+        "pmj_growth": "AFGELEID: {rate} per jaar vanaf de CBS-stand van {year}, {base}",
+        "pmj_change": "AFGELEID: {rate} over {year}-{to_year} vanaf de CBS-stand van {year}, "
+        "{base}",
+        "pmj_cbs": "de CBS-stand zelf, het beginpunt van het pad",
+        "pmj_level": "gepubliceerd niveau, {status}",
+        "pmj_partial": " {year} valt maar deels in de run; de run en het pad delen geen heel jaar.",
+        "pmj_capped": " In {year} zijn de cellen in de run vol: zonder grenzen is de mediaan "
+        "{demand}, {diff} ({pct}) {word} dan het PMJ-pad.",
+        "pmj_word_higher": "hoger",
+        "pmj_word_lower": "lager",
+        "pmj_immigration": " Het PMJ telt vreemdelingenbewaring mee, capaciteit niet.",
+        "pmj_none": "PMJ {edition} ({published}, {status}): geen jaar gemeen met deze run (het "
+        "pad loopt van {first} tot {last}).",
+        "pmj_table": "Per jaar: capaciteit (gemiddelde bezetting van alle cellen, vraag P50) "
+        "naast de CBS-stand van 30 september en de PMJ-paden. Een leeg vak: die bron zegt "
+        "niets over dat jaar (er is niets ingevuld). Cursief: een jaar dat maar deels in de "
+        "run valt.",
+        "pmj_sources": "Bronnen van de PMJ-uitspraken:",
+        "col_run": "capaciteit",
+        "col_cbs": "CBS 30 sept.",
+        "col_demand_p50": "vraag P50",
+        "derived": "AFGELEID",
         "fan_alt": "Waaierdiagram van de bezetting van {unit} per dag: P10-P90-band en P50, "
         "tegen de bruikbare plaatsen en de tekortgrens.",
         "shortage_intro": "De kans dat een maand ten minste één tekortdag heeft, voor alle cellen "
@@ -204,11 +249,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_cov": "Dekking: het deel van de uitkomsten binnen de 50%- en 80%-band; bij "
         "goede banden ongeveer 50% en 80%.",
         "backtest_crps": "CRPS: de fout van de hele voorspelde verdeling in personen (lager is "
-        "beter), naast die van de naïeve voorspelling.",
+        "beter), naast die van eenvoudige voorspellingen vanaf de bezetting op het startmoment: "
+        "de random walk ('zoals nu', als één getal of met een log-normale spreiding uit de "
+        "jaarlijkse veranderingen tot dan) en de random walk met drift (de gemiddelde "
+        "jaarlijkse verandering tot dan doorgetrokken, met een log-normale spreiding).",
         "backtest_summary": "Over {horizon}: MASE {mase} ({mase_word}); de 80%-band dekt "
+        "{cov80} van de uitkomsten ({cov_word}); CRPS {crps} tegen {crps_rw} voor de random "
+        "walk met spreiding ({rw_word}) en {crps_drift} voor de random walk met drift "
+        "({drift_word}).",
+        "backtest_summary_naive": "Over {horizon}: MASE {mase} ({mase_word}); de 80%-band dekt "
         "{cov80} van de uitkomsten ({cov_word}); CRPS {crps} tegen {crps_naive} naïef.",
         "better": "beter dan naïef",
         "worse": "niet beter dan naïef",
+        "crps_better": "beter",
+        "crps_worse": "niet beter",
         "too_narrow": "de banden zijn te smal",
         "too_wide": "de banden zijn te breed",
         "about_right": "ongeveer goed",
@@ -224,6 +278,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_cov50": "dekking 50%",
         "col_cov80": "dekking 80%",
         "col_crps_naive": "CRPS naïef",
+        "col_crps_rw": "CRPS random walk",
+        "col_crps_drift": "CRPS met drift",
         "yr": "jaar",
         "glossary_intro": "Nederlandse vaktermen in dit rapport.",
         "footer": "Gemaakt met capaciteit {version}.",
@@ -282,6 +338,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "the {current} usable places of that year.",
         "open_bound": "'Open': with {n} replications no order statistic gives this bound of "
         "the 90% interval; {m} replications or more do.",
+        "reliability": "How far to trust that figure: in the back-test (1 to 3 years ahead, "
+        "{n} forecasts) {cov80} of the outcomes fell inside the 80% band and {cov50} inside "
+        "the 50% band ({word}); the places needed at {risk} risk read a tail of the same "
+        "bands.",
         "need_spare": "To keep the probability of a shortage day at or below {risk} in every "
         "year the usable places suffice. The tightest year is {gap_year}: it needs {needed} "
         "usable places (90% interval {needed_low} to {needed_high}), {gap} fewer than the "
@@ -324,6 +384,43 @@ STRINGS: dict[str, dict[str, str]] = {
         "the line the median (P50); against them the usable places and the shortage "
         "threshold{pmj}. All cells together first, then each unit with places.",
         "pmj_note": " and, as diamonds, the PMJ figure",
+        "pmj_title": "Beside the PMJ",
+        "pmj_intro": "The PMJ (Prognosemodel Justitiële ketens, WODC) is the ministry's own "
+        "capacity forecast. No edition's table of places could be read, only statements of "
+        "growth: each path below is therefore DERIVED, the CBS stock of 30 September of its "
+        "first year grown as the edition says; a published level is shown as published. The "
+        "PMJ counts immigration detention, the CBS stock and capaciteit do not. capaciteit is "
+        "the yearly mean occupancy of all cells here (P10-P90, P50) and the demand (P50: "
+        "everyone who would be inside without limits); CBS counts on 30 September.",
+        "pmj_alt": "Yearly mean occupancy of all cells by capaciteit (P10-P90, P50, demand "
+        "P50) beside the paths of the PMJ editions and the CBS stock on 30 September.",
+        "pmj_sentence": "PMJ {edition} ({published}, {status}): in {year} capaciteit's median "
+        "is {p50}, the PMJ path {pmj} ({basis}); {comparison}.",
+        "pmj_higher": "capaciteit is {diff} ({pct}) higher",
+        "pmj_lower": "capaciteit is {diff} ({pct}) lower",
+        "pmj_equal": "capaciteit and the PMJ path are equal",
+        "pmj_growth": "DERIVED: {rate} a year from the CBS stock of {year}, {base}",
+        "pmj_change": "DERIVED: {rate} over {year}-{to_year} from the CBS stock of {year}, {base}",
+        "pmj_cbs": "the CBS stock itself, where the path starts",
+        "pmj_level": "published level, {status}",
+        "pmj_partial": " {year} is only partly in the run; the run and the path share no whole "
+        "year.",
+        "pmj_capped": " In {year} the run's cells are full: without limits the median is "
+        "{demand}, {diff} ({pct}) {word} than the PMJ path.",
+        "pmj_word_higher": "higher",
+        "pmj_word_lower": "lower",
+        "pmj_immigration": " The PMJ counts immigration detention, capaciteit does not.",
+        "pmj_none": "PMJ {edition} ({published}, {status}): no year in common with this run "
+        "(its path runs from {first} to {last}).",
+        "pmj_table": "By year: capaciteit (yearly mean occupancy of all cells, demand P50) "
+        "beside the CBS stock of 30 September and the PMJ paths. An empty cell: that source "
+        "says nothing about the year (nothing is filled in). Italics: a year only partly in "
+        "the run.",
+        "pmj_sources": "Sources of the PMJ statements:",
+        "col_run": "capaciteit",
+        "col_cbs": "CBS 30 Sept.",
+        "col_demand_p50": "demand P50",
+        "derived": "DERIVED",
         "fan_alt": "Fan chart of daily occupancy of {unit}: P10-P90 band and P50, against the "
         "usable places and the shortage threshold.",
         "shortage_intro": "The probability that a month has at least one shortage day, for all "
@@ -372,11 +469,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "backtest_cov": "Coverage: the share of outcomes inside the 50% and 80% bands; about "
         "50% and 80% for honest bands.",
         "backtest_crps": "CRPS: the error of the whole forecast distribution in persons (lower "
-        "is better), beside that of the naive forecast.",
+        "is better), beside that of simple forecasts from the stock at the origin: the random "
+        "walk ('as now', as one number or with a log-normal spread from the yearly changes "
+        "published by then) and the random walk with drift (the mean yearly change to then "
+        "carried on, with a log-normal spread).",
         "backtest_summary": "Over {horizon}: MASE {mase} ({mase_word}); the 80% band covers "
-        "{cov80} of the outcomes ({cov_word}); CRPS {crps} against {crps_naive} naive.",
+        "{cov80} of the outcomes ({cov_word}); CRPS {crps} against {crps_rw} for the random "
+        "walk with a spread ({rw_word}) and {crps_drift} for the random walk with drift "
+        "({drift_word}).",
+        "backtest_summary_naive": "Over {horizon}: MASE {mase} ({mase_word}); the 80% band "
+        "covers {cov80} of the outcomes ({cov_word}); CRPS {crps} against {crps_naive} naive.",
         "better": "better than naive",
         "worse": "not better than naive",
+        "crps_better": "better",
+        "crps_worse": "not better",
         "too_narrow": "the bands are too narrow",
         "too_wide": "the bands are too wide",
         "about_right": "about right",
@@ -390,6 +496,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "col_cov50": "50% coverage",
         "col_cov80": "80% coverage",
         "col_crps_naive": "CRPS naive",
+        "col_crps_rw": "CRPS random walk",
+        "col_crps_drift": "CRPS with drift",
         "yr": "yr",
         "glossary_intro": "Dutch terms of art used in this report.",
         "footer": "Made with capaciteit {version}.",
@@ -838,6 +946,134 @@ def _shortage_section(ds: xr.Dataset, lang: str, units: list[str]) -> dict:
     return {"figure": fig, "table": Table("table-shortage", head, rows)}
 
 
+def fmt_published(published: dt.date | str, lang: str) -> str:
+    """A publication date as precise as it is known: 17 juni 2021, mei 2017, 2022."""
+    if isinstance(published, dt.date):
+        return fmt_date(published, lang)
+    if len(published) == 7:
+        return f"{MONTHS[lang][int(published[5:7]) - 1]} {published[:4]}"
+    return published
+
+
+def _pmj_basis(d: pmj.Difference, lang: str) -> str:
+    """What the PMJ value compared rests on: a growth statement on a CBS stock
+    (DERIVED), the CBS stock itself, or a level the edition published."""
+    t, e = STRINGS[lang], d.edition
+    if d.basis == pmj.CBS:
+        return t["pmj_cbs"]
+    if not pmj.is_derived(e):
+        return t["pmj_level"].format(status=e.status)
+    base = fmt_num(pmj.path(e)[0].value, lang)
+    if e.growth_per_year is not None:
+        rate = fmt_num(e.growth_per_year * 100, lang, 1, sign=True) + "%"
+        return t["pmj_growth"].format(rate=rate, year=e.from_year, base=base)
+    rate = fmt_num((e.total_change or 0.0) * 100, lang, 1, sign=True) + "%"
+    return t["pmj_change"].format(rate=rate, year=e.from_year, to_year=e.to_year, base=base)
+
+
+def pmj_sentence(d: pmj.Difference, lang: str) -> str:
+    """Where the run and one PMJ edition part, and why they may: the last year
+    both cover, the run's median against the PMJ's value (people and share of
+    the PMJ's), what the PMJ value rests on, a full year's demand, and the
+    immigration detention the PMJ counts."""
+    t, e = STRINGS[lang], d.edition
+    what = {
+        "edition": e.edition,
+        "published": fmt_published(e.published, lang),
+        "status": e.status,
+    }
+    if d.year is None:
+        years = [p.year for p in pmj.path(e)]
+        return t["pmj_none"].format(**what, first=years[0], last=years[-1])
+    diff, share = d.difference, d.share
+    assert diff is not None and share is not None and d.pmj is not None
+    if diff == 0:
+        comparison = t["pmj_equal"]
+    else:
+        comparison = t["pmj_higher" if diff > 0 else "pmj_lower"].format(
+            diff=fmt_num(abs(diff), lang), pct=fmt_pct(abs(share), lang)
+        )
+    out = t["pmj_sentence"].format(
+        **what,
+        year=d.year,
+        p50=fmt_num(d.occupancy_p50, lang),
+        pmj=fmt_num(d.pmj, lang),
+        basis=_pmj_basis(d, lang),
+        comparison=comparison,
+    )
+    if not d.whole_year:
+        out += t["pmj_partial"].format(year=d.year)
+    ddiff = d.demand_difference
+    if d.capped and ddiff is not None and ddiff != 0:
+        out += t["pmj_capped"].format(
+            year=d.year,
+            demand=fmt_num(d.demand_p50, lang),
+            diff=fmt_num(abs(ddiff), lang),
+            pct=fmt_pct(abs(ddiff) / round(d.pmj), lang),
+            word=t["pmj_word_higher" if ddiff > 0 else "pmj_word_lower"],
+        )
+    return out + t["pmj_immigration"]
+
+
+def _pmj_from_scenario(path: str | Path | None) -> list:
+    """The PMJ editions of the scenario file, when it is at hand."""
+    if path is None:
+        return []
+    from .errors import InputError
+    from .scenario import load_scenario
+
+    try:
+        return load_scenario(path).pmj_editions()
+    except (InputError, OSError):
+        return []
+
+
+def _pmj_section(ds: xr.Dataset, lang: str, editions: Sequence) -> dict | None:
+    """PMJ side by side: the figure, a sentence per edition, the table by year and
+    the sources; None for a scenario without PMJ editions (nothing new shown)."""
+    if not editions:
+        return None
+    t = STRINGS[lang]
+    ys = yearly_summary(ds)
+    diffs = pmj.differences(editions, ys)
+    frame = pmj.beside(editions, ys)
+    shown = [d.edition for d in diffs if d.year is not None]
+    figure = None
+    if shown:
+        ax = pmj_chart(frame, [(e.edition, pmj.is_derived(e)) for e in shown], lang=lang)
+        figure = _figure(ax, "fig-pmj", t["pmj_alt"])
+    sentences = [(f"pmj-{slug(d.edition.edition)}", pmj_sentence(d, lang)) for d in diffs]
+    head = [
+        t["col_year"],
+        f"{t['col_run']} P10",
+        f"{t['col_run']} P50",
+        f"{t['col_run']} P90",
+        t["col_demand_p50"],
+        t["col_cbs"],
+    ] + [f"PMJ {e.edition}" + (f" ({t['derived']})" if pmj.is_derived(e) else "") for e in shown]
+    keys = ["occupancy_p10", "occupancy_p50", "occupancy_p90", "demand_p50", "cbs"]
+    rows, classes = [], []
+    for year, r in frame.iterrows():
+        rows.append(
+            [Cell(str(year))]
+            + [_num(fmt_num(r[k], lang)) for k in keys]
+            + [_num(fmt_num(r[e.edition], lang)) for e in shown]
+        )
+        classes.append("partial" if _finite(r["days"]) and r["days"] < 365 else "")
+    table = Table("table-pmj", _head(*head), rows, classes, t["pmj_table"])
+    sources = [
+        (e.edition, e.statement or "", e.source, e.status, fmt_published(e.published, lang))
+        for e in editions
+    ]
+    return {
+        "intro": t["pmj_intro"],
+        "figure": figure,
+        "sentences": sentences,
+        "table": table if shown else None,
+        "sources": sources,
+    }
+
+
 def _response_section(
     ds: xr.Dataset, lang: str, descriptions: Mapping[str, tuple[str, str | None]]
 ) -> dict:
@@ -963,6 +1199,10 @@ def _backtest_section(
         def horizon(h: object) -> str:
             return str(h).replace("yr", t["yr"])
 
+        # the probabilistic baselines; a back-test written before them has the
+        # point random walk only (and, if any, a normal one: not shown as these)
+        baselines = {"CRPS_rw", "CRPS_drift"} <= set(backtest.columns)
+        shown = ["CRPS_rw", "CRPS_drift"] if baselines else ["CRPS_naive"]
         rows = [
             [
                 Cell(horizon(r["horizon"])),
@@ -972,7 +1212,7 @@ def _backtest_section(
                 _num(fmt_pct(r["coverage_50"], lang, 0)),
                 _num(fmt_pct(r["coverage_80"], lang, 0)),
                 _num(fmt_num(r["CRPS"], lang)),
-                _num(fmt_num(r["CRPS_naive"], lang)),
+                *(_num(fmt_num(r[c], lang)) for c in shown),
             ]
             for _, r in backtest.iterrows()
         ]
@@ -984,14 +1224,15 @@ def _backtest_section(
             t["col_cov50"],
             t["col_cov80"],
             "CRPS",
-            t["col_crps_naive"],
+            *(t[f"col_{c.lower()}"] for c in shown),
         )
         out["table"] = Table("table-backtest", head, rows)
         pick = backtest[backtest["horizon"].astype(str) == "1-3 yr"]
         r = (pick if len(pick) else backtest).iloc[0]
         cov = float(r["coverage_80"])
+        better = {c: t["crps_better" if r["CRPS"] < r[c] else "crps_worse"] for c in shown}
         out["summary"] = _say(
-            t["backtest_summary"],
+            t["backtest_summary" if baselines else "backtest_summary_naive"],
             horizon=horizon(r["horizon"]),
             mase=fmt_num(r["MASE"], lang, 3),
             mase_word=t["better" if r["MASE"] < 1 else "worse"],
@@ -999,6 +1240,10 @@ def _backtest_section(
             cov_word=t["too_narrow" if cov < 0.7 else "too_wide" if cov > 0.9 else "about_right"],
             crps=fmt_num(r["CRPS"], lang),
             crps_naive=fmt_num(r["CRPS_naive"], lang),
+            crps_rw=fmt_num(r.get("CRPS_rw"), lang),
+            crps_drift=fmt_num(r.get("CRPS_drift"), lang),
+            rw_word=better.get("CRPS_rw", ""),
+            drift_word=better.get("CRPS_drift", ""),
         )
     if backtest_png is not None:
         data = Path(backtest_png).read_bytes()
@@ -1043,6 +1288,16 @@ def render_report(
     times = ds["time"].values
     units = _units_with_places(ds)
     head = _headline_section(ds, lang, risk)
+    trust = reliability(backtest)
+    if trust is not None and head.get("need") is not None:
+        note = t["reliability"].format(
+            n=trust["forecasts"],
+            cov80=fmt_pct(trust["cov80"], lang, 0),
+            cov50=fmt_pct(trust["cov50"], lang, 0),
+            word=t[trust["word"]],
+            risk=fmt_pct(risk, lang, 0),
+        )
+        head["need"] = Markup(f"{head['need']} {escape(note)}")
     fans = []
     for u in units:
         ax = fan_chart(ds, u, lang=lang)
@@ -1094,6 +1349,7 @@ def render_report(
         cautions=run_cautions(ds),
         occupancy_intro=t["occupancy_intro"].format(pmj=t["pmj_note"] if head["has_pmj"] else ""),
         fans=fans,
+        pmj=_pmj_section(ds, lang, _pmj_from_scenario(scenario_path)),
         shortage=_shortage_section(ds, lang, units),
         waiting=_response_section(ds, lang, _responses_from_scenario(scenario_path)),
         notes=_notes_section(scenario_path, lang),

@@ -144,7 +144,7 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
     )
     years = np.unique(model.output_dates().astype("datetime64[Y]").astype(int) + 1970)
     pmj = np.full((years.size, len(coords["unit"])), np.nan)
-    for p in sc.pmj:
+    for p in sc.pmj_figures():
         if p.year in years and p.unit in coords["unit"]:
             pmj[np.searchsorted(years, p.year), coords["unit"].index(p.unit)] = p.places
     data["pmj"] = xr.Variable(
@@ -153,7 +153,7 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
         {
             "units": "places",
             "long_name": "PMJ figure (capacity need or plan), from the scenario",
-            "sources": "; ".join(sorted({p.source for p in sc.pmj})),
+            "sources": "; ".join(sorted({p.source for p in sc.pmj_figures()})),
         },
     )
     coords["year"] = years

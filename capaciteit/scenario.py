@@ -23,7 +23,9 @@ from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
     ValidationError,
     field_validator,
     model_validator,
@@ -760,6 +762,172 @@ class Pmj(_Model):
     source: Text = Field(min_length=1, description="where the figure was published")
 
 
+PMJ_FIRST_YEAR, PMJ_LAST_YEAR = 1990, 2100
+MAX_GROWTH = 0.5
+"""A PMJ growth a year beyond +-50% is a typo (1% a year is 0.01, not 1)."""
+MAX_TOTAL_CHANGE = 3.0
+"""A PMJ total change beyond +300% (or at or below -100%) is a typo (-7% is -0.07)."""
+
+
+def published_span(published: dt.date | str) -> tuple[dt.date, dt.date]:
+    """The first and last day a publication date as known can stand for: a day is
+    itself, ``"YYYY-MM"`` its month, ``"YYYY"`` its year (no day is made up)."""
+    if isinstance(published, dt.date):
+        return published, published
+    year = int(published[:4])
+    if len(published) == 4:
+        return dt.date(year, 1, 1), dt.date(year, 12, 31)
+    month = int(published[5:7])
+    last = dt.date(year + month // 12, month % 12 + 1, 1) - dt.timedelta(days=1)
+    return dt.date(year, month, 1), last
+
+
+class PmjEdition(_Model):
+    """What an edition of the PMJ said for the prisons, as published: a growth a
+    year, a total change, or levels for years. Only such statements are sourced
+    (no edition's table of places was readable), so the yearly path is DERIVED
+    from the statement and the CBS stock (:func:`capaciteit.pmj.path`)."""
+
+    edition: Name = Field(description="the edition, e.g. 't/m 2026'")
+    published: dt.date | str = Field(
+        description="when it was published: a date, or 'YYYY-MM' / 'YYYY' where only the "
+        "month or the year is known"
+    )
+    source: Text = Field(min_length=1, description="where the statement was published")
+    status: Literal["VERIFIED", "REPORTED"] = Field(
+        description="VERIFIED: read in the source; REPORTED: second-hand (news)"
+    )
+    statement: Text | None = Field(None, description="the statement, as published")
+    growth_per_year: float | None = Field(
+        None, description="average growth a year from from_year to to_year (+1% = 0.01)"
+    )
+    total_change: float | None = Field(
+        None, description="change from from_year to to_year as a whole (-7% = -0.07)"
+    )
+    from_year: int | None = Field(
+        None, description="the year whose CBS 30-September stock the growth starts from"
+    )
+    to_year: int | None = Field(None, description="the last year of the statement")
+    points: dict[str, float] | None = Field(
+        None, description="published levels: a table of year -> people (e.g. { 2015 = 8875 })"
+    )
+
+    @field_validator("from_year", "to_year")
+    @classmethod
+    def _year(cls, v: int | None) -> int | None:
+        if v is not None and not PMJ_FIRST_YEAR <= v <= PMJ_LAST_YEAR:
+            raise ValueError(f"must be a year {PMJ_FIRST_YEAR}-{PMJ_LAST_YEAR}")
+        return v
+
+    @field_validator("published", mode="plain")
+    @classmethod
+    def _published(cls, v: Any) -> dt.date | str:
+        if isinstance(v, dt.date) and not isinstance(v, dt.datetime):
+            day = v
+        elif isinstance(v, str) and re.fullmatch(r"\d{4}(-(0[1-9]|1[0-2]))?", v):
+            day = published_span(v)[0]
+        else:
+            raise ValueError(
+                'must be a date (2021-06-17, unquoted), or "YYYY-MM" or "YYYY" in quotes '
+                "where only the month or the year is known"
+            )
+        if not PMJ_FIRST_YEAR <= day.year <= PMJ_LAST_YEAR:
+            raise ValueError(f"must be in {PMJ_FIRST_YEAR}-{PMJ_LAST_YEAR}")
+        return v
+
+    @field_validator("growth_per_year")
+    @classmethod
+    def _growth(cls, v: float | None) -> float | None:
+        if v is not None and not -MAX_GROWTH <= v <= MAX_GROWTH:
+            raise ValueError(
+                f"must be a fraction between -{MAX_GROWTH:g} and {MAX_GROWTH:g} "
+                "(+1% a year is 0.01)"
+            )
+        return v
+
+    @field_validator("total_change")
+    @classmethod
+    def _change(cls, v: float | None) -> float | None:
+        if v is not None and not -1 < v <= MAX_TOTAL_CHANGE:
+            raise ValueError(
+                f"must be a fraction above -1 and at most {MAX_TOTAL_CHANGE:g} (-7% is -0.07)"
+            )
+        return v
+
+    @field_validator("points")
+    @classmethod
+    def _points(cls, v: dict[str, float] | None) -> dict[str, float] | None:
+        if v is None:
+            return v
+        if not v:
+            raise ValueError("needs at least one year")
+        for k, x in v.items():
+            if not re.fullmatch(r"\d{4}", k) or not PMJ_FIRST_YEAR <= int(k) <= PMJ_LAST_YEAR:
+                raise ValueError(
+                    f"key {k!r} is not a year {PMJ_FIRST_YEAR}-{PMJ_LAST_YEAR} (write 2015 = 8875)"
+                )
+            if not 0 < x <= MAX_PLACES:
+                raise ValueError(f"value for {k} must be > 0 and <= {MAX_PLACES:,}")
+        return v
+
+    @model_validator(mode="after")
+    def _form(self) -> PmjEdition:
+        given = [
+            k for k in ("growth_per_year", "total_change", "points") if getattr(self, k) is not None
+        ]
+        if len(given) != 1:
+            what = "only one" if given else "one"
+            raise ValueError(f"give {what} of growth_per_year, total_change or points")
+        first_day = published_span(self.published)[0]
+        if self.points is not None:
+            if self.from_year is not None or self.to_year is not None:
+                raise ValueError(
+                    "from_year and to_year go with growth_per_year or total_change; "
+                    "points name their own years"
+                )
+            early = min(int(k) for k in self.points)
+            if early < first_day.year:
+                raise ValueError(
+                    f"points: {early} is before it was published ({self.published}): "
+                    "a forecast is of later years"
+                )
+            return self
+        else:
+            if self.from_year is None or self.to_year is None:
+                raise ValueError(f"{given[0]} needs from_year and to_year")
+            if self.to_year <= self.from_year:
+                raise ValueError("to_year must be after from_year")
+            if dt.date(self.from_year, 9, 30) >= first_day:
+                raise ValueError(
+                    f"from_year {self.from_year}: its CBS stock (30 September) was not yet "
+                    f"counted when the edition was published ({self.published}); the path "
+                    "starts from a stock counted before it"
+                )
+            if self.to_year < first_day.year:
+                raise ValueError(
+                    f"to_year {self.to_year} is before it was published ({self.published}): "
+                    "a forecast is of later years"
+                )
+        return self
+
+
+def _pmj_form(v: Any) -> str:
+    """``edition`` for a PMJ edition's statement (any of its own keys given),
+    ``figure`` for a PMJ figure of one year."""
+    if isinstance(v, PmjEdition):
+        return "edition"
+    if isinstance(v, dict) and set(v) & (set(PmjEdition.model_fields) - {"source"}):
+        return "edition"
+    return "figure"
+
+
+PmjEntry = Annotated[
+    Annotated[Pmj, Tag("figure")] | Annotated[PmjEdition, Tag("edition")],
+    Discriminator(_pmj_form),
+]
+PMJ_FORMS = ("figure", "edition")
+
+
 class Inflow(_Model):
     calibrate: bool = Field(
         False, description="rates, stays and the inflow forecast from the data up to the origin"
@@ -791,7 +959,7 @@ class Scenario(_Model):
     stream: list[Stream] = Field(default_factory=list, max_length=MAX_ENTRIES)
     placement: list[Placement] = Field(default_factory=list, max_length=MAX_ENTRIES)
     policy: list[Policy] = Field(default_factory=list, max_length=MAX_ENTRIES)
-    pmj: list[Pmj] = Field(default_factory=list, max_length=MAX_ENTRIES)
+    pmj: list[PmjEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
     response: list[Response] = Field(default_factory=list, max_length=MAX_ENTRIES)
     court: Court | None = None
     costs: Costs = Costs()
@@ -804,6 +972,14 @@ class Scenario(_Model):
 
     def unit_names(self) -> list[str]:
         return [u.name for u in self.unit]
+
+    def pmj_figures(self) -> list[Pmj]:
+        """The ``[[pmj]]`` figures of one year and unit (compared in yearly.csv)."""
+        return [p for p in self.pmj if isinstance(p, Pmj)]
+
+    def pmj_editions(self) -> list[PmjEdition]:
+        """The ``[[pmj]]`` editions' statements (drawn beside the run, capaciteit.pmj)."""
+        return [p for p in self.pmj if isinstance(p, PmjEdition)]
 
     def pools(self) -> dict[str, list[str]]:
         """The pools of places a shortage is judged on: units with a capacity, by
@@ -1021,6 +1197,8 @@ def _loc_to_path(loc: tuple) -> str:
         elif part in POLICY_KINDS and i > 1 and loc[i - 2] == "policy":
             continue  # ... and after a policy's list position
         elif part in RESPONSE_KINDS and i > 1 and loc[i - 2] == "response":
+            continue
+        elif part in PMJ_FORMS and i > 1 and loc[i - 2] == "pmj":
             continue
         elif part == "from_":
             out += ".from" if out else "from"
@@ -1347,6 +1525,7 @@ def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
                     f"{open_ended[0]!r} has no capacity: give it one, or occupies_cell = false",
                 )
             )
+    out += _pmj_checks(sc)
     n = expected_arrivals(sc)
     if n > MAX_ARRIVALS:
         out.append(
@@ -1357,6 +1536,47 @@ def _semantic_checks(sc: Scenario) -> list[tuple[str, str]]:
                 "shorten the run",
             )
         )
+    return out
+
+
+def year_ranges(years: list[int]) -> str:
+    """2005, 2006, 2007, 2009 -> '2005-2007, 2009'."""
+    out: list[str] = []
+    for _, run in itertools.groupby(enumerate(sorted(years)), lambda p: p[1] - p[0]):
+        ys = [y for _, y in run]
+        out.append(str(ys[0]) if len(ys) == 1 else f"{ys[0]}-{ys[-1]}")
+    return ", ".join(out)
+
+
+def _pmj_checks(sc: Scenario) -> list[tuple[str, str]]:
+    """Each PMJ edition once, and each growth statement starting from a year
+    with a CBS stock (the path is that stock grown; no stock is made up)."""
+    out: list[tuple[str, str]] = []
+    seen: dict[str, int] = {}
+    stock: set[int] | None = None
+    for i, p in enumerate(sc.pmj):
+        if not isinstance(p, PmjEdition):
+            continue
+        if p.edition in seen:
+            out.append(
+                (f"pmj[{i}].edition", f"{p.edition!r} is given twice (also pmj[{seen[p.edition]}])")
+            )
+        seen.setdefault(p.edition, i)
+        if p.from_year is None:
+            continue
+        if stock is None:
+            from . import history  # only scenarios with a PMJ growth statement read the data
+
+            stock = {o.date.year for o in history.load_stock()}
+        if p.from_year not in stock:
+            out.append(
+                (
+                    f"pmj[{i}].from_year",
+                    f"no CBS 30-September stock for {p.from_year} in "
+                    f"capaciteit/data/{history.STOCK_FILE} (it has {year_ranges(sorted(stock))}): "
+                    "the path starts from a counted stock",
+                )
+            )
     return out
 
 

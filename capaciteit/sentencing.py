@@ -116,7 +116,22 @@ class Warp:
         def at(c: float) -> float | np.ndarray:
             if not np.isfinite(c) or c <= starts[0]:
                 return c
-            return self.inverse(reps, np.full(reps.size, float(c)))[group]
+            x = self.inverse(reps, np.full(reps.size, float(c)))
+            # the least x that the stretches move to c or later, exactly: the
+            # division in the inverse may land an ulp off, and a release moved
+            # to a policy's day must not end up an ulp before it (in the day before)
+            for _ in range(8):
+                low = self(reps, x) < c
+                if not low.any():
+                    break
+                x = np.where(low, np.nextafter(x, np.inf), x)
+            for _ in range(8):
+                prev = np.nextafter(x, -np.inf)
+                also = self(reps, prev) >= c
+                if not also.any():
+                    break
+                x = np.where(also, prev, x)
+            return x[group]
 
         return at
 

@@ -35,6 +35,8 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from . import pmj
+from .backtest import reliability
 from .capacity import need
 from .headline import LIKELY, OPEN, Headline, headline
 from .provenance import data_sources, scenario_notes
@@ -62,6 +64,8 @@ SHEETS = {
     "sources": ("Bronnen", "Sources"),
 }
 COMPARE_FRONT = ("Toelichting", "About")
+PMJ_SHEET = ("PMJ", "PMJ")
+"""Only for a scenario with ``[[pmj]]`` editions, after the monthly sheet."""
 
 _HEADER_FONT = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
@@ -75,10 +79,14 @@ def _check_lang(lang: str) -> int:
     return LANGS.index(lang)
 
 
-def sheet_names(lang: str = "nl") -> list[str]:
-    """The sheets of :func:`write_workbook`, in order, in ``lang``."""
+def sheet_names(lang: str = "nl", pmj: bool = False) -> list[str]:
+    """The sheets of :func:`write_workbook`, in order, in ``lang``; ``pmj``: the
+    scenario has PMJ editions, so the PMJ sheet follows the monthly one."""
     i = _check_lang(lang)
-    return [names[i] for names in SHEETS.values()]
+    names = [names[i] for names in SHEETS.values()]
+    if pmj:
+        names.insert(list(SHEETS).index("monthly") + 1, PMJ_SHEET[i])
+    return names
 
 
 # --------------------------------------------------------------------------- columns
@@ -839,8 +847,36 @@ def summary_rows(ds: xr.Dataset, h: Headline, lang: str = "nl") -> list[tuple[st
     return out
 
 
-def _summary_sheet(ws: Worksheet, ds: xr.Dataset, h: Headline, lang: str) -> None:
-    """The answer first: the run and its headline figures, each with what it means."""
+RELIABILITY = {
+    "nl": (
+        "Terugtoets",
+        "1 tot 3 jaar vooruit ({n} voorspellingen): {cov80} van de uitkomsten binnen de "
+        "80%-band, {cov50} binnen de 50%-band ({word}). De plaatsen nodig lezen een staart "
+        "van dezelfde banden.",
+        {
+            "too_narrow": "banden te smal",
+            "too_wide": "banden te breed",
+            "about_right": "ongeveer goed",
+        },
+    ),
+    "en": (
+        "Back-test",
+        "1 to 3 years ahead ({n} forecasts): {cov80} of the outcomes inside the 80% band, "
+        "{cov50} inside the 50% band ({word}). The places needed read a tail of the same bands.",
+        {
+            "too_narrow": "bands too narrow",
+            "too_wide": "bands too wide",
+            "about_right": "about right",
+        },
+    ),
+}
+
+
+def _summary_sheet(
+    ws: Worksheet, ds: xr.Dataset, h: Headline, lang: str, trust: dict | None = None
+) -> None:
+    """The answer first: the run and its headline figures, each with what it means;
+    with a back-test, how far its bands held (``backtest.reliability``)."""
     nl = lang == "nl"
     title = ws.cell(row=1, column=1, value=f"Capaciteit: {ds.attrs.get('scenario', '')}")
     title.font = Font(bold=True, size=14)
@@ -861,6 +897,19 @@ def _summary_sheet(ws: Worksheet, ds: xr.Dataset, h: Headline, lang: str) -> Non
         r += 1
         ws.cell(row=r, column=1, value="Let op" if nl else "Caution").font = _HEADER_FONT
         ws.cell(row=r, column=2, value=text).alignment = _WRAP
+        ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
+        ws.row_dimensions[r].height = 30
+    if trust is not None:
+        label, text, words = RELIABILITY[lang]
+        r += 1
+        ws.cell(row=r, column=1, value=label).font = _HEADER_FONT
+        said = text.format(
+            n=trust["forecasts"],
+            cov80=f"{trust['cov80']:.0%}",
+            cov50=f"{trust['cov50']:.0%}",
+            word=words[trust["word"]],
+        )
+        ws.cell(row=r, column=2, value=said).alignment = _WRAP
         ws.merge_cells(start_row=r, start_column=2, end_row=r, end_column=3)
         ws.row_dimensions[r].height = 30
     ws.column_dimensions["A"].width = 32
@@ -892,6 +941,236 @@ def _monthly_sheet(ws: Worksheet, ds: xr.Dataset, lang: str) -> None:
     frame["unit"] = frame["unit"].astype(str)
     frame["month"] = [dt.date(int(m[:4]), int(m[5:7]), 1) for m in frame["month"]]
     _frame_sheet(ws, frame, MONTHLY_COLUMNS, lang)
+
+
+PMJ_TEXT = {
+    "nl": {
+        "title": "PMJ naast capaciteit",
+        "note": "Het PMJ (Prognosemodel Justitiële ketens, WODC) is de capaciteitsraming van het "
+        "ministerie. Van geen editie was een tabel met plaatsen te lezen, alleen uitspraken over "
+        "de groei: een pad is AFGELEID (DERIVED), de CBS-stand van 30 september van het eerste "
+        "jaar, gegroeid zoals de editie zegt. Het PMJ telt vreemdelingenbewaring mee, de "
+        "CBS-stand en capaciteit niet. capaciteit: de gemiddelde bezetting van alle cellen per "
+        "jaar. Een leeg vak: die bron zegt niets over dat jaar (niets is ingevuld).",
+        "by_year": "Per jaar",
+        "editions": "Per editie: waar capaciteit en het PMJ uiteenlopen (het laatste jaar dat "
+        "beide geven, een heel jaar van de run waar dat kan; in hele personen zoals getoond)",
+        "score": "Getoetst aan het CBS: elk jaar van een pad met een CBS-stand van na de "
+        "publicatie (het CBS-beginjaar niet)",
+        "none": "(nog geen CBS-stand na de publicatie van een van deze edities)",
+        "derived": "AFGELEID",
+    },
+    "en": {
+        "title": "PMJ beside capaciteit",
+        "note": "The PMJ (Prognosemodel Justitiële ketens, WODC) is the ministry's capacity "
+        "forecast. No edition's table of places could be read, only statements of growth: a "
+        "path is DERIVED, the CBS stock of 30 September of its first year grown as the edition "
+        "says. The PMJ counts immigration detention, the CBS stock and capaciteit do not. "
+        "capaciteit: the yearly mean occupancy of all cells. An empty cell: that source says "
+        "nothing about the year (nothing is filled in).",
+        "by_year": "By year",
+        "editions": "By edition: where capaciteit and the PMJ part (the last year both give, a "
+        "whole year of the run where there is one; in whole people as shown)",
+        "score": "Scored against CBS: each year of a path with a CBS stock from after the "
+        "publication (not the CBS start year)",
+        "none": "(no CBS stock yet from after the publication of any of these editions)",
+        "derived": "DERIVED",
+    },
+}
+
+
+def pmj_year_columns(editions: Sequence[Any], lang: str) -> list[Col]:
+    """The PMJ sheet's table by year: the run's all-cells figures, CBS, each edition."""
+    d = PMJ_TEXT[lang]["derived"]
+    return [
+        Col("year", "Jaar", "Year", YEAR),
+        Col(
+            "occupancy_p10",
+            "capaciteit P10",
+            "capaciteit P10",
+            INT,
+            "gemiddelde bezetting van alle cellen in het jaar, P10 over de replicaties",
+            "mean occupancy of all cells in the year, P10 over the replications",
+        ),
+        Col("occupancy_p50", "capaciteit P50", "capaciteit P50", INT),
+        Col("occupancy_p90", "capaciteit P90", "capaciteit P90", INT),
+        Col(
+            "demand_p50",
+            "Vraag P50",
+            "Demand P50",
+            INT,
+            "wie er zonder grenzen zou zitten (gemiddeld over het jaar), P50",
+            "everyone who would be inside without limits (mean over the year), P50",
+        ),
+        Col("days", "Dagen in de run", "Days in the run", INT),
+        Col(
+            "cbs",
+            "CBS 30 sept.",
+            "CBS 30 Sept.",
+            INT,
+            "CBS StatLine 84425NED, gedetineerden op 30 september (zonder vreemdelingenbewaring)",
+            "CBS StatLine 84425NED, detainees on 30 September (no immigration detention)",
+        ),
+        *[
+            Col(
+                e.edition,
+                f"PMJ {e.edition}" + (f" ({d})" if pmj.is_derived(e) else ""),
+                f"PMJ {e.edition}" + (f" ({d})" if pmj.is_derived(e) else ""),
+                INT,
+                f"{e.statement or ''} ({e.status}; {e.source})",
+                f"{e.statement or ''} ({e.status}; {e.source})",
+            )
+            for e in editions
+        ],
+    ]
+
+
+PMJ_EDITION_COLUMNS = [
+    Col("edition", "Editie", "Edition"),
+    Col("published", "Gepubliceerd", "Published"),
+    Col(
+        "status",
+        "Status",
+        "Status",
+        None,
+        "VERIFIED: in de bron gelezen; REPORTED: uit tweede hand (nieuws)",
+        "VERIFIED: read in the source; REPORTED: second-hand (news)",
+    ),
+    Col("statement", "Uitspraak", "Statement"),
+    Col(
+        "basis",
+        "Pad",
+        "Path",
+        None,
+        "DERIVED: uitspraak toegepast op de CBS-stand; anders een gepubliceerd niveau",
+        "DERIVED: the statement applied to the CBS stock; else a published level",
+    ),
+    Col("year", "Jaar vergeleken", "Year compared", YEAR),
+    Col("occupancy_p50", "capaciteit P50", "capaciteit P50", INT),
+    Col("pmj", "PMJ", "PMJ", INT),
+    Col(
+        "difference",
+        "Verschil",
+        "Difference",
+        INT,
+        "capaciteit P50 min PMJ, hele personen",
+        "capaciteit P50 less PMJ, whole people",
+    ),
+    Col(
+        "share",
+        "Verschil (%)",
+        "Difference (%)",
+        PCT,
+        "verschil gedeeld door PMJ",
+        "difference divided by PMJ",
+    ),
+    Col("demand_p50", "Vraag P50", "Demand P50", INT),
+    Col(
+        "capped",
+        "Cellen vol",
+        "Cells full",
+        None,
+        "in dat jaar is de vraag P50 hoger dan de "
+        "bezetting P50: de plaatsen houden de bezetting laag",
+        "that year demand P50 is above occupancy P50: the places hold occupancy down",
+    ),
+    Col("source", "Bron", "Source"),
+    Col("url", "Adres", "URL"),
+]
+
+PMJ_SCORE_COLUMNS = [
+    Col("edition", "Editie", "Edition"),
+    Col("published", "Gepubliceerd", "Published"),
+    Col("status", "Status", "Status"),
+    Col("year", "Jaar", "Year", YEAR),
+    Col("basis", "Basis", "Basis"),
+    Col("pmj", "PMJ", "PMJ", DEC),
+    Col("cbs", "CBS 30 sept.", "CBS 30 Sept.", INT),
+    Col("error", "Fout", "Error", DEC, "PMJ min CBS", "PMJ less CBS"),
+    Col(
+        "abs_pct_error",
+        "Absolute fout (%)",
+        "Absolute error (%)",
+        PCT,
+        "|PMJ - CBS| / CBS",
+        "|PMJ - CBS| / CBS",
+    ),
+]
+
+
+def _url(text: str) -> str | None:
+    m = re.search(r"https?://\S+", text)
+    return m.group(0).rstrip(".,;)") if m else None
+
+
+def _pmj_block(ws: Worksheet, r: int, title: str, cols: Sequence[Col], rows, lang: str) -> int:
+    """A titled table from row ``r``; returns the last row written."""
+    ws.cell(row=r, column=1, value=title).font = Font(bold=True, size=12)
+    _header(ws, r + 1, cols, lang)
+    r += 1
+    for values in rows:
+        r += 1
+        for j, (c, v) in enumerate(zip(cols, values, strict=True), start=1):
+            cell = _put(ws, r, j, v, c.fmt)
+            if c.key == "url" and isinstance(v, str) and v.startswith(("http://", "https://")):
+                cell.hyperlink = v
+                cell.style = "Hyperlink"
+    return r
+
+
+def _pmj_sheet(ws: Worksheet, ds: xr.Dataset, editions: Sequence[Any], lang: str) -> None:
+    """The PMJ editions beside the run: by year (the run's P10/P50/P90 of all cells,
+    CBS, each edition's path), where they part per edition, and each edition scored
+    against CBS; every value with its source and what it rests on."""
+    t = PMJ_TEXT[lang]
+    ys = yearly_summary(ds)
+    frame = pmj.beside(editions, ys)
+    diffs = pmj.differences(editions, ys)
+    shown = [d.edition for d in diffs if d.year is not None]
+    cols = pmj_year_columns(shown, lang)
+    table = frame.reset_index()
+    r = _pmj_block(
+        ws,
+        4,
+        t["by_year"],
+        cols,
+        (tuple(row[c.key] for c in cols) for _, row in table.iterrows()),
+        lang,
+    )
+    rows = []
+    for d in diffs:
+        e = d.edition
+        rows.append(
+            (
+                e.edition,
+                str(e.published),
+                e.status,
+                e.statement,
+                "DERIVED" if pmj.is_derived(e) else e.status,
+                d.year,
+                d.occupancy_p50,
+                d.pmj,
+                d.difference,
+                d.share,
+                d.demand_p50,
+                ("ja" if lang == "nl" else "yes") if d.capped else None,
+                e.source,
+                _url(e.source),
+            )
+        )
+    r = _pmj_block(ws, r + 2, t["editions"], PMJ_EDITION_COLUMNS, rows, lang)
+    score = pmj.score(editions)
+    keys = [c.key for c in PMJ_SCORE_COLUMNS]
+    r = _pmj_block(ws, r + 2, t["score"], PMJ_SCORE_COLUMNS, score[keys].itertuples(False), lang)
+    if score.empty:
+        ws.cell(row=r + 1, column=1, value=t["none"])
+    _fit_widths(ws, hi=40)
+    ws.cell(row=1, column=1, value=t["title"]).font = Font(bold=True, size=14)
+    note = ws.cell(row=2, column=1, value=t["note"])
+    note.alignment = _WRAP
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=max(len(cols), 8))
+    ws.row_dimensions[2].height = 75
+    ws.freeze_panes = "B6"
 
 
 def _settings_sheet(ws: Worksheet, ds: xr.Dataset, scenario: Scenario | None, lang: str) -> None:
@@ -1051,8 +1330,11 @@ def write_workbook(
     scenario_path: str | Path | None = None,
     risk: float = 0.05,
     lang: str = "nl",
+    backtest: str | Path | pd.DataFrame | None = None,
 ) -> Path:
-    """Write a run's workbook: summary, per year, per month, settings, sources.
+    """Write a run's workbook: summary, per year, per month, PMJ (only for a
+    scenario with PMJ editions), settings, sources. ``backtest`` (a back-test's
+    ``summary.csv``) adds how far its bands held to the summary.
 
     ``scenario`` gives the settings sheet (read from ``scenario_path`` when not
     given); ``scenario_path`` (default: the scenario's own file) gives the
@@ -1077,9 +1359,12 @@ def write_workbook(
     sheets = {key: names[i] for key, names in SHEETS.items()}
     ws = wb.active
     ws.title = sheets["summary"]
-    _summary_sheet(ws, ds, headline(ds, risk=risk), lang)
+    _summary_sheet(ws, ds, headline(ds, risk=risk), lang, reliability(backtest))
     _yearly_sheet(wb.create_sheet(sheets["yearly"]), ds, risk, lang)
     _monthly_sheet(wb.create_sheet(sheets["monthly"]), ds, lang)
+    editions = scenario.pmj_editions() if scenario is not None else []
+    if editions:
+        _pmj_sheet(wb.create_sheet(PMJ_SHEET[i]), ds, editions, lang)
     _settings_sheet(wb.create_sheet(sheets["settings"]), ds, scenario, lang)
     _sources_sheet(wb.create_sheet(sheets["sources"]), notes_path, lang)
     return _save(wb, path)

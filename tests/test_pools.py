@@ -109,7 +109,9 @@ def test_a_full_wing_with_a_waiting_list_is_short_every_year():
     y = yearly_summary(ds)
     ta = y[(y.unit == "ta") & (y.days >= 365)]
     assert (ta["p_shortage"] >= 0.5).all()  # likely every year
-    assert (ta[ta.year <= 2026]["p_shortage"] == 1.0).all()  # before the fan widens
+    # before the fan widens: the combined forecast's bands (docs/calibration.md,
+    # section 4) give one replication in ten a low-inflow future from 2025
+    assert (ta[ta.year <= 2024]["p_shortage"] == 1.0).all()
     assert (ta["demand_p50"] > ta["occupancy_p50"] + 5).all()  # demand, not the capped stock
     assert (ta["occupancy_p50"] <= 48).all()
     assert "ta" in {d["pool"] for d in headline(ds).pools if d["verdict"] == "likely"}
@@ -201,10 +203,12 @@ def test_extra_places_open_only_in_their_own_pool(tmp_path):
 def test_bba_and_ta_places_change_the_mens_regime_only_by_those_who_waited_there(tmp_path):
     """forecast-2024 with the BBA doubled (600) and the TA at 100: the issue's
     example, where pooled places once 'cut' the shortage with no change in
-    anyone's place. Now the men's closed regime changes only by those who
-    waited in its cells for a special unit and now get their place there: its
-    occupancy less those waiting for a wing is the same, day by day, and so are
-    its unplaced and the days its call-ups were stopped."""
+    anyone's place. Now the closed regimes change only by those who waited in
+    their cells for a special unit and now get their place there: the people
+    in the men's and the women's closed cells less those waiting for a wing
+    (men wait in the men's cells, women in the women's: the output counts the
+    waiting by the unit waited for, not by the cell) are the same, day by day,
+    and so are each regime's unplaced and the days the call-ups were stopped."""
     path = tmp_path / "more.toml"
     path.write_text(
         f'[scenario]\nname = "more"\nextends = "{SCENARIOS / "forecast-2024.toml"}"\n'
@@ -212,15 +216,21 @@ def test_bba_and_ta_places_change_the_mens_regime_only_by_those_who_waited_there
     )
     base = cap.simulate(cap.load_scenario(SCENARIOS / "forecast-2024.toml"), 2, seed=5)
     more = cap.simulate(cap.load_scenario(path), 2, seed=5)
-    wings = ["bba", "ta", "ait", "ebi"]  # all wait in the men's closed regime
+    wings = ["bba", "ta", "ait", "ebi"]
 
     def own(ds):
-        return (ds.occupancy.sel(unit="closed") - ds.waiting.sel(unit=wings).sum("unit")).values
+        cells = ds.occupancy.sel(unit=["closed", "closed_women"]).sum("unit")
+        return (cells - ds.waiting.sel(unit=wings).sum("unit")).values
 
     assert np.array_equal(own(base), own(more))
-    assert np.array_equal(
-        base.unplaced.sel(unit="closed").values, more.unplaced.sel(unit="closed").values
+    assert not np.array_equal(  # the women do wait for the BBA on some days: not idle
+        base.occupancy.sel(unit="closed_women").values,
+        more.occupancy.sel(unit="closed_women").values,
     )
+    for unit in ("closed", "closed_women"):
+        assert np.array_equal(
+            base.unplaced.sel(unit=unit).values, more.unplaced.sel(unit=unit).values
+        )
     # the call-ups stopped for the men's regime alone: the same days (the Friday
     # release acts in every pool that is full, the special units' too)
     stop = [

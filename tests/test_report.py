@@ -22,6 +22,7 @@ from capaciteit.headline import headline
 from capaciteit.provenance import data_sources, scenario_notes
 from capaciteit.report import (
     LABEL_ORDER,
+    STRINGS,
     fmt_eur,
     fmt_num,
     fmt_pct,
@@ -239,7 +240,8 @@ def test_figures_are_embedded_pngs(national, report_nl):
     fans = [i["figure"] for i in page.images if i["figure"].startswith("fig-fan-")]
     assert fans == ["fig-fan-total", *[f"fig-fan-{slug(u)}" for u in units]]
     figures = {i["figure"] for i in page.images}
-    assert figures == {*fans, "fig-shortage", "fig-waiting", "fig-backtest"}
+    # fig-pmj: forecast-2024, which this scenario extends, has PMJ editions (tests/test_pmj.py)
+    assert figures == {*fans, "fig-pmj", "fig-shortage", "fig-waiting", "fig-backtest"}
     assert "fig-court" not in figures and "court-zero" in page.ids  # backlog is zero in 2024
     for img in page.images:
         w, h = png_size(img["src"])
@@ -340,6 +342,60 @@ def test_backtest_table(report_nl):
         assert num(row[5], "nl") == pytest.approx(round(r["coverage_80"] * 100))
         assert num(row[6], "nl") == round(r["CRPS"])
     assert "1-3 jaar" in page.text["backtest-summary"]
+
+
+BACKTEST_SAID = {
+    "en": "Over 1-3 yr: MASE 0.800 (better than naive); the 80% band covers 80% of the "
+    "outcomes (about right); CRPS 450 against 520 for the random walk with a spread (better) "
+    "and 400 for the random walk with drift (not better).",
+    "nl": "Over 1-3 jaar: MASE 0,800 (beter dan naïef); de 80%-band dekt 80% van de "
+    "uitkomsten (ongeveer goed); CRPS 450 tegen 520 voor de random walk met spreiding (beter) "
+    "en 400 voor de random walk met drift (niet beter).",
+}
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_backtest_compares_with_the_probabilistic_baselines(stylized, lang):
+    """With the log-normal baselines scored, the sentence sets the CRPS against the
+    random walk's and the random walk with drift's, saying which it beats, and
+    the table shows both; a back-test written before them is still read, with
+    the point random walk ('naive') as before."""
+    summary = pd.DataFrame(
+        {
+            "horizon": ["1 yr", "1-3 yr"],
+            "forecasts": [10, 30],
+            "MAPE": [0.04, 0.07],
+            "MASE": [0.9, 0.8],
+            "MAE_ratio_drift": [1.1, 0.9],
+            "coverage_50": [0.3, 0.4],
+            "coverage_80": [0.6, 0.8],
+            "CRPS": [300.0, 450.0],
+            "CRPS_naive": [480.0, 770.0],
+            "CRPS_rw": [330.0, 520.0],
+            "CRPS_drift": [280.0, 400.0],
+        }
+    )
+    t = STRINGS[lang]
+    page = Page(render_report(stylized, lang=lang, backtest=summary))
+    assert page.text["backtest-summary"] == BACKTEST_SAID[lang]
+    table = page.tables["table-backtest"]
+    assert table["head"][0][-3:] == ["CRPS", t["col_crps_rw"], t["col_crps_drift"]]
+    assert [num(c, lang) for c in table["body"][1][-3:]] == [450, 520, 400]
+    # beside the places needed: how far the bands held, 1-3 years ahead
+    said = {
+        "en": "in the back-test (1 to 3 years ahead, 30 forecasts) 80% of the outcomes fell "
+        "inside the 80% band and 40% inside the 50% band (about right)",
+        "nl": "in de terugtoets (1 tot 3 jaar vooruit, 30 voorspellingen) viel 80% van de "
+        "uitkomsten binnen de 80%-band en 40% binnen de 50%-band (ongeveer goed)",
+    }[lang]
+    assert said in page.text["need"]
+    assert "terugtoets" not in Page(render_report(stylized, lang=lang)).text["need"]
+    old = summary.drop(columns=["MAE_ratio_drift", "CRPS_drift"])
+    page = Page(render_report(stylized, lang=lang, backtest=old))
+    assert page.text["backtest-summary"].endswith(
+        {"en": "CRPS 450 against 770 naive.", "nl": "CRPS 450 tegen 770 naïef."}[lang]
+    )
+    assert page.tables["table-backtest"]["head"][0][-1] == t["col_crps_naive"]
 
 
 def test_a_run_without_extras(stylized, tmp_path):

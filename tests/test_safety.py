@@ -24,7 +24,6 @@ import pytest
 
 import capaciteit as cap
 from capaciteit import calibration
-from capaciteit.reconstruct import reconstruct
 
 from .conftest import ROOT, SCENARIOS
 
@@ -255,9 +254,7 @@ def quick_fit(monkeypatch):
     shipped = (SCENARIOS / "calibration" / "baseline.json").read_text()
 
     def fit(sc):
-        cal = calibration.Calibration.from_json(shipped)
-        cal.fitted = reconstruct(sc.forecast.origin, cal.forecast["model"])
-        return cal
+        return calibration.Calibration.from_json(shipped)
 
     monkeypatch.setattr(calibration, "calibrate", fit)
     return shipped
@@ -335,7 +332,7 @@ def _snapshot(root: Path) -> dict[str, bytes | None]:
 @pytest.fixture
 def fast_backtest(monkeypatch):
     """`backtest` scores a made-up table at once (the back-test itself is tested in
-    test_calibration; here only what it does to folders matters)."""
+    test_backtest; here only what it does to folders matters)."""
     import pandas as pd
 
     from capaciteit import backtest
@@ -361,7 +358,11 @@ def fast_backtest(monkeypatch):
         ]
         return pd.DataFrame(rows), {}
 
+    def vintage(base, origins):
+        return pd.DataFrame({"origin": [f"{o}-09-30" for o in origins]})
+
     monkeypatch.setattr(backtest, "run", run)
+    monkeypatch.setattr(backtest, "vintage", vintage)
 
 
 def _refused(run_cli, root: Path, args: list, line: str) -> None:
@@ -648,7 +649,13 @@ def test_the_committed_results_folder_may_be_published_again():
     check_publish(root, names, force=True)  # raises if anything there is not capaciteit's
     with pytest.raises(cap.InputError, match="results folder exists; add --force"):
         check_publish(root, names, force=False)
-    assert set(owned(root / "backtest")) == {"backtest.csv", "summary.csv", "backtest.png"}
+    assert set(owned(root / "backtest")) == {
+        "backtest.csv",
+        "summary.csv",
+        "vintage.csv",
+        "pmj.csv",
+        "backtest.png",
+    }
 
 
 # --------------------------------------------------------------------------- --store

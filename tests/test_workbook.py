@@ -62,9 +62,18 @@ def same(cell_value, expected) -> bool:
 
 
 def test_sheets_in_both_languages(run, tmp_path):
-    assert run.nl.sheetnames == ["Samenvatting", "Per jaar", "Per maand", "Instellingen", "Bronnen"]
-    assert run.en.sheetnames == ["Summary", "Yearly", "Monthly", "Settings", "Sources"]
-    assert workbook.sheet_names("en") == run.en.sheetnames
+    # PMJ: the baseline has PMJ editions (tests/test_pmj.py)
+    assert run.nl.sheetnames == [
+        "Samenvatting",
+        "Per jaar",
+        "Per maand",
+        "PMJ",
+        "Instellingen",
+        "Bronnen",
+    ]
+    assert run.en.sheetnames == ["Summary", "Yearly", "Monthly", "PMJ", "Settings", "Sources"]
+    assert workbook.sheet_names("en", pmj=True) == run.en.sheetnames
+    assert workbook.sheet_names("en") == ["Summary", "Yearly", "Monthly", "Settings", "Sources"]
     assert all(len(s) <= 31 for s in run.nl.sheetnames + run.en.sheetnames)
     assert run.nl["Per jaar"]["A1"].value == "Jaar" and run.en["Yearly"]["A1"].value == "Year"
     with pytest.raises(ValueError, match="lang"):
@@ -172,6 +181,21 @@ def test_summary_sheet_holds_the_headline(run):
     # every line says what it means
     meanings = [r[2].value for r in run.nl["Samenvatting"].iter_rows(min_row=4)]
     assert len(meanings) == len(workbook.SUMMARY_TEXT) and all(meanings)
+
+
+def test_summary_says_how_far_the_back_tested_bands_held(run, tmp_path):
+    """With a back-test's scores the front sheet says, after the headline, how
+    many outcomes its 80% and 50% bands held 1 to 3 years ahead."""
+    scores = pd.DataFrame(
+        {"horizon": ["1-3 yr"], "forecasts": [34], "coverage_50": [0.353], "coverage_80": [0.706]}
+    )
+    path = write_workbook(run.ds, tmp_path / "b.xlsx", lang="en", backtest=scores)
+    rows = {r[0].value: r[1].value for r in openpyxl.load_workbook(path)["Summary"].iter_rows()}
+    assert rows["Back-test"] == (
+        "1 to 3 years ahead (34 forecasts): 71% of the outcomes inside the 80% band, 35% inside "
+        "the 50% band (bands too narrow). The places needed read a tail of the same bands."
+    )
+    assert "Back-test" not in {r[0].value for r in run.en["Summary"].iter_rows()}
 
 
 def test_summary_risk_changes_the_places_needed(run, tmp_path):
