@@ -11,7 +11,7 @@ value, and whether the observed value lies in the P10-P90 band.
 
 A benchmark figure, not a test: one origin and two years say little about how
 good the forecasts are (strongly correlated, and no target to pass); the
-back-test (``capaciteit backtest``, docs/calibration.md section 5) scores ten
+back-test (``capaciteit backtest``, docs/calibration.md section 5) scores twelve
 origins. Usage::
 
     python benchmarks/heldout.py [SCENARIO] [-n REPLICATIONS] [--seed S] [--workers W]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -118,6 +119,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "{n} voorspellingen) viel {cov80} van de uitkomsten binnen de 80%-band en {cov50} "
         "binnen de 50%-band ({word}); de plaatsen bij {risk} risico lezen een staart van "
         "dezelfde banden.",
+        "beyond_backtest": "{year} ligt {k} jaar na de prognosedatum ({origin}): verder dan "
+        "de 1 tot 5 jaar die de terugtoets toetst.",
         "need_spare": "Om de kans op een tekortdag in elk jaar op ten hoogste {risk} te houden "
         "zijn de bruikbare plaatsen genoeg. Het krapst is {gap_year}: daar zijn {needed} "
         "bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}), {gap} minder "
@@ -342,6 +345,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "{n} forecasts) {cov80} of the outcomes fell inside the 80% band and {cov50} inside "
         "the 50% band ({word}); the places needed at {risk} risk read a tail of the same "
         "bands.",
+        "beyond_backtest": "{year} is {k} years after the forecast origin ({origin}): beyond "
+        "the 1 to 5 years the back-test scores.",
         "need_spare": "To keep the probability of a shortage day at or below {risk} in every "
         "year the usable places suffice. The tightest year is {gap_year}: it needs {needed} "
         "usable places (90% interval {needed_low} to {needed_high}), {gap} fewer than the "
@@ -1237,7 +1242,11 @@ def _backtest_section(
             mase=fmt_num(r["MASE"], lang, 3),
             mase_word=t["better" if r["MASE"] < 1 else "worse"],
             cov80=fmt_pct(cov, lang, 0),
-            cov_word=t["too_narrow" if cov < 0.7 else "too_wide" if cov > 0.9 else "about_right"],
+            # one verdict on the bands, the 50% band's included (as beside the places needed)
+            cov_word=t[
+                (reliability(backtest) or {}).get("word")
+                or ("too_narrow" if cov < 0.7 else "too_wide" if cov > 0.9 else "about_right")
+            ],
             crps=fmt_num(r["CRPS"], lang),
             crps_naive=fmt_num(r["CRPS_naive"], lang),
             crps_rw=fmt_num(r.get("CRPS_rw"), lang),
@@ -1297,6 +1306,14 @@ def render_report(
             word=t[trust["word"]],
             risk=fmt_pct(risk, lang, 0),
         )
+        origin = json.loads(attrs.get("calibration") or "{}").get("origin")
+        gap_year = headline(ds, risk=risk).gap_year
+        if origin and gap_year is not None and gap_year - int(origin[:4]) > 5:
+            note += " " + t["beyond_backtest"].format(
+                year=gap_year,
+                k=gap_year - int(origin[:4]),
+                origin=fmt_date(dt.date.fromisoformat(origin), lang),
+            )
         head["need"] = Markup(f"{head['need']} {escape(note)}")
     fans = []
     for u in units:

@@ -1049,28 +1049,35 @@ _NAMED_LISTS = ("unit", "stream", "placement", "policy", "response")
 
 
 def _merge(base: Any, over: Any) -> Any:
-    """Deep merge: tables merge by key, lists of named tables merge by `name`."""
+    """Deep merge: tables merge by key, lists of named tables merge by `name`
+    (PMJ editions by `edition`)."""
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
             out[k] = _merge(base[k], v) if k in base else v
         return out
-    if (
-        isinstance(base, list)
-        and isinstance(over, list)
-        and all(isinstance(x, dict) and isinstance(x.get("name"), str) for x in base + over)
-    ):
+    key = next(
+        (
+            k
+            for k in ("name", "edition")
+            if isinstance(base, list)
+            and isinstance(over, list)
+            and all(isinstance(x, dict) and isinstance(x.get(k), str) for x in base + over)
+        ),
+        None,
+    )
+    if key is not None:
         out = [dict(x) for x in base]
-        index = {x["name"]: i for i, x in enumerate(out)}
+        index = {x[key]: i for i, x in enumerate(out)}
         for x in over:
-            if x["name"] in index:
-                merged = _merge(out[index[x["name"]]], x)
+            if x[key] in index:
+                merged = _merge(out[index[x[key]]], x)
                 # a unit that changes how it is full drops the key of the other way
                 # (an inherited key cannot be removed in TOML)
                 other = {"overflow": "wait_in", "wait": "overflow_to"}.get(x.get("when_full"))
                 if other is not None and other not in x:
                     merged.pop(other, None)
-                out[index[x["name"]]] = merged
+                out[index[x[key]]] = merged
             else:
                 out.append(x)
         return out

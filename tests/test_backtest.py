@@ -400,6 +400,9 @@ def test_backtest_command(run_cli, tmp_path):
         (0.65, 0.8, "too_wide"),
         (0.5, 0.95, "too_wide"),
         (0.4, 0.7, "about_right"),
+        (0.6, 0.9, "about_right"),
+        (0.61, 0.9, "too_wide"),
+        (0.6, 0.91, "too_wide"),
     ],
 )
 def test_reliability_reads_the_1_to_3_year_coverage(cov50, cov80, word):

@@ -147,5 +147,19 @@ def test_the_spread_widens_when_errors_were_larger_than_stated(tmp_path, monkeyp
     broken[11:] = 0.10 * z[11:]  # changes into 2017 and later
     _synthetic_stock(tmp_path, broken)
     wide = forecast.spread_scales(dt.date(2024, 9, 30), ("local_level",))["local_level"]
-    assert 0.6 < steady < 1.5, steady
+    assert 1.0 <= steady < 1.5, steady
     assert wide > 1.8 and wide > 1.5 * steady, (steady, wide)
+
+
+def test_a_combination_passes_its_spread_to_the_candidate_it_draws():
+    """One candidate, no parameter uncertainty: the combination's changes with
+    spread 2 are exactly twice those with spread 1, from the same numbers."""
+    rec = reconstruct.reconstruct(dt.date(2016, 9, 30), "local_level")
+    held = dataclasses.replace(rec, param_cov=np.full_like(rec.param_cov, np.nan))
+    one = forecast.Combination({"a": held}, {"a": 1.0}, {"a": 1.0})
+    two = forecast.Combination({"a": held}, {"a": 1.0}, {"a": 2.0})
+    a = one.simulate_changes(4, np.random.default_rng(9))
+    b = two.simulate_changes(4, np.random.default_rng(9))
+    for x, y in zip(a, b, strict=True):
+        assert np.abs(x).max() > 0
+        np.testing.assert_allclose(y, 2.0 * x, rtol=1e-12, atol=1e-15)

@@ -326,12 +326,12 @@ def test_shipped_editions_with_their_sources_and_labels():
     ]
     assert all(re.search(r"https://\S+", e.source) for e in base)
     forecast = cap.load_scenario(SCENARIOS / "forecast-2024.toml").pmj_editions()
-    assert forecast == base[1:]  # the editions whose years meet 2024-2034
+    assert forecast == [base[0], level, *base[1:]]  # inherited from the baseline
     # the paths are comparisons: the baseline (origin 2021) draws WODC 2025 from 2024's stock
     assert pmj.path(base[3])[0] == pmj.PathYear(2024, 9800.0, "CBS")
     # and the back-test's scenarios keep them
     assert origin_scenario(cap.load_scenario(SCENARIOS / "baseline.toml"), 2016).pmj_editions()
-    for name in ("baseline.toml", "forecast-2024.toml"):
+    for name in ("baseline.toml",):  # forecast-2024.toml inherits them with their notes
         notes = [n for n in scenario_notes(SCENARIOS / name) if n.file == name]
         derived = [n for n in notes if n.label == "DERIVED" and "pmj" in n.where]
         assert len(derived) == 1 and "PMJ levels" not in derived[0].text
@@ -573,3 +573,20 @@ def test_published_dates_read_as_written():
     assert fmt_published("2017-05", "nl") == "mei 2017"
     assert fmt_published("2017-05", "en") == "May 2017"
     assert fmt_published("2022", "en") == "2022"
+
+
+def test_an_extending_scenario_adds_its_edition_to_those_it_inherits(tmp_path):
+    """Editions merge by `edition`, as units and policies merge by `name`: a new
+    one is added beside the parent's, a known one is changed in place."""
+    path = tmp_path / "mine.toml"
+    path.write_text(
+        f'[scenario]\nname = "mine"\nextends = "{SCENARIOS / "forecast-2024.toml"}"\n\n'
+        '[[pmj]]\nedition = "mine"\npublished = 2026-01-15\nsource = "my own reading"\n'
+        'status = "REPORTED"\ngrowth_per_year = 0.01\nfrom_year = 2024\nto_year = 2034\n\n'
+        '[[pmj]]\nedition = "t/m 2027"\nstatement = "changed here"\n'
+    )
+    parent = cap.load_scenario(SCENARIOS / "forecast-2024.toml").pmj_editions()
+    got = cap.load_scenario(path).pmj_editions()
+    assert [e.edition for e in got] == [e.edition for e in parent] + ["mine"]
+    changed = next(e for e in got if e.edition == "t/m 2027")
+    assert changed.statement == "changed here" and changed.growth_per_year == 0.03

@@ -534,7 +534,7 @@ def test_known_at_holds_no_date_after_the_day():
                 "name": "on",
                 "kind": "inflow",
                 "start": dt.date(2021, 1, 1),
-                "end": dt.date(2022, 1, 1),
+                "end": dt.date(2022, 6, 30),
                 "factor": 1.1,
             },
             {"name": "later", "kind": "inflow", "start": dt.date(2021, 10, 1), "factor": 2.0},
@@ -546,9 +546,17 @@ def test_known_at_holds_no_date_after_the_day():
     assert "pp_senb" not in pp and pp["pp_before_senb"].until is None
     assert pp["pp_before_senb"].transition is None and pp["bba"].from_ == dt.date(2021, 7, 1)
     assert [(p.name, p.end) for p in known.policy if p.name in ("on", "later")] == [("on", None)]
+    # the boundaries: rules with `until` on the day still end after it (the next
+    # day); a policy ending the day after is still on
+    on_the_day = known_at(sc, dt.date(2021, 11, 30))
+    assert next(p for p in on_the_day.placement if p.name == "pp_before_senb").until is None
+    day_before_end = known_at(sc, dt.date(2022, 6, 29))  # the same year as the end
+    assert next(p for p in day_before_end.policy if p.name == "on").end is None
+    ended = known_at(sc, dt.date(2022, 6, 30))
+    assert next(p for p in ended.policy if p.name == "on").end == dt.date(2022, 6, 30)
     later = known_at(sc, dt.date(2022, 6, 30))  # everything had happened by then
     assert {p.name for p in later.placement} == {p.name for p in sc.placement}
-    assert next(p for p in later.policy if p.name == "on").end == dt.date(2022, 1, 1)
+    assert next(p for p in later.policy if p.name == "on").end == dt.date(2022, 6, 30)
 
 
 def test_a_warped_policy_day_is_exact_to_the_last_bit():

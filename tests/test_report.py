@@ -5,6 +5,8 @@ Dutch and English pages differ in words, not in figures."""
 from __future__ import annotations
 
 import base64
+import datetime as dt
+import json
 import re
 import struct
 import zlib
@@ -16,6 +18,7 @@ import pandas as pd
 import pytest
 
 import capaciteit as cap
+from capaciteit import report
 from capaciteit.compare import paired
 from capaciteit.figures import fan_chart
 from capaciteit.headline import headline
@@ -390,6 +393,21 @@ def test_backtest_compares_with_the_probabilistic_baselines(stylized, lang):
     }[lang]
     assert said in page.text["need"]
     assert "terugtoets" not in Page(render_report(stylized, lang=lang)).text["need"]
+    # a places-needed year further out than the back-test scored is said to be
+    gap = headline(stylized).gap_year
+    for back, said_beyond in ((6, True), (5, False)):
+        ds = stylized.copy()
+        ds.attrs["calibration"] = json.dumps({"origin": f"{gap - back}-09-30"})
+        text = Page(render_report(ds, lang=lang, backtest=summary)).text["need"]
+        beyond = t["beyond_backtest"].format(
+            year=gap, k=back, origin=report.fmt_date(dt.date(gap - back, 9, 30), lang)
+        )
+        assert (beyond in text) is said_beyond, (text, beyond)
+    # one verdict on the bands in both places: a 50% band that held 35% is too narrow
+    narrow = summary.assign(coverage_50=[0.3, 0.35])
+    page2 = Page(render_report(stylized, lang=lang, backtest=narrow))
+    assert t["too_narrow"] in page2.text["backtest-summary"]
+    assert t["too_narrow"] in page2.text["need"]
     old = summary.drop(columns=["MAE_ratio_drift", "CRPS_drift"])
     page = Page(render_report(stylized, lang=lang, backtest=old))
     assert page.text["backtest-summary"].endswith(
