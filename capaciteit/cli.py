@@ -471,6 +471,11 @@ def _print_calibration(sc, cal, out: Path) -> None:
     )
     scores = ", ".join(f"{k} {v:.4f}" for k, v in cal.forecast["scores"].items())
     print(f"  inflow model: {cal.forecast['model']}")
+    print(
+        "    (each replication draws one candidate by its weight, 1 / its error on earlier "
+        "origins; its spread widens the candidate's shocks by how far its earlier errors "
+        "exceeded what it said, never narrower; docs/calibration.md section 4)"
+    )
     print(f"    (rolling-origin CRPS, log stock: {scores})")
     dem = cal.demand or {}
     if dem.get("full"):
