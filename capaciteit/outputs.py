@@ -298,6 +298,8 @@ def _documents(
         bt["backtest"] = backtest / "summary.csv"
         if (backtest / "backtest.png").is_file():
             bt["backtest_png"] = backtest / "backtest.png"
+        if (backtest / "pmj.csv").is_file():
+            bt["backtest_pmj"] = backtest / "pmj.csv"
     write_report(ds, folder / "report.html", scenario_path=path, lang=lang, risk=risk, **bt)
     write_workbook(
         ds,

@@ -269,6 +269,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "too_narrow": "de banden zijn te smal",
         "too_wide": "de banden zijn te breed",
         "about_right": "ongeveer goed",
+        "pmj_scored": "Het PMJ, getoetst op dezelfde CBS-standen: per editie de jaren met een "
+        "CBS-stand van na de publicatie en de gemiddelde absolute fout (AFGELEID waar het pad "
+        "uit een groei-uitspraak is berekend; het PMJ telt vreemdelingenbewaring mee).",
+        "col_edition": "editie",
+        "col_published": "gepubliceerd",
+        "col_mape_pmj": "gem. abs. fout",
+        "col_basis": "grondslag",
         "backtest_none": "Er is geen terugtoets meegegeven. Maak er een met "
         "<code>capaciteit backtest</code> (schrijft <code>results/backtest/summary.csv</code> "
         "en <code>backtest.png</code>) en geef die mee aan het rapport.",
@@ -491,6 +498,13 @@ STRINGS: dict[str, dict[str, str]] = {
         "too_narrow": "the bands are too narrow",
         "too_wide": "the bands are too wide",
         "about_right": "about right",
+        "pmj_scored": "The PMJ, scored on the same CBS stocks: per edition the years with a CBS "
+        "stock from after its publication and the mean absolute error (DERIVED where the path "
+        "is computed from a growth statement; the PMJ counts immigration detention).",
+        "col_edition": "edition",
+        "col_published": "published",
+        "col_mape_pmj": "mean abs. error",
+        "col_basis": "basis",
         "backtest_none": "No back-test was given. Make one with <code>capaciteit backtest</code> "
         "(it writes <code>results/backtest/summary.csv</code> and <code>backtest.png</code>) "
         "and pass it to the report.",
@@ -1192,11 +1206,44 @@ def _sources_table(lang: str) -> Table:
     return Table("table-sources", head, rows)
 
 
+def _pmj_scores(scored: pd.DataFrame | str | Path | None, lang: str) -> Table | None:
+    """The PMJ editions scored by the back-test (``pmj.csv``): one row per edition."""
+    if scored is None:
+        return None
+    if not isinstance(scored, pd.DataFrame):
+        scored = pd.read_csv(scored)
+    if not len(scored):
+        return None
+    t = STRINGS[lang]
+    rows = []
+    for edition, g in scored.groupby("edition", sort=False):
+        years = sorted(int(y) for y in g["year"])
+        whole = len(years) > 2 and years == list(range(years[0], years[-1] + 1))
+        span = f"{years[0]}-{years[-1]}" if whole else ", ".join(map(str, years))
+        rows.append(
+            [
+                Cell(str(edition)),
+                Cell(str(g["published"].iloc[0])),
+                Cell(", ".join(sorted(set(g["basis"])))),
+                Cell(span),
+                _num(fmt_pct(float(g["abs_pct_error"].mean()), lang)),
+            ]
+        )
+    head = _head(
+        t["col_edition"], t["col_published"], t["col_basis"], t["col_years"], t["col_mape_pmj"]
+    )
+    return Table("table-pmj-scores", head, rows)
+
+
 def _backtest_section(
-    backtest: pd.DataFrame | str | Path | None, backtest_png: str | Path | None, lang: str
+    backtest: pd.DataFrame | str | Path | None,
+    backtest_png: str | Path | None,
+    lang: str,
+    backtest_pmj: pd.DataFrame | str | Path | None = None,
 ) -> dict:
     t = STRINGS[lang]
     out: dict = {"table": None, "summary": None, "figure": None}
+    out["pmj"] = _pmj_scores(backtest_pmj, lang)
     if backtest is not None and not isinstance(backtest, pd.DataFrame):
         backtest = pd.read_csv(backtest)
     if backtest is not None and len(backtest):
@@ -1283,12 +1330,14 @@ def render_report(
     risk: float = 0.05,
     backtest: pd.DataFrame | str | Path | None = None,
     backtest_png: str | Path | None = None,
+    backtest_pmj: pd.DataFrame | str | Path | None = None,
 ) -> str:
     """The report of a run as one self-contained HTML page.
 
     ``scenario_path`` adds the labelled assumptions of the scenario file (and the
     files it extends); ``backtest`` is the back-test summary (a DataFrame or the
-    path of ``summary.csv``) and ``backtest_png`` its figure.
+    path of ``summary.csv``), ``backtest_png`` its figure and ``backtest_pmj``
+    its PMJ scores (``pmj.csv``).
     """
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
@@ -1371,7 +1420,7 @@ def render_report(
         waiting=_response_section(ds, lang, _responses_from_scenario(scenario_path)),
         notes=_notes_section(scenario_path, lang),
         sources=_sources_table(lang),
-        backtest=_backtest_section(backtest, backtest_png, lang),
+        backtest=_backtest_section(backtest, backtest_png, lang, backtest_pmj),
         glossary=list(GLOSSARY[lang].items()),
     )
 

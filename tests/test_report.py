@@ -557,3 +557,29 @@ def test_the_waiting_list_sentence_gives_each_quantile_its_own_peak(national, re
     i, j = int(np.argmax(q[0])), int(np.argmax(q[1]))
     assert f"{fmt_num(q[0][i], 'nl')} mensen (P90 die dag {fmt_num(q[1][i], 'nl')})" in text
     assert text.endswith(f": {fmt_num(q[1][j], 'nl')}.")
+
+
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_the_backtest_section_scores_the_pmj_editions(stylized, lang):
+    """With the back-test's pmj.csv the section lists each edition once: the
+    years scored (a gap shown as such) and the mean absolute error of its years."""
+    scored = pd.DataFrame(
+        {
+            "edition": ["A", "A", "A", "B"],
+            "published": ["2017-05", "2017-05", "2017-05", "2011-08"],
+            "status": ["REPORTED"] * 4,
+            "year": [2021, 2022, 2024, 2015],
+            "basis": ["DERIVED", "DERIVED", "DERIVED", "REPORTED"],
+            "pmj": [1.0] * 4,
+            "cbs": [1.0] * 4,
+            "error": [0.0] * 4,
+            "abs_pct_error": [0.01, 0.02, 0.06, 0.012],
+        }
+    )
+    page = Page(render_report(stylized, lang=lang, backtest_pmj=scored))
+    body = page.tables["table-pmj-scores"]["body"]
+    assert [r[0] for r in body] == ["A", "B"]
+    assert body[0][3] == "2021, 2022, 2024" and body[1][3] == "2015"
+    assert [num(r[4], lang) for r in body] == [3.0, 1.2]
+    assert "pmj-scored" in page.ids
+    assert "table-pmj-scores" not in Page(render_report(stylized, lang=lang)).tables
