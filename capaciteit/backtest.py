@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from . import history
-from .policies import placements_as_of
+from .policies import dated_as_of, placements_as_of
 from .runner import simulate
 from .scenario import LAST_DAY, Scenario, parse_scenario
 
@@ -87,17 +87,7 @@ def as_of(base: Scenario, origin: dt.date) -> tuple[dict, list[str], list[str]]:
             if getattr(u, key) is not None:
                 freeze(f"unit {u.name}.{key}", getattr(u, key), raw, key)
     for key in ("policy", "response"):
-        out = []
-        for p, raw in zip(getattr(base, key), data.get(key, []), strict=True):
-            if p.start > origin:
-                dropped.append(f"{key} {p.name} {p.start}")
-                continue
-            kept.append(f"{key} {p.name} {p.start}")
-            if p.end is not None and p.end > origin:
-                raw.pop("end")
-                dropped.append(f"{key} {p.name}.end {p.end}")
-            out.append(raw)
-        data[key] = out
+        data[key] = dated_as_of(getattr(base, key), data.get(key, []), origin, kept, dropped, key)
     data["placement"] = placements_as_of(base, data.get("placement", []), origin, kept, dropped)
     senb = base.release.senb_start
     if senb > origin:

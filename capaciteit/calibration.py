@@ -39,7 +39,7 @@ from scipy import optimize
 from . import __version__, censored, history
 from . import distributions as dist
 from .errors import ScenarioError
-from .forecast import Combination, rolling_scores
+from .forecast import Combination
 from .policies import known_at
 from .reconstruct import Reconstruction
 from .rng import Streams
@@ -392,15 +392,6 @@ def _moments(
         "by_len": {"1y_plus": total[3], "3y_plus": total[4]},
         "within_30": total[5] / released,
     }
-
-
-def _scaled(d, pre: float = 1.0, sentence: float = 1.0):
-    out = d.take(np.arange(len(d.sentence)))
-    if pre != 1.0 and out.pre_trial is not None:
-        out.pre_trial = out.pre_trial * pre
-    if sentence != 1.0:
-        out.sentence = out.sentence * sentence
-    return out
 
 
 def _fitted_values(m: dict, substitute: float) -> dict[str, float]:
@@ -770,7 +761,7 @@ def _calibrate(sc: Scenario) -> Calibration:
     hidden = censored.hidden_demand(observed.date, until=origin)
     sc = known_at(sc, origin)  # nothing after the origin reaches the fit
     combo = Combination.fit(origin)
-    scores = rolling_scores(origin)
+    scores = combo.scores
     rec = combo.main
     total = combo.level(origin.year)
     shares, comp_year = composition(origin)

@@ -49,20 +49,14 @@ class Hidden:
 def full_periods(until: dt.date | None = None) -> list[tuple[dt.date, dt.date | None]]:
     """(start, end or None) of the periods in which the prisons were full,
     as published by ``until``."""
-    import csv
-
-    history.load("events.csv")  # checked first: a broken file is an error naming it
     out = []
-    with (history.DATA_DIR / "events.csv").open(newline="", encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            start = dt.date.fromisoformat(row["start"])
-            if row["category"] != "call_ups_stopped" or (until is not None and start > until):
-                continue
-            end = dt.date.fromisoformat(row["end"]) if row["end"].strip() else None
-            # an end published after ``until`` was not known then: still full
-            out.append(
-                (start, end if end is not None and (until is None or end <= until) else None)
-            )
+    for o in history.load("events.csv"):
+        if o.category != "call_ups_stopped" or (until is not None and o.date > until):
+            continue
+        # an end published after ``until`` was not known then: still full
+        out.append(
+            (o.date, o.end if o.end is not None and (until is None or o.end <= until) else None)
+        )
     return out
 
 

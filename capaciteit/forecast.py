@@ -90,23 +90,25 @@ def _errors(
     return out
 
 
-def rolling_scores(origin: dt.date) -> dict[str, float]:
+def rolling_scores(origin: dt.date, errors: dict | None = None) -> dict[str, float]:
     """Mean CRPS (log stock) of each candidate over the origins before ``origin``
-    whose targets were observed by ``origin``."""
-    return {
-        k: float(np.mean([e[0] for e in v])) if v else float("nan")
-        for k, v in _errors(origin).items()
-    }
+    whose targets were observed by ``origin`` (from ``errors`` when given)."""
+    errors = _errors(origin) if errors is None else errors
+    return {k: float(np.mean([e[0] for e in v])) if v else float("nan") for k, v in errors.items()}
 
 
-def spread_scales(origin: dt.date, names: tuple[str, ...] = DYNAMICS) -> dict[str, float]:
+def spread_scales(
+    origin: dt.date, names: tuple[str, ...] = DYNAMICS, errors: dict | None = None
+) -> dict[str, float]:
     """Each candidate's out-of-sample spread (see :data:`PRIOR_ERRORS`), at
     least 1. Widen only: the model's own sd already leaves out what it cannot
     see (a change of law, of sentencing), so a few calm earlier years are no
     evidence that it says too much; in the back-test, spreads of 0.64-0.92 at
-    the origins 2010-2014 (before this floor) cut the 80% band's coverage."""
+    the origins 2010-2014 (errors pooled, before this floor) cut the 80% band's
+    coverage."""
     out = {}
-    for k, v in _errors(origin, names).items():
+    errors = _errors(origin, names) if errors is None else errors
+    for k, v in errors.items():
         by_origin: dict[int, list[float]] = {}
         for _c, z, year in v:
             by_origin.setdefault(year, []).append(z * z)
@@ -125,14 +127,6 @@ def weights(scores: dict[str, float]) -> dict[str, float]:
     return {k: v / total for k, v in finite.items()}
 
 
-def choose(origin: dt.date) -> tuple[str, dict[str, float]]:
-    """The candidate with the lowest rolling-origin score before ``origin``
-    (the random walk, the simplest, when there is too little history to score)."""
-    scores = rolling_scores(origin)
-    finite = {k: v for k, v in scores.items() if np.isfinite(v)}
-    return (min(finite, key=finite.get) if finite else "local_level"), scores
-
-
 @dataclass(frozen=True)
 class Combination:
     """The candidates' fits with their weights and spreads: the forecast each
@@ -141,12 +135,15 @@ class Combination:
     fits: dict[str, Reconstruction]
     weights: dict[str, float]
     spreads: dict[str, float]
+    scores: dict[str, float] | None = None  # every candidate's, weighted or not
 
     @classmethod
     def fit(cls, origin: dt.date) -> Combination:
-        w = weights(rolling_scores(origin))
-        spreads = spread_scales(origin)
-        return cls({k: reconstruct(origin, k) for k in w}, w, {k: spreads[k] for k in w})
+        errors = _errors(origin)  # once: the scores and the spreads both read them
+        scores = rolling_scores(origin, errors)
+        w = weights(scores)
+        spreads = spread_scales(origin, errors=errors)
+        return cls({k: reconstruct(origin, k) for k in w}, w, {k: spreads[k] for k in w}, scores)
 
     @property
     def main(self) -> Reconstruction:

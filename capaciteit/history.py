@@ -69,6 +69,7 @@ class Observation:
     unit: str
     source: str
     source_url: str
+    end: dt.date | None = None  # a period's last day (events.csv), None when open or none
 
 
 def file_sha256(path: Path) -> str:
@@ -164,6 +165,13 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
             what = " ".join(row[k] for k in schema.key)  # as written: a year reads 2015
             problems.append((str(path), where, f"duplicate {what} (also line {seen[key]})"))
         seen.setdefault(key, n)
+        end = None
+        if row.get("end", "").strip():
+            try:
+                end = _parse_when(row["end"], "end")
+            except ValueError as e:
+                problems.append((str(path), where, str(e)))
+                continue
         out.append(
             Observation(
                 when,
@@ -172,6 +180,7 @@ def load(name: str, path: Path | None = None) -> list[Observation]:
                 row.get("unit", "persons"),
                 row["source"],
                 row["source_url"],
+                end,
             )
         )
     if problems:

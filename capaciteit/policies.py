@@ -78,15 +78,29 @@ def known_at(sc: Scenario, day: dt.date) -> Scenario:
     data = sc.to_data()
     for s, raw in zip(sc.stream, data["stream"], strict=True):
         raw["rate_per_year"] = s.rate_per_year.value_at(day)
-    for p, raw in zip(sc.policy, data.get("policy", []), strict=True):
-        if p.start <= day and p.end is not None and p.end > day:
-            raw.pop("end")  # its end was set later: on the day, it held
-    data["policy"] = [
-        x for x, p in zip(data.get("policy", []), sc.policy, strict=True) if p.start <= day
-    ]
+    data["policy"] = dated_as_of(sc.policy, data.get("policy", []), day, [], [], "policy")
     data["placement"] = placements_as_of(sc, data.get("placement", []), day, [], [])
     out = parse_scenario(data, sc.source_file or "<scenario>")
     return out.model_copy(update={"content_hash": sc.content_hash})
+
+
+def dated_as_of(
+    items: list, raws: list[dict], day: dt.date, kept: list[str], dropped: list[str], key: str
+) -> list[dict]:
+    """Policies or responses as they stood on ``day``: one that starts later is
+    dropped; one that ends later acts on (its end was set later: on the day, it
+    held). ``kept`` and ``dropped`` collect what was done, by name."""
+    out = []
+    for p, raw in zip(items, raws, strict=True):
+        if p.start > day:
+            dropped.append(f"{key} {p.name} {p.start}")
+            continue
+        kept.append(f"{key} {p.name} {p.start}")
+        if p.end is not None and p.end > day:
+            raw.pop("end")
+            dropped.append(f"{key} {p.name}.end {p.end}")
+        out.append(raw)
+    return out
 
 
 def placements_as_of(

@@ -1240,7 +1240,10 @@ def _backtest_section(
     backtest_png: str | Path | None,
     lang: str,
     backtest_pmj: pd.DataFrame | str | Path | None = None,
+    trust: dict | None = None,
 ) -> dict:
+    """The back-test section; ``trust`` is :func:`~capaciteit.backtest.reliability`
+    of the same scores (read once, by the caller)."""
     t = STRINGS[lang]
     out: dict = {"table": None, "summary": None, "figure": None}
     out["pmj"] = _pmj_scores(backtest_pmj, lang)
@@ -1291,7 +1294,7 @@ def _backtest_section(
             cov80=fmt_pct(cov, lang, 0),
             # one verdict on the bands, the 50% band's included (as beside the places needed)
             cov_word=t[
-                (reliability(backtest) or {}).get("word")
+                (trust or reliability(backtest) or {}).get("word")
                 or ("too_narrow" if cov < 0.7 else "too_wide" if cov > 0.9 else "about_right")
             ],
             crps=fmt_num(r["CRPS"], lang),
@@ -1356,7 +1359,7 @@ def render_report(
             risk=fmt_pct(risk, lang, 0),
         )
         origin = json.loads(attrs.get("calibration") or "{}").get("origin")
-        gap_year = headline(ds, risk=risk).gap_year
+        gap_year = head["h"].gap_year
         if origin and gap_year is not None and gap_year - int(origin[:4]) > 5:
             note += " " + t["beyond_backtest"].format(
                 year=gap_year,
@@ -1420,7 +1423,7 @@ def render_report(
         waiting=_response_section(ds, lang, _responses_from_scenario(scenario_path)),
         notes=_notes_section(scenario_path, lang),
         sources=_sources_table(lang),
-        backtest=_backtest_section(backtest, backtest_png, lang, backtest_pmj),
+        backtest=_backtest_section(backtest, backtest_png, lang, backtest_pmj, trust),
         glossary=list(GLOSSARY[lang].items()),
     )
 
