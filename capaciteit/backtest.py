@@ -11,6 +11,9 @@ an origin only if it had started by then. Policies, responses and end phases
 that start later are dropped; rate and capacity tables, court hearings, an end
 date and the Wet straffen en beschermen after the origin are frozen as they
 stood on it. :func:`vintage` says, per origin, which data and changes it used.
+The rule is idempotent: the scenario as it stood at an origin, taken back to an
+earlier origin, is the scenario as it stood at that earlier one (the band's
+nested back-tests rely on it, :mod:`capaciteit.bands`).
 
 Scores per horizon: MAPE of the median, MASE against the random walk (the stock
 at the origin as the forecast of every later year) and the same ratio against
@@ -73,8 +76,13 @@ def as_of(base: Scenario, origin: dt.date) -> tuple[dict, list[str], list[str]]:
     def freeze(where: str, table, raw: dict, key: str) -> None:
         later = [d for d, _ in table if d > origin]
         kept.extend(f"{where} {d}" for d, _ in table if _NO_DATE < d <= origin)
-        if later:
-            raw[key] = table.value_at(origin)
+        if later:  # the entries up to the origin: the same value from it on
+            held = [(d, v) for d, v in table if d <= origin]
+            raw[key] = (
+                {(d.isoformat()[:7] if table.months else d.isoformat()): v for d, v in held}
+                if held
+                else table.value_at(origin)
+            )
             dropped.extend(f"{where} {d}" for d in later)
 
     for s, raw in zip(base.stream, data.get("stream", []), strict=True):

@@ -18,7 +18,9 @@
 3. **forecast**: the candidate inflow dynamics combined with weights and
    spreads from rolling origins before the origin (:mod:`forecast`); each
    replication draws a candidate and its own future of yearly inflow and mean
-   stay (:meth:`~capaciteit.forecast.Combination.simulate_changes`).
+   stay (:meth:`~capaciteit.forecast.Combination.simulate_changes`), every
+   spread widened by the band: the whole chain's errors at earlier origins
+   (:mod:`bands`).
 
 The result is data (JSON, with the data files' hashes and the fit statistics),
 applied to a scenario as an overlay of stream settings.
@@ -26,6 +28,9 @@ applied to a scenario as an overlay of stream settings.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -36,7 +41,7 @@ from pathlib import Path
 import numpy as np
 from scipy import optimize
 
-from . import __version__, censored, history
+from . import __version__, bands, censored, history
 from . import distributions as dist
 from .errors import ScenarioError
 from .forecast import Combination
@@ -81,9 +86,9 @@ class Calibration:
     @classmethod
     def from_json(cls, text: str) -> Calibration:
         cal = cls(**json.loads(text))
-        if isinstance(cal.state, dict) and "fits" in cal.state:
+        if isinstance(cal.state, dict) and {"fits", "band"} <= set(cal.state):
             cal.fitted = Combination.from_dict(cal.state)
-        # a file from before the combination has no fits: it is fitted again
+        # a file from before the combination or the band is fitted again
         return cal
 
 
@@ -727,12 +732,29 @@ def _scale_spec(spec, k: float) -> dict:
 
 
 _MEMO: dict[tuple, Calibration] = {}
+_BAND = contextvars.ContextVar("capaciteit_band", default=True)
+
+
+@contextlib.contextmanager
+def without_band():
+    """Calibrations made inside have no band (1): the band's own nested
+    back-tests (:mod:`capaciteit.bands`) run so, and read no calibration file."""
+    token = _BAND.set(False)
+    try:
+        yield
+    finally:
+        _BAND.reset(token)
 
 
 def calibrate(sc: Scenario) -> Calibration:
     """Calibrate a scenario on what was published by its forecast origin (once per
     process for the same scenario structure, origin and data)."""
-    key = (structure_hash(sc), sc.forecast.origin, tuple(sorted(history.data_files().items())))
+    key = (
+        structure_hash(sc),
+        sc.forecast.origin,
+        tuple(sorted(history.data_files().items())),
+        _BAND.get(),
+    )
     if key not in _MEMO:
         _MEMO[key] = _calibrate(sc)
     return _MEMO[key]
@@ -759,8 +781,11 @@ def _calibrate(sc: Scenario) -> Calibration:
     need = censored.demand(observed, until=origin)
     stock = observed.value if need is None else need[0]
     hidden = censored.hidden_demand(observed.date, until=origin)
+    scenario = sc
     sc = known_at(sc, origin)  # nothing after the origin reaches the fit
     combo = Combination.fit(origin)
+    band, band_errors = bands.band(scenario, origin) if _BAND.get() else (1.0, [])
+    combo = dataclasses.replace(combo, band=band)
     scores = combo.scores
     rec = combo.main
     total = combo.level(origin.year)
@@ -796,6 +821,13 @@ def _calibrate(sc: Scenario) -> Calibration:
             "model": combo.describe(),
             "weights": combo.weights,
             "spreads": combo.spreads,
+            "band": combo.band,
+            "band_errors": band_errors,
+            "band_runs": {
+                "first_origin": bands.FIRST_SCORED_ORIGIN,
+                "replications": bands.REPLICATIONS,
+                "seed": bands.SEED,
+            },
             "scores": scores,
             "params": {k: r.params for k, r in combo.fits.items()},
         },
@@ -837,18 +869,26 @@ def apply(sc: Scenario, cal: Calibration) -> Scenario:
     return out.model_copy(update={"content_hash": sc.content_hash})
 
 
+def stored(sc: Scenario, path: Path | None) -> Calibration | None:
+    """The calibration in ``path`` when it fits this scenario, its origin and the
+    shipped data (None: it must be fitted)."""
+    if path is None or not path.is_file() or not _BAND.get():
+        return None
+    try:
+        cal = Calibration.from_json(path.read_text())
+    except (ValueError, TypeError) as e:
+        raise ScenarioError([(str(path), "", f"not a calibration file: {e}")]) from None
+    if (
+        cal.structure_hash == structure_hash(sc)
+        and cal.data_sha256 == history.data_files()
+        and cal.origin == sc.forecast.origin.isoformat()
+    ) and cal.fitted is not None:
+        return cal
+    return None
+
+
 def load_or_calibrate(sc: Scenario, path: Path | None) -> tuple[Calibration, bool]:
     """The calibration in ``path`` when it fits this scenario and the shipped data;
     otherwise a fresh one. Returns (calibration, whether it was fitted now)."""
-    if path is not None and path.is_file():
-        try:
-            cal = Calibration.from_json(path.read_text())
-        except (ValueError, TypeError) as e:
-            raise ScenarioError([(str(path), "", f"not a calibration file: {e}")]) from None
-        if (
-            cal.structure_hash == structure_hash(sc)
-            and cal.data_sha256 == history.data_files()
-            and cal.origin == sc.forecast.origin.isoformat()
-        ) and cal.fitted is not None:
-            return cal, False
-    return calibrate(sc), True
+    cal = stored(sc, path)
+    return (cal, False) if cal is not None else (calibrate(sc), True)

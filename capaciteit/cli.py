@@ -213,6 +213,7 @@ def _run(a: argparse.Namespace) -> int:
         where, folder = Path(os.path.abspath(a.store)), Path(os.path.abspath(out))
         if where == folder or folder in where.parents:
             return _fail([f"{a.store}: --store must be outside the results folder {out}"])
+    _say_if_calibrating(sc, a.scenario)
     model, info = prepare(sc)  # bad input (start stock, calibration) before any work
     # the replications go to disk as they finish, beside the results folder, so
     # memory stays bounded and an interrupted run can be resumed
@@ -413,11 +414,35 @@ def _validate(a: argparse.Namespace) -> int:
     for path in a.scenarios:
         try:
             sc = load_scenario(path)
+            _say_if_calibrating(sc, path)
             prepare(sc)  # what a run checks before any work, and its warnings
             print(f"{path}: ok")
         except InputError as e:
             lines += e.lines()
     return _fail(lines) if lines else 0
+
+
+def _say_if_calibrating(sc, path) -> None:
+    """A fit in memory takes minutes (the band's earlier origins are simulated):
+    say so before the wait, and how to keep the fit."""
+    from .calibration import stored
+    from .history import observed_stock_near
+    from .runner import calibration_path, start_stock
+
+    if sc.inflow.calibrate and sc.forecast.origin is not None:
+        try:  # bad input is said alone, on one line, by the command itself
+            start_stock(sc)
+            observed_stock_near(sc.forecast.origin, origin=sc.forecast.origin)
+            current = stored(sc, calibration_path(sc)) is not None
+        except (InputError, ValueError):
+            return
+        if not current:
+            print(
+                f"{path}: no current calibration file; calibrating on the data published by "
+                f"{sc.forecast.origin} (a few minutes; `capaciteit calibrate {path}` "
+                "writes it for the next run)",
+                file=sys.stderr,
+            )
 
 
 def _calibrate(a: argparse.Namespace) -> int:
@@ -474,7 +499,8 @@ def _print_calibration(sc, cal, out: Path) -> None:
     print(
         "    (each replication draws one candidate by its weight, 1 / its error on earlier "
         "origins; its spread widens the candidate's shocks by how far its earlier errors "
-        "exceeded what it said, never narrower; docs/calibration.md section 4)"
+        "exceeded what it said, never narrower; the band widens them all by how far the "
+        "whole model's forecasts from earlier origins missed; docs/calibration.md section 4)"
     )
     print(f"    (rolling-origin CRPS, log stock: {scores})")
     dem = cal.demand or {}
@@ -552,8 +578,9 @@ def _compare(a: argparse.Namespace) -> int:
 
     base = load_scenario(a.base)
     alts = [load_scenario(p) for p in a.alternatives]
-    for sc in (base, *alts):
+    for sc, path in zip((base, *alts), (a.base, *a.alternatives), strict=True):
         start_stock(sc)  # bad input before any work
+        _say_if_calibrating(sc, path)
     check_pairable(base, alts)
     if a.replications is not None and a.replications < 2:
         return _fail(["capaciteit compare: --replications must be >= 2"])
@@ -644,6 +671,7 @@ def _need(a: argparse.Namespace) -> int:
         return _fail([f"capaciteit need: --risk {a.risk}: must be between 0 and 1"])
     sc = load_scenario(a.scenario)
     start_stock(sc)
+    _say_if_calibrating(sc, a.scenario)
     n = a.replications or sc.scenario.replications
     if n < 2:
         return _fail(["capaciteit need: --replications must be >= 2"])

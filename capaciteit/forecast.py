@@ -106,15 +106,22 @@ def spread_scales(
     evidence that it says too much; in the back-test, spreads of 0.64-0.92 at
     the origins 2010-2014 (errors pooled, before this floor) cut the 80% band's
     coverage."""
-    out = {}
     errors = _errors(origin, names) if errors is None else errors
-    for k, v in errors.items():
-        by_origin: dict[int, list[float]] = {}
-        for _c, z, year in v:
-            by_origin.setdefault(year, []).append(z * z)
-        m = [math.fsum(zz) / len(zz) for _y, zz in sorted(by_origin.items())]
-        out[k] = max(1.0, math.sqrt((math.fsum(m) + PRIOR_ERRORS) / (len(m) + PRIOR_ERRORS)))
-    return out
+    return {k: widening([(year, z) for _c, z, year in v]) for k, v in errors.items()}
+
+
+def widening(errors: list[tuple[int, float]]) -> float:
+    """The factor a forecast's spread is widened by, from its earlier (origin,
+    standardized error) pairs: the root mean square of the errors, each origin's
+    averaged first (its horizons are one forecast, not independent errors),
+    shrunk with :data:`PRIOR_ERRORS` pseudo-origins of size 1, and at least 1.
+    One rule for the candidates' spreads and the whole chain's band
+    (:mod:`capaciteit.bands`)."""
+    by_origin: dict[int, list[float]] = {}
+    for year, z in errors:
+        by_origin.setdefault(year, []).append(z * z)
+    m = [math.fsum(zz) / len(zz) for _y, zz in sorted(by_origin.items())]
+    return max(1.0, math.sqrt((math.fsum(m) + PRIOR_ERRORS) / (len(m) + PRIOR_ERRORS)))
 
 
 def weights(scores: dict[str, float]) -> dict[str, float]:
@@ -136,6 +143,9 @@ class Combination:
     weights: dict[str, float]
     spreads: dict[str, float]
     scores: dict[str, float] | None = None  # every candidate's, weighted or not
+    band: float = 1.0
+    """The whole chain's widening (:mod:`capaciteit.bands`): every candidate's
+    spread is multiplied by it."""
 
     @classmethod
     def fit(cls, origin: dt.date) -> Combination:
@@ -170,18 +180,23 @@ class Combination:
                 pick = k
                 break
         rec = self.fits[pick]
-        inflow, stay = rec.simulate(horizon, rng, self.spreads[pick])
+        inflow, stay = rec.simulate(horizon, rng, self.spreads[pick] * self.band)
         return inflow - rec.last_state[0], stay - rec.last_state[1]
 
     def describe(self) -> str:
-        return "combination: " + ", ".join(
-            f"{k} {w:.2f} (spread {self.spreads[k]:.2f})" for k, w in self.weights.items()
+        return (
+            "combination: "
+            + ", ".join(
+                f"{k} {w:.2f} (spread {self.spreads[k]:.2f})" for k, w in self.weights.items()
+            )
+            + f"; band {self.band:.2f}"
         )
 
     def to_dict(self) -> dict:
         return {
             "weights": self.weights,
             "spreads": self.spreads,
+            "band": self.band,
             "fits": {k: r.to_dict() for k, r in self.fits.items()},
         }
 
@@ -191,4 +206,5 @@ class Combination:
             {k: Reconstruction.from_dict(v) for k, v in data["fits"].items()},
             {k: float(v) for k, v in data["weights"].items()},
             {k: float(v) for k, v in data["spreads"].items()},
+            band=float(data["band"]),
         )

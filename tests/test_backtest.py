@@ -146,7 +146,9 @@ def test_the_rule_for_each_kind_of_dated_change():
     assert "placement new_rules 2018-01-01" in dropped
     sc = backtest.origin_scenario(base, 2016)
     assert [(p.name, p.end) for p in sc.policy] == [("old", None)] and sc.response == []
-    assert sc.stream[0].rate_per_year.to_data() == 200.0
+    # the table keeps its entries up to the origin: 200 from then on
+    assert sc.stream[0].rate_per_year.to_data() == {"2015-01": 100.0, "2016-09": 200.0}
+    assert sc.stream[0].rate_per_year.value_at(dt.date(2019, 1, 1)) == 200.0
     assert [(p.name, p.instead_of) for p in sc.placement][-1] == ("old_rules", None)
     assert "new_rules" not in {p.name for p in sc.placement}
 
