@@ -102,6 +102,26 @@ def test_the_damped_trend_fades():
     np.testing.assert_allclose(steps[1:] / steps[:-1], phi, rtol=1e-9)
 
 
+def test_the_stay_trend_moves_the_stay_and_fades():
+    """The stay's damped trend: in its forecast the log inflow holds its last
+    state and the log stay changes by phi times the last change each year."""
+    rec = reconstruct.reconstruct(dt.date(2018, 9, 30), "stay_damped_trend")
+    phi = rec.params["phi"]
+    assert reconstruct.PHI_RANGE[0] <= phi <= reconstruct.PHI_RANGE[1]
+    trans, _q, _c = rec._matrices(rec.params)
+    x = rec.last_state.copy()
+    assert x[3] > 0.01  # the stay rose in 2015-2018: a slope to fade
+    for _ in range(4):
+        nxt = trans @ x
+        assert nxt[0] == x[0]  # inflow: a random walk, no trend
+        assert nxt[1] - x[1] == pytest.approx(phi * x[3], rel=1e-12)  # the stay moves
+        assert nxt[3] == pytest.approx(phi * x[3], rel=1e-12)  # and its slope fades
+        x = nxt
+    mu, _ = rec.forecast_stock(5)
+    steps = np.diff(np.concatenate([[rec.last_state[0] + rec.last_state[1]], mu]))
+    np.testing.assert_allclose(steps[1:] / steps[:-1], phi, rtol=1e-9)
+
+
 def test_a_combination_round_trips_exactly():
     combo = forecast.Combination.fit(dt.date(2016, 9, 30))
     again = forecast.Combination.from_dict(combo.to_dict())
