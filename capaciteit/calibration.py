@@ -15,7 +15,7 @@
    length, and "half released within a month", each the latest published by the
    origin. The stay-path streams are set directly: substitute detention from its
    published stock, ISD and other titles from their shares;
-3. **forecast**: the candidate inflow dynamics combined with weights and
+3. **forecast**: the candidate dynamics of inflow and stay combined with weights and
    spreads from rolling origins before the origin (:mod:`forecast`); each
    replication draws a candidate and its own future of yearly inflow and mean
    stay (:meth:`~capaciteit.forecast.Combination.simulate_changes`), every

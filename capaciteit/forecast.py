@@ -1,9 +1,11 @@
 """The forecast: a combination of candidate models, weighted and widened by
 how they did out of sample.
 
-The candidates are the inflow dynamics of the reconstruction model
-(:data:`capaciteit.reconstruct.DYNAMICS`: random walk, random walk with drift,
-local linear trend, damped trend), each with the COVID-19 pulses. A forecast
+The candidates are the dynamics of the reconstruction model
+(:data:`capaciteit.reconstruct.DYNAMICS`: for inflow a random walk, a random walk
+with drift, a local linear trend or a damped trend, with the stay a random walk;
+or a damped trend on the stay, with inflow a random walk), each with the
+COVID-19 pulses. A forecast
 from the same model that reconstructs the past keeps the two consistent: its
 innovation variances are those of the real series, not of a smoothed
 reconstruction.

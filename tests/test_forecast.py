@@ -122,6 +122,28 @@ def test_the_stay_trend_moves_the_stay_and_fades():
     np.testing.assert_allclose(steps[1:] / steps[:-1], phi, rtol=1e-9)
 
 
+@pytest.mark.parametrize("dynamics", reconstruct.TRENDED)
+def test_the_fit_and_the_forecast_are_one_model(dynamics):
+    """The state-space model the fit used, at the fitted parameters, has the
+    transition and the state noise the forecast uses, and gives the fitted
+    log-likelihood: a slope wired to another state, or left undamped, in either
+    of them would differ here."""
+    origin = dt.date(2018, 9, 30)
+    rec = reconstruct.reconstruct(origin, dynamics)
+    years, y, extra = reconstruct.observations(origin)
+    model = reconstruct.LittleModel(y, years, dynamics, extra)
+    params = np.array([rec.params[n] for n in model.param_names])
+    model.update(params)
+    trans, q, c = rec._matrices(rec.params)
+    np.testing.assert_array_equal(model["transition"], trans)
+    select = model["selection"]
+    np.testing.assert_allclose(select @ model["state_cov"] @ select.T, q, rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(model["state_intercept"], c)
+    assert model.loglike(params) == pytest.approx(rec.loglike, rel=1e-9)
+    slope_moves = {"stay_damped_trend": 1}.get(dynamics, 0)
+    assert trans[slope_moves, 3] == rec.params.get("phi", 1.0) and trans[1 - slope_moves, 3] == 0
+
+
 def test_a_combination_round_trips_exactly():
     combo = forecast.Combination.fit(dt.date(2016, 9, 30))
     again = forecast.Combination.from_dict(combo.to_dict())
