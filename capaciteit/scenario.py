@@ -1046,6 +1046,8 @@ def _read_toml(path: Path, named_by: tuple[str, str, str] | None = None) -> dict
 
 
 _NAMED_LISTS = ("unit", "stream", "placement", "policy", "response")
+_NAME_KEYS = {**{k: "name" for k in _NAMED_LISTS}, "pmj": "edition"}
+"""What names an item of each list in a message (a PMJ edition by its edition)."""
 
 
 def _merge(base: Any, over: Any) -> Any:
@@ -1145,17 +1147,18 @@ def declared_in(path: str | Path, table: str, key: str) -> Path:
 
 
 def named_path(path: str, data: dict) -> str:
-    """``unit[2].capacity`` -> ``unit 'ta'.capacity``: a list item by its name
-    where it has one (unique in the merged scenario), as the contract writes it;
+    """``unit[2].capacity`` -> ``unit 'ta'.capacity``, ``pmj[5].source`` ->
+    ``pmj 'WODC 2025'.source``: a list item by its name (a PMJ edition by its
+    edition) where it has one (unique in the merged scenario), as the contract writes it;
     by position only where it has none."""
-    m = re.match(r"^(" + "|".join(_NAMED_LISTS) + r")\[(\d+)\](.*)$", path, re.DOTALL)
+    m = re.match(r"^(" + "|".join(_NAME_KEYS) + r")\[(\d+)\](.*)$", path, re.DOTALL)
     if m is None:
         return path
-    items, i = data.get(m[1]), int(m[2])
+    items, i, key = data.get(m[1]), int(m[2]), _NAME_KEYS[m[1]]
     if not isinstance(items, list) or i >= len(items) or not isinstance(items[i], dict):
         return path
-    name = items[i].get("name")
-    names = [x.get("name") for x in items if isinstance(x, dict)]
+    name = items[i].get(key)
+    names = [x.get(key) for x in items if isinstance(x, dict)]
     if not isinstance(name, str) or not name.strip() or names.count(name) != 1:
         return path
     return f"{m[1]} {name!r}{m[3]}"

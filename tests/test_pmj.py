@@ -177,54 +177,57 @@ HAS = year_ranges(sorted(STOCK))
 @pytest.mark.parametrize(
     ("keys", "message"),
     [
-        ({"colour": '"red"'}, "pmj[0].colour: unknown key"),
+        ({"colour": '"red"'}, "pmj 't/m 2026'.colour: unknown key"),
         (
             {"grwth_per_year": "0.01", "growth_per_year": None},
-            "pmj[0].grwth_per_year: unknown key (did you mean 'growth_per_year'?)",
+            "pmj 't/m 2026'.grwth_per_year: unknown key (did you mean 'growth_per_year'?)",
         ),
         (
             {"from_year": "2001", "published": "2003-01-01"},
-            "pmj[0].from_year: no CBS 30-September stock for 2001 in "
+            "pmj 't/m 2026'.from_year: no CBS 30-September stock for 2001 in "
             f"capaciteit/data/stock_30sept.csv (it has {HAS}): the path starts from a "
             "counted stock",
         ),
-        ({"from_year": "-2020"}, "pmj[0].from_year: must be a year 1990-2100"),
-        ({"to_year": "20260"}, "pmj[0].to_year: must be a year 1990-2100"),
-        ({"to_year": "2019"}, "pmj[0]: to_year must be after from_year"),
+        ({"from_year": "-2020"}, "pmj 't/m 2026'.from_year: must be a year 1990-2100"),
+        ({"to_year": "20260"}, "pmj 't/m 2026'.to_year: must be a year 1990-2100"),
+        ({"to_year": "2019"}, "pmj 't/m 2026': to_year must be after from_year"),
         (
             {"from_year": "2021"},
-            "pmj[0]: from_year 2021: its CBS stock (30 September) was not yet counted when "
+            "pmj 't/m 2026': from_year 2021: its CBS stock (30 September) was not yet counted when "
             "the edition was published (2021-06-17); the path starts from a stock counted "
             "before it",
         ),
         (
             {"published": '"2027"'},
-            "pmj[0]: to_year 2026 is before it was published (2027): a forecast is of later years",
+            "pmj 't/m 2026': to_year 2026 is before it was published (2027): "
+            "a forecast is of later years",
         ),
         (
             {"published": '"2021-13"'},
-            'pmj[0].published: must be a date (2021-06-17, unquoted), or "YYYY-MM" or '
+            "pmj 't/m 2026'.published"
+            ': must be a date (2021-06-17, unquoted), or "YYYY-MM" or '
             '"YYYY" in quotes where only the month or the year is known',
         ),
         (
             {"growth_per_year": "1"},
-            "pmj[0].growth_per_year: must be a fraction between -0.5 and 0.5 (+1% a year is 0.01)",
+            "pmj 't/m 2026'.growth_per_year: must be a fraction between -0.5 and 0.5 "
+            "(+1% a year is 0.01)",
         ),
         (
             {"total_change": "-7", "growth_per_year": None},
-            "pmj[0].total_change: must be a fraction above -1 and at most 3 (-7% is -0.07)",
+            "pmj 't/m 2026'.total_change: must be a fraction above -1 and at most 3 (-7% is -0.07)",
         ),
         (
             {"points": "{ 2015 = 8875 }"},
-            "pmj[0]: give only one of growth_per_year, total_change or points",
+            "pmj 't/m 2026': give only one of growth_per_year, total_change or points",
         ),
         (
             {"growth_per_year": None},
-            "pmj[0]: give one of growth_per_year, total_change or points",
+            "pmj 't/m 2026': give one of growth_per_year, total_change or points",
         ),
         (
             {"growth_per_year": None, "points": "{ 2030 = 9000 }"},
-            "pmj[0]: from_year and to_year go with growth_per_year or total_change; points "
+            "pmj 't/m 2026': from_year and to_year go with growth_per_year or total_change; points "
             "name their own years",
         ),
         (
@@ -234,7 +237,7 @@ HAS = year_ranges(sorted(STOCK))
                 "to_year": None,
                 "points": '{ "-2015" = 1 }',
             },
-            "pmj[0].points: key '-2015' is not a year 1990-2100 (write 2015 = 8875)",
+            "pmj 't/m 2026'.points: key '-2015' is not a year 1990-2100 (write 2015 = 8875)",
         ),
         (
             {
@@ -243,12 +246,15 @@ HAS = year_ranges(sorted(STOCK))
                 "to_year": None,
                 "points": "{ 2015 = 1, 2022 = 2 }",
             },
-            "pmj[0]: points: 2015 is before it was published (2021-06-17): a forecast is of "
-            "later years",
+            "pmj 't/m 2026': points: 2015 is before it was published (2021-06-17): "
+            "a forecast is of later years",
         ),
-        ({"to_year": None}, "pmj[0]: growth_per_year needs from_year and to_year"),
-        ({"source": None}, "pmj[0].source: required key is missing"),
-        ({"status": '"verified"'}, "pmj[0].status: must be one of 'VERIFIED' or 'REPORTED'"),
+        ({"to_year": None}, "pmj 't/m 2026': growth_per_year needs from_year and to_year"),
+        ({"source": None}, "pmj 't/m 2026'.source: required key is missing"),
+        (
+            {"status": '"verified"'},
+            "pmj 't/m 2026'.status: must be one of 'VERIFIED' or 'REPORTED'",
+        ),
     ],
 )
 def test_a_bad_edition_is_refused_with_one_line(write, run_cli, keys, message):
@@ -279,7 +285,7 @@ def test_a_publication_known_to_the_month_or_year_counts_from_its_first_day(writ
         problems = [x for x in got[1] if not x.startswith("warning:")]
         if code:
             assert problems == [
-                "pmj[0]: from_year 2020: its CBS stock (30 September) was not yet counted "
+                "pmj 't/m 2026': from_year 2020: its CBS stock (30 September) was not yet counted "
                 "when the edition was published (2020-09); the path starts from a stock "
                 "counted before it"
             ]
