@@ -54,7 +54,7 @@ def errors(sc, origin: dt.date) -> list[dict]:
     stock = {o.date.year: o.value for o in history.load_stock(until=origin)}
     rows = []
     for year in range(FIRST_SCORED_ORIGIN, origin.year):
-        targets = [year + h for h in HORIZONS if year + h in stock and year + h <= origin.year]
+        targets = [year + h for h in HORIZONS if year + h in stock]  # published by the origin
         if not targets or year not in stock:
             continue
         quartiles = _forecast(sc, year)

@@ -60,10 +60,17 @@ that two or three early origins cannot triple the bands."""
 
 
 @functools.lru_cache(maxsize=512)
-def _fit(year: int, name: str, data: tuple) -> Reconstruction:
-    """The candidate fitted on what was published by 30 September ``year``
-    (cached per shipped data: rolling origins reuse the same fits)."""
-    return reconstruct(dt.date(year, 9, 30), name)
+def _fit(origin: dt.date, name: str, data: tuple) -> Reconstruction:
+    """The candidate fitted on what was published by ``origin`` (cached per
+    shipped data: rolling origins, the combination and the band's nested
+    calibrations reuse the same fits)."""
+    return reconstruct(origin, name)
+
+
+def fit(origin: dt.date, name: str) -> Reconstruction:
+    """:func:`~capaciteit.reconstruct.reconstruct`, once per origin, candidate
+    and shipped data in a process."""
+    return _fit(origin, name, tuple(sorted(history.data_files().items())))
 
 
 def _errors(
@@ -80,7 +87,7 @@ def _errors(
         if not targets:
             continue
         for name in names:
-            mu, sd = _fit(year, name, data).forecast_stock(max(HORIZONS))
+            mu, sd = _fit(dt.date(year, 9, 30), name, data).forecast_stock(max(HORIZONS))
             out[name] += [
                 (
                     float(crps_normal(mu[h - 1], sd[h - 1], v)),
@@ -155,7 +162,7 @@ class Combination:
         scores = rolling_scores(origin, errors)
         w = weights(scores)
         spreads = spread_scales(origin, errors=errors)
-        return cls({k: reconstruct(origin, k) for k in w}, w, {k: spreads[k] for k in w}, scores)
+        return cls({k: fit(origin, k) for k in w}, w, {k: spreads[k] for k in w}, scores)
 
     @property
     def main(self) -> Reconstruction:

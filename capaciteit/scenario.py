@@ -1050,29 +1050,25 @@ _NAME_KEYS = {**{k: "name" for k in _NAMED_LISTS}, "pmj": "edition"}
 """What names an item of each list in a message (a PMJ edition by its edition)."""
 
 
-def _merge(base: Any, over: Any) -> Any:
-    """Deep merge: tables merge by key, lists of named tables merge by `name`
-    (PMJ editions by `edition`)."""
+def _merge(base: Any, over: Any, table: str | None = None) -> Any:
+    """Deep merge: tables merge by key; the lists of :data:`_NAME_KEYS` merge by
+    their items' names (PMJ editions by `edition`), an item without one (a PMJ
+    figure of one year) added to the inherited ones."""
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = _merge(base[k], v) if k in base else v
+            out[k] = _merge(base[k], v, k) if k in base else v
         return out
-    key = next(
-        (
-            k
-            for k in ("name", "edition")
-            if isinstance(base, list)
-            and isinstance(over, list)
-            and all(isinstance(x, dict) and isinstance(x.get(k), str) for x in base + over)
-        ),
-        None,
-    )
-    if key is not None:
-        out = [dict(x) for x in base]
-        index = {x[key]: i for i, x in enumerate(out)}
+    key = _NAME_KEYS.get(table or "")
+    if key is not None and isinstance(base, list) and isinstance(over, list):
+
+        def named(x) -> bool:
+            return isinstance(x, dict) and isinstance(x.get(key), str)
+
+        out = [dict(x) if isinstance(x, dict) else x for x in base]
+        index = {x[key]: i for i, x in enumerate(out) if named(x)}
         for x in over:
-            if x[key] in index:
+            if named(x) and x[key] in index:
                 merged = _merge(out[index[x[key]]], x)
                 # a unit that changes how it is full drops the key of the other way
                 # (an inherited key cannot be removed in TOML)

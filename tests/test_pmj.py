@@ -596,3 +596,18 @@ def test_an_extending_scenario_adds_its_edition_to_those_it_inherits(tmp_path):
     assert [e.edition for e in got] == [e.edition for e in parent] + ["mine"]
     changed = next(e for e in got if e.edition == "t/m 2027")
     assert changed.statement == "changed here" and changed.growth_per_year == 0.03
+
+
+def test_a_figure_of_one_year_is_added_beside_the_inherited_editions(tmp_path):
+    """A `[[pmj]]` figure (year and places, no edition) in a scenario that
+    extends another is added to the parent's editions, not put in their place
+    (the lists merge by their items' names; a figure has none)."""
+    path = tmp_path / "fig.toml"
+    path.write_text(
+        f'[scenario]\nname = "fig"\nextends = "{SCENARIOS / "forecast-2024.toml"}"\n\n'
+        '[[pmj]]\nyear = 2030\nplaces = 10000\nsource = "my own reading"\n'
+    )
+    parent = cap.load_scenario(SCENARIOS / "forecast-2024.toml")
+    got = cap.load_scenario(path)
+    assert [e.edition for e in got.pmj_editions()] == [e.edition for e in parent.pmj_editions()]
+    assert len(got.pmj) == len(parent.pmj) + 1 and got.pmj[-1].places == 10000
