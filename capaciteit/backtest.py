@@ -11,9 +11,12 @@ an origin only if it had started by then. Policies, responses and end phases
 that start later are dropped; rate and capacity tables, court hearings, an end
 date and the Wet straffen en beschermen after the origin are frozen as they
 stood on it. :func:`vintage` says, per origin, which data and changes it used.
-The rule is idempotent: the scenario as it stood at an origin, taken back to an
-earlier origin, is the scenario as it stood at that earlier one (the band's
-nested back-tests rely on it, :mod:`capaciteit.bands`).
+The rule is idempotent but for rounding: the scenario as it stood at an origin,
+taken back to an earlier origin, is the scenario as it stood at that earlier
+one, except that a court curve's share interpolated twice may differ from the
+direct one in its last bit. The band's nested back-tests (:mod:`capaciteit.bands`)
+are cached by content, so they are shared by the back-test's origins where it
+holds, and run again (as a scenario known at the origin all the same) where not.
 
 Scores per horizon: MAPE of the median, MASE against the random walk (the stock
 at the origin as the forecast of every later year) and the same ratio against
