@@ -61,3 +61,39 @@ def mean(spec) -> float:
         mids = (edges[:-1] + edges[1:]) / 2
         return float(np.dot(mids, spec.shares))
     raise TypeError(f"unknown distribution {spec!r}")
+
+
+def limited_mean(spec, t: np.ndarray) -> np.ndarray:
+    """``E[min(X, t)]``, the integral of the survival function from 0 to ``t``:
+    the expected number of arrivals by ``t`` of a flow released at rate 1 in the
+    past, each coming back after ``X`` (re-entry of those released before the origin)."""
+    from scipy import stats
+
+    t = np.maximum(np.asarray(t, float), 0.0)
+    if isinstance(spec, Lognormal):
+        mu, sigma = lognormal_params(spec.mean_days, spec.sd_days)
+        with np.errstate(divide="ignore"):
+            z = (np.log(t) - mu) / sigma
+        partial = spec.mean_days * stats.norm.cdf(z - sigma)  # E[X; X < t]
+        return partial + t * stats.norm.sf(z)
+    if isinstance(spec, Exponential):
+        return spec.mean_days * -np.expm1(-t / spec.mean_days)
+    if isinstance(spec, Gamma):
+        shape = (spec.mean_days / spec.sd_days) ** 2
+        scale = spec.sd_days**2 / spec.mean_days
+        partial = spec.mean_days * stats.gamma.cdf(t, shape + 1, scale=scale)
+        return partial + t * stats.gamma.sf(t, shape, scale=scale)
+    if isinstance(spec, Fixed):
+        return np.minimum(t, float(spec.days))
+    if isinstance(spec, Empirical):
+        # the CDF is piecewise linear: the trapezoid rule on its knots is exact
+        edges = np.concatenate([[0.0], np.asarray(spec.days, float)])
+        cdf = np.concatenate([[0.0], np.cumsum(spec.shares)])
+        cdf /= cdf[-1]
+        area = np.concatenate([[0.0], np.cumsum(np.diff(edges) * (1 - (cdf[:-1] + cdf[1:]) / 2))])
+        at = np.minimum(t, edges[-1])
+        k = np.clip(np.searchsorted(edges, at, side="right") - 1, 0, edges.size - 2)
+        f = np.interp(at, edges, cdf)
+        inside = area[k] + (at - edges[k]) * (1 - (cdf[k] + f) / 2)
+        return inside
+    raise TypeError(f"unknown distribution {spec!r}")

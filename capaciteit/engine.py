@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import distributions, policies, responses
+from . import distributions, policies, reentry, responses
 from .errors import ScenarioWarning
 from .inflow import arrival_times, rate_pieces
 from .rng import Streams
@@ -748,8 +748,9 @@ class Census:
         return present.T, self.enter[:, inside].T, self.leave[:, inside].T
 
 
-def _everyone(model: Model, streams: Streams):
-    """Residents at the origin and arrivals over the horizon, stream by stream."""
+def _everyone(model: Model, streams: Streams, labels_out: list[str] | None = None):
+    """Residents at the origin and arrivals over the horizon, stream by stream
+    (``labels_out`` gets each group's label: its origin and stream)."""
     sc = model.scenario
     groups: list[People] = []
     of_stream: list[int] = []
@@ -758,6 +759,15 @@ def _everyone(model: Model, streams: Streams):
     warp = _warp(drv.year_starts, stay_index) if drv and stay_index.size else None
     residents = _residents(model, streams, warp) if model.start_stock else [None] * len(sc.stream)
     labels: list[str] = []  # each group's origin and stream: its people's own draws
+
+    def arriving(si: int, t: np.ndarray, prefix: str) -> People:
+        """A stream's people arriving at ``t``, at the stay level of their year."""
+        stretch = None
+        if drv and stay_index.size:
+            year = drv.year_of(t)
+            stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
+        return _people(model, si, t, streams, prefix, stretch, warp)
+
     for si, s in enumerate(sc.stream):
         listed = s.waiting_at_start
         if residents[si] is not None and listed is not None:
@@ -774,12 +784,11 @@ def _everyone(model: Model, streams: Streams):
         knots, rates = model.rates[si]
         if drv and si in drv.indexed and inflow_index.size:
             knots, rates = _indexed(knots, rates, drv.year_starts, inflow_index)
+        first = reentry.first_share(sc, s)  # with re-entry, the returns are simulated
+        if first != 1.0:
+            rates = rates * first
         t = arrival_times(knots, rates, streams("inflow", s.name, "arrivals"))
-        stretch = None
-        if drv and stay_index.size:
-            year = drv.year_of(t)
-            stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
-        groups.append(_people(model, si, t, streams, "inflow", stretch, warp))
+        groups.append(arriving(si, t, "inflow"))
         of_stream.append(si)
         labels.append(f"inflow/{s.name}")
     if sc.court is not None:  # the backlog's cases heard within the run: a wave
@@ -792,7 +801,22 @@ def _everyone(model: Model, streams: Streams):
     labels = [labels[k] for k in keep]
     if warp is not None:
         _stretch_inside(groups, warp)
+    if sc.reentry is not None:  # released people come back, generation by generation
+
+        def back(si: int, t: np.ndarray, prefix: str) -> People:
+            g = arriving(si, t, prefix)
+            if warp is not None:
+                _stretch_inside([g], warp)
+            return g
+
+        released = list(zip(groups, of_stream, labels, strict=True))
+        for g, si, label in reentry.returns(model, released, streams, back):
+            groups.append(g)
+            of_stream.append(si)
+            labels.append(label)
     decided = responses.apply(model, groups, of_stream, streams, labels) if sc.response else None
+    if labels_out is not None:
+        labels_out += labels
     return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64), decided
 
 
@@ -847,7 +871,8 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     """Simulate one replication; return daily counts per unit (last column: total)."""
     sc = model.scenario
     n_units = len(model.unit_names)
-    groups, stream_of, decided = _everyone(model, Streams(seq))
+    labels: list[str] = []
+    groups, stream_of, decided = _everyone(model, Streams(seq), labels)
     units, waits = Census(n_units, model), Census(n_units, model)
     # need a place there and lack one (it is full); the last row, the total: those
     # who lack a cell and are in none (not someone waiting for a wing in a cell)
@@ -894,6 +919,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     if parts:
         caps = _capacities(model, decided)
         _route(model, parts, np.asarray(part_stream), units, waits, people, status, caps, unplaced)
+    returned = _returned(model, groups, stream_of[first], labels) if sc.reentry else None
     sent = _sent_home(model, groups, stream_of[first])
     if decided is not None:  # the responses counted those sent home from a cell
         keep = ~model.cell[sent[0]]
@@ -919,6 +945,11 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         "releases": releases,
         "stock_by_status": status.counts()[0].astype(np.int32),
     }
+    if returned is not None:
+        stock, entries, _ = returned.counts()
+        out["returns"] = _with_total(entries[:, :n_units].copy())
+        out["returns"][:, n_units] = entries[:, n_units]
+        out["returned_inside"] = stock[:, n_units].astype(np.int32)
     if decided is not None:
         out["deferred"] = deferred.counts()[0].astype(np.int32)
         acted, moved = (x[model.warmup :] for x in decided[:2])
@@ -932,6 +963,23 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
                 if model.cell[u]:
                     places[:, n_units] += (acted[:, k] * round(r.places)).astype(np.int32)
         out["extra_places"] = places
+    return out
+
+
+def _returned(model: Model, groups: list[People], streams: np.ndarray, labels: list[str]):
+    """A census of the returns: rows are units (their admission into the stream's
+    unit), the last row all cells (their planned time in cells, before any wing
+    or response decides)."""
+    n_units = len(model.unit_names)
+    out = Census(n_units + 1, model)
+    for g, si, label in zip(groups, streams.tolist(), labels, strict=True):
+        if not label.startswith(("history/", "return")):
+            continue
+        u = model.unit_names.index(model.scenario.stream[si].unit)
+        start, end = _cell_window(model, g, u)
+        out.add(u, g.t_adm, g.t_adm)  # entries only
+        inside = np.isfinite(start)
+        out.add(n_units, start[inside], end[inside])
     return out
 
 

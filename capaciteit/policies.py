@@ -5,7 +5,8 @@ parameters) and acts where it belongs: on the rates arrivals are drawn from
 (``inflow``), on the places of a unit (``capacity``), on the sentences imposed
 from its start (``sentence_lengths``), on the release day of those released
 from its start (``early_release``; for everyone inside or only for those
-admitted from its start). They are pure functions of arrays; two scenarios
+admitted from its start), on the chance of coming back of those released from
+its start (``reintegration``). They are pure functions of arrays; two scenarios
 that differ by a policy share every random number before its start.
 """
 
@@ -16,7 +17,14 @@ import datetime as dt
 import numpy as np
 
 from .rng import Streams
-from .scenario import CapacityChange, EarlyRelease, InflowChange, Scenario, SentenceLengths
+from .scenario import (
+    CapacityChange,
+    EarlyRelease,
+    InflowChange,
+    Reintegration,
+    Scenario,
+    SentenceLengths,
+)
 
 
 def _applies(policy, stream) -> bool:
@@ -42,6 +50,22 @@ def scale_rates(knots: np.ndarray, rates: np.ndarray, changes) -> tuple[np.ndarr
         inside = (k[:-1] >= start) & (k[:-1] < end)
         knots, rates = k, np.where(inside, base * factor, base)
     return knots, rates
+
+
+def return_shares(
+    sc: Scenario, stream, base: float, released: np.ndarray, reached: np.ndarray, day_of
+) -> np.ndarray:
+    """Each released person's chance of coming back: the stream's share, times the
+    factor of each reintegration policy acting on their day of release, for those
+    it reaches (``reached`` below its share: one uniform per person, so a policy
+    reaching fewer reaches a subset of those a wider one reaches)."""
+    p = np.full(released.size, float(base))
+    for pol in sc.policy:
+        if isinstance(pol, Reintegration) and _applies(pol, stream):
+            end = day_of(pol.end) if pol.end else np.inf
+            on = (released >= day_of(pol.start)) & (released < end) & (reached < pol.share)
+            p = np.where(on, p * pol.factor, p)
+    return np.minimum(p, 1.0)
 
 
 def capacity_changes(sc: Scenario, unit: str, day_of) -> list[tuple[float, float, float]]:

@@ -73,6 +73,26 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
                 "unplaced - deferred",
             },
         )
+    if "returns" in arrays:  # only with re-entry
+        data["returns"] = xr.Variable(
+            ("replication", "time", "unit"),
+            arrays["returns"],
+            {
+                "units": "persons/day",
+                "long_name": "admissions that are returns (people released before, in the run "
+                "or before its start, admitted again), by the unit of their stream; total: "
+                "their entries into a cell. First admissions are admissions - returns (total)",
+            },
+        )
+        data["returned_inside"] = xr.Variable(
+            ("replication", "time"),
+            arrays["returned_inside"],
+            {
+                "units": "persons",
+                "long_name": "people in cells at the end of the day who came in as a return "
+                "(their planned time in cells, before any full wing or response moves them)",
+            },
+        )
     if "response_acted" in arrays:
         coords["response"] = [r.name for r in sc.response]
         dims = ("replication", "time", "response")

@@ -635,10 +635,22 @@ class CapacityChange(_Policy):
     )
 
 
+class Reintegration(_Policy):
+    """Those released from ``start`` (to ``end``) come back ``factor`` times as often
+    (a re-integration programme): acts on ``[reentry]``'s share of each one it reaches."""
+
+    kind: Literal["reintegration"]
+    factor: float = Field(
+        ge=0, le=10, description="times the return share of those it reaches (0.8: a 20% cut)"
+    )
+    share: float = Field(1.0, ge=0, le=1, description="share of those released it reaches")
+
+
 Policy = Annotated[
-    EarlyRelease | SentenceLengths | InflowChange | CapacityChange, Field(discriminator="kind")
+    EarlyRelease | SentenceLengths | InflowChange | CapacityChange | Reintegration,
+    Field(discriminator="kind"),
 ]
-POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity")
+POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity", "reintegration")
 
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -750,6 +762,35 @@ class Court(_Model):
 
     def curve(self) -> list[tuple[dt.date, float]]:
         return sorted((_to_date(k, "handled"), float(x)) for k, x in self.handled.items())
+
+
+class Reentry(_Model):
+    """Released people come back: a share of those a stream releases is admitted
+    into it again, after a drawn time. A stream's ``rate_per_year`` stays all its
+    admissions; with re-entry, first admissions are ``1 - share`` of it and the
+    simulated returns the rest (in a steady state exactly, ``docs/model.md``)."""
+
+    share: float = Field(
+        ge=0, lt=1, description="share of those released who are admitted again, ever"
+    )
+    time_to_return: Distribution = Field(
+        description="days from release to the next admission, of those who come back"
+    )
+    by_stream: dict[str, float] = Field(
+        default_factory=dict,
+        description="a share of its own for a stream (0: its people never come back)",
+    )
+
+    @field_validator("by_stream")
+    @classmethod
+    def _shares(cls, v: dict) -> dict:
+        for k, x in v.items():
+            if not 0 <= _number(x, f"share of {k!r}") < 1:
+                raise ValueError(f"share of {k!r} must be at least 0 and below 1")
+        return v
+
+    def share_of(self, stream: str) -> float:
+        return float(self.by_stream.get(stream, self.share))
 
 
 class Pmj(_Model):
@@ -962,6 +1003,7 @@ class Scenario(_Model):
     pmj: list[PmjEntry] = Field(default_factory=list, max_length=MAX_ENTRIES)
     response: list[Response] = Field(default_factory=list, max_length=MAX_ENTRIES)
     court: Court | None = None
+    reentry: Reentry | None = None
     costs: Costs = Costs()
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
@@ -1421,6 +1463,14 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
     for n in weights if isinstance(weights, dict) else {}:
         if n not in streams:
             problems.append((f"court.streams.{n}", f"no stream named {n!r}"))
+    reentry = data.get("reentry") if isinstance(data.get("reentry"), dict) else {}
+    shares = reentry.get("by_stream")
+    for n in shares if isinstance(shares, dict) else {}:
+        if n not in streams:
+            problems.append((f"reentry.by_stream.{n}", f"no stream named {n!r}"))
+    for i, p in items("policy"):
+        if p.get("kind") == "reintegration" and not reentry:
+            problems.append((f"policy[{i}].kind", "a reintegration policy needs a [reentry] table"))
     for i, p in items("response"):
         for j, n in name_list(p):
             if n not in streams:

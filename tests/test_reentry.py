@@ -1,0 +1,202 @@
+"""Re-entry: released people come back (capaciteit.reentry), checked against the
+closed forms of an infinite-server queue with feedback, and the law of the loop's
+inputs (a share, a time to return, dated re-integration policies)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pytest
+from scipy import integrate, stats
+
+import capaciteit as cap
+from capaciteit import distributions
+from capaciteit.scenario import Empirical, Exponential, Fixed, Gamma, Lognormal
+
+from .test_pairing import assert_identical_before
+
+RATE, STAY = 10_000, 90.0  # admissions a year, mean stay in days
+
+LOOP = """
+[scenario]
+name = "loop"
+start = 2030-01-01
+end = 2031-12-31
+warmup_days = {warmup}
+start_stock = {stock}
+
+[[unit]]
+name = "main"
+
+[[stream]]
+name = "direct"
+unit = "main"
+rate_per_year = {rate}
+stay = {{ distribution = "lognormal", mean_days = {stay}, sd_days = {stay} }}
+
+[reentry]
+share = {share}
+time_to_return = {{ distribution = "lognormal", mean_days = 300, sd_days = 300 }}
+{extra}
+"""
+
+
+def _loop(write, share=0.5, extra="", warmup=3650, stock='"empty"', name="loop.toml"):
+    text = LOOP.format(warmup=warmup, stock=stock, rate=RATE, stay=STAY, share=share, extra=extra)
+    return cap.load_scenario(write(name, text))
+
+
+def _mean_and_se(per_replication: np.ndarray) -> tuple[float, float]:
+    """Mean over replications and its standard error (replications are independent)."""
+    return float(per_replication.mean()), float(
+        per_replication.std(ddof=1) / math.sqrt(per_replication.size)
+    )
+
+
+@pytest.mark.parametrize("factor", [1.0, 0.6, 1.5])
+def test_the_stationary_stock_with_returns_is_first_admissions_times_stay_over_one_minus_p(
+    write, factor
+):
+    """M/G/inf with feedback: each release comes back with probability q = share x
+    factor, so admissions are lambda / (1 - q) and the stock lambda E[S] / (1 - q),
+    with lambda = rate x (1 - share) the first admissions. With factor 1 the stock is
+    the stream's rate times its stay: the loop keeps the calibrated totals."""
+    share = 0.5
+    policy = (
+        ""
+        if factor == 1.0
+        else (
+            f'\n[[policy]]\nname = "programme"\nkind = "reintegration"\n'
+            f"start = 2000-01-01\nfactor = {factor}\n"
+        )
+    )
+    # a warm-up of 60 years: the loop's deficit after n cycles of about 390 days is
+    # about q^n / (1 - q) of the stationary level, 1e-7 of it here at q = 0.75
+    sc = _loop(write, share, policy, warmup=21915)
+    ds = cap.simulate(sc, replications=24, seed=3)
+    q = share * factor
+    first = RATE * (1 - share) / 365.25
+    stock, se = _mean_and_se(ds.occupancy.sel(unit="total").mean("time").values)
+    expected = first * STAY / (1 - q)
+    assert abs(stock - expected) < 4 * se, (stock, expected, se)
+    assert se < 0.01 * expected  # the check is tight: 4 se is under 4% of the stock
+    adm = ds.admissions.sel(unit="total").sum("time").values
+    back = ds.returns.sel(unit="total").sum("time").values
+    ratio, se = _mean_and_se(back / adm)
+    assert abs(ratio - q) < 4 * se + 1e-3, (ratio, q, se)
+    # the loop's share of the stock: stays do not depend on being a return
+    inside, se = _mean_and_se(
+        (ds.returned_inside / ds.occupancy.sel(unit="total")).mean("time").values
+    )
+    assert abs(inside - q) < 4 * se + 1e-3, (inside, q)
+
+
+def test_people_released_before_the_origin_come_back_from_the_first_day(write):
+    """A run that starts from a stationary stock (no warm-up) has the returns of
+    those released before it: share x rate a year from day one, not a loop that
+    fills up over years (without them the first 90 days would see about
+    share x rate x P(X < 90 days) / 2, under a sixth of it)."""
+    share = 0.5
+    stock = round(RATE * STAY / 365.25)
+    sc = _loop(write, share, warmup=0, stock=stock)
+    ds = cap.simulate(sc, replications=24, seed=4)
+    first_90 = ds.returns.sel(unit="total").isel(time=slice(0, 90)).sum("time").values
+    got, se = _mean_and_se(first_90.astype(float))
+    expected = share * RATE * 90 / 365.25
+    assert abs(got - expected) < 4 * se, (got, expected, se)
+    assert se < 0.03 * expected
+    level, se = _mean_and_se(ds.occupancy.sel(unit="total").mean("time").values)
+    assert abs(level - stock) < 4 * se + 0.01 * stock  # no dip while the loop builds up
+
+
+def test_a_reintegration_policy_changes_only_what_comes_after_its_date(write):
+    """Pairing: the same scenario with a re-integration programme from D (a third
+    of those released reached, their returns halved) is identical before D, and
+    has fewer returns, and fewer people inside, after it."""
+    day = dt.date(2030, 7, 1)
+    a = cap.simulate(_loop(write, warmup=1000), replications=3, seed=5)
+    policy = (
+        f'\n[[policy]]\nname = "programme"\nkind = "reintegration"\nstart = {day}\n'
+        "factor = 0.5\nshare = 0.34\n"
+    )
+    b = cap.simulate(_loop(write, extra=policy, warmup=1000, name="b.toml"), replications=3, seed=5)
+    assert_identical_before(a, b, day)
+    late = a.time.values >= np.datetime64("2031-01-01")
+    fewer = (a.returns - b.returns).sel(unit="total").values[:, late].sum(axis=1)
+    # those released from July 2030 with a return share of 0.5: about a third reached,
+    # half of their returns gone, within 6-18 months: hundreds of returns fewer
+    assert (fewer > 100).all(), fewer
+    assert ((a.occupancy - b.occupancy).sel(unit="total").values[:, late].mean(axis=1) > 0).all()
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        Lognormal(distribution="lognormal", mean_days=600, sd_days=500),
+        Exponential(distribution="exponential", mean_days=300),
+        Gamma(distribution="gamma", mean_days=400, sd_days=200),
+        Fixed(distribution="fixed", days=50),
+        Empirical(distribution="empirical", days=[30, 365, 1000], shares=[0.2, 0.5, 0.3]),
+    ],
+)
+def test_limited_mean_is_the_integral_of_the_survival_function(spec):
+    """E[min(X, t)] = the integral of P(X > s) from 0 to t, by numerical quadrature
+    of the distribution's own survival function."""
+    if isinstance(spec, Lognormal):
+        mu, sigma = distributions.lognormal_params(spec.mean_days, spec.sd_days)
+        sf = stats.lognorm(sigma, scale=math.exp(mu)).sf
+    elif isinstance(spec, Exponential):
+        sf = stats.expon(scale=spec.mean_days).sf
+    elif isinstance(spec, Gamma):
+        shape = (spec.mean_days / spec.sd_days) ** 2
+        sf = stats.gamma(shape, scale=spec.sd_days**2 / spec.mean_days).sf
+    elif isinstance(spec, Fixed):
+
+        def sf(s):
+            return float(s < spec.days)
+    else:
+        edges = np.r_[0.0, spec.days]
+        cdf = np.r_[0.0, np.cumsum(spec.shares)]
+
+        def sf(s):
+            return 1 - float(np.interp(s, edges, cdf))
+
+    for t in (0.0, 10.0, 100.0, 500.0, 2000.0):
+        want = integrate.quad(sf, 0, t, points=[50, 30, 365, 1000], limit=200)[0] if t else 0.0
+        got = float(distributions.limited_mean(spec, np.array([t]))[0])
+        assert got == pytest.approx(want, rel=1e-6, abs=1e-6), (t, got, want)
+    assert float(distributions.limited_mean(spec, np.array([1e9]))[0]) == pytest.approx(
+        distributions.mean(spec), rel=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("extra", "key", "what"),
+    [
+        (
+            '\n[[policy]]\nname = "p"\nkind = "reintegration"\nstart = 2030-01-01\nfactor = 0.8\n',
+            "policy 'p'.kind",
+            "needs a [reentry] table",
+        ),
+        ("by_stream = { nobody = 0.3 }", "reentry.by_stream.nobody", "no stream named 'nobody'"),
+        ("by_stream = { direct = 1.2 }", "reentry.by_stream", "below 1"),
+    ],
+)
+def test_bad_reentry_input_is_one_line_naming_the_key(write, run_cli, extra, key, what):
+    text = LOOP.format(warmup=0, stock=100, rate=RATE, stay=STAY, share=0.4, extra=extra)
+    if "reintegration" in extra:
+        text = text.split("[reentry]")[0] + extra
+    path = write("bad.toml", text)
+    code, out, err = run_cli("validate", path)
+    assert code == 2, (out, err)
+    line = err.strip().splitlines()
+    assert len(line) == 1 and key in line[0] and what in line[0], err
+
+
+def test_a_share_of_one_is_refused(write, run_cli):
+    """Everyone coming back forever has no steady state (first admissions would be 0)."""
+    text = LOOP.format(warmup=0, stock=100, rate=RATE, stay=STAY, share=1.0, extra="")
+    code, _out, err = run_cli("validate", write("one.toml", text))
+    assert code == 2 and "reentry.share" in err, err
