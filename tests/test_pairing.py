@@ -3,12 +3,12 @@ give identical replications on every day before D, for any kind of dated change.
 
 The base is the calibrated national baseline (so the forecast's stay stretches,
 :class:`~capaciteit.sentencing.Warp`, are in play), cut to 2024, with every kind
-of shortage response acting from the start and a court backlog still being
-heard. Hypothesis draws a date and one to three changes from that date on:
+of shortage response acting from the start, a court backlog still being
+heard, and released people coming back (re-entry). Hypothesis draws a date and one to three changes from that date on:
 inflow, capacity (a policy or a dated capacity table), sentence lengths that move
 people across the end phases' minimum sentences, early release, each kind of
 response starting or stopping, the court's catch-up after a date, an end phase
-whose rules change for those admitted from a date. Before D every variable of
+whose rules change for those admitted from a date, a re-integration programme. Before D every variable of
 every unit must be equal, replication by replication.
 """
 
@@ -40,6 +40,11 @@ end = 2024-12-31
 [court]
 handled = {{ 2020-05-11 = 0.0, 2020-12-31 = 0.4, 2021-02-12 = 0.7, 2021-12-31 = 0.8, \
 2022-09-30 = 0.9, 2023-06-30 = 0.95, 2024-06-30 = 1.0 }}
+
+[reentry]
+share = 0.45
+time_to_return = {{ distribution = "lognormal", mean_days = 450, sd_days = 400 }}
+by_stream = {{ isd = 0.7 }}
 
 [[response]]
 name = "no call-ups"
@@ -87,7 +92,7 @@ def changes(draw, day: dt.date, first: bool = True) -> str:
     """One dated change, as TOML laid over the base, acting from ``day`` on (an end
     phase's new rules only as the first change: one new version of it)."""
     kinds = ["inflow", "capacity_policy", "capacity_table", "sentence_lengths"]
-    kinds += ["early_release", "response_start", "response_stop"]
+    kinds += ["early_release", "response_start", "response_stop", "reintegration"]
     kind = draw(st.sampled_from(kinds + ["placement"] * first))
     if kind == "inflow":
         stream = draw(st.sampled_from(["pre_trial", "self_reporters", "arrested_convicts", "isd"]))
@@ -113,6 +118,10 @@ def changes(draw, day: dt.date, first: bool = True) -> str:
         return _policy(
             "early_release", day, f'days = {days}\nshare = {share}\napplies_to = "{who}"'
         )
+    if kind == "reintegration":
+        factor = draw(st.sampled_from([0.0, 0.7, 1.5]))
+        share = draw(st.sampled_from([0.4, 1.0]))
+        return _policy("reintegration", day, f"factor = {factor}\nshare = {share}")
     if kind == "response_start":
         body = draw(
             st.sampled_from(
