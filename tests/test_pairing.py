@@ -3,12 +3,13 @@ give identical replications on every day before D, for any kind of dated change.
 
 The base is the calibrated national baseline (so the forecast's stay stretches,
 :class:`~capaciteit.sentencing.Warp`, are in play), cut to 2024, with every kind
-of shortage response acting from the start, a court backlog still being
-heard, and released people coming back (re-entry). Hypothesis draws a date and one to three changes from that date on:
-inflow, capacity (a policy or a dated capacity table), sentence lengths that move
-people across the end phases' minimum sentences, early release, each kind of
-response starting or stopping, the court's catch-up after a date, an end phase
-whose rules change for those admitted from a date, a re-integration programme. Before D every variable of
+of shortage response acting from the start, a court backlog still being heard,
+and released people coming back (re-entry). Hypothesis draws a date and one to
+three changes from that date on: inflow, capacity (a policy or a dated capacity
+table), sentence lengths that move people across the end phases' minimum
+sentences, early release, each kind of response starting or stopping, the
+court's catch-up after a date, an end phase whose rules change for those
+admitted from a date, a re-integration programme. Before D every variable of
 every unit must be equal, replication by replication.
 """
 
