@@ -872,7 +872,8 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     sc = model.scenario
     n_units = len(model.unit_names)
     labels: list[str] = []
-    groups, stream_of, decided = _everyone(model, Streams(seq), labels)
+    streams = Streams(seq)
+    groups, stream_of, decided = _everyone(model, streams, labels)
     units, waits = Census(n_units, model), Census(n_units, model)
     # need a place there and lack one (it is full); the last row, the total: those
     # who lack a cell and are in none (not someone waiting for a wing in a cell)
@@ -919,7 +920,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     if parts:
         caps = _capacities(model, decided)
         _route(model, parts, np.asarray(part_stream), units, waits, people, status, caps, unplaced)
-    returned = _returned(model, groups, stream_of[first], labels) if sc.reentry else None
+    returned = _returned(model, groups, stream_of[first], labels, streams) if sc.reentry else None
     sent = _sent_home(model, groups, stream_of[first])
     if decided is not None:  # the responses counted those sent home from a cell
         keep = ~model.cell[sent[0]]
@@ -966,18 +967,27 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
     return out
 
 
-def _returned(model: Model, groups: list[People], streams: np.ndarray, labels: list[str]):
+def _returned(model: Model, groups: list[People], of_stream: np.ndarray, labels, streams):
     """A census of the returns: rows are units (their admission into the stream's
     unit), the last row all cells (their planned time in cells, before any wing
-    or response decides)."""
+    or response decides). Of those inside or listed at the origin, whose past is
+    not simulated, a share drawn from their own stream came in as a return: the
+    steady state's share, so that the loop's part of the stock starts where it
+    stands."""
+    sc = model.scenario
     n_units = len(model.unit_names)
     out = Census(n_units + 1, model)
-    for g, si, label in zip(groups, streams.tolist(), labels, strict=True):
-        if not label.startswith(("history/", "return")):
+    for g, si, label in zip(groups, of_stream.tolist(), labels, strict=True):
+        u = model.unit_names.index(sc.stream[si].unit)
+        if label.startswith(("start_stock/", "start_list/")):
+            share = sc.reentry.share_of(sc.stream[si].name)
+            g = g.take(
+                np.flatnonzero(streams("reentry", label, "was_return").random(len(g)) < share)
+            )
+        elif not label.startswith(("history/", "return")):
             continue
-        u = model.unit_names.index(model.scenario.stream[si].unit)
         start, end = _cell_window(model, g, u)
-        out.add(u, g.t_adm, g.t_adm)  # entries only
+        out.add(u, g.t_adm, g.t_adm)  # entries only (those before the first day are not reported)
         inside = np.isfinite(start)
         out.add(n_units, start[inside], end[inside])
     return out

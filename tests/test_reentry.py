@@ -200,3 +200,25 @@ def test_a_share_of_one_is_refused(write, run_cli):
     text = LOOP.format(warmup=0, stock=100, rate=RATE, stay=STAY, share=1.0, extra="")
     code, _out, err = run_cli("validate", write("one.toml", text))
     assert code == 2 and "reentry.share" in err, err
+
+
+def test_the_shipped_loop_reproduces_its_sources():
+    """scenarios/reentry.toml's time to return goes through the two reported points
+    of the 1995 release cohort (17% back within a year, 47% within about five)
+    with 0.6 ever coming back, and meets a third, not fitted: Belgium's "more
+    than half" of the re-imprisoned back within two years."""
+    from .conftest import SCENARIOS
+
+    sc = cap.load_scenario(SCENARIOS / "reentry.toml")
+    r = sc.reentry
+    spec = r.time_to_return
+    mu, sigma = distributions.lognormal_params(spec.mean_days, spec.sd_days)
+    within = stats.lognorm(sigma, scale=math.exp(mu)).cdf
+    assert r.share == 0.6
+    assert r.share * within(365.25) == pytest.approx(0.17, abs=0.002)
+    assert r.share * within(5 * 365.25) == pytest.approx(0.47, abs=0.002)
+    assert within(2 * 365.25) > 0.5
+    women = [s.name for s in sc.stream if s.unit == "closed_women"]
+    assert women and all(r.share_of(n) == 0.4 for n in women)  # CBS: 4 in 10
+    men = [s.name for s in sc.stream if s.unit == "closed"]
+    assert men and all(r.share_of(n) == 0.6 for n in men)  # CBS: 6 in 10
