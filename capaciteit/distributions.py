@@ -72,12 +72,15 @@ def limited_mean(spec, t: np.ndarray) -> np.ndarray:
     t = np.maximum(np.asarray(t, float), 0.0)
     if isinstance(spec, Lognormal):
         mu, sigma = lognormal_params(spec.mean_days, spec.sd_days)
-        with np.errstate(divide="ignore"):
-            z = (np.log(t) - mu) / sigma
+        # math.log per value, not np.log: numpy's SIMD kernel can differ in the
+        # last bit from one CPU to another, and these counts set arrival times
+        z = np.array([(math.log(x) - mu) / sigma if x > 0 else -np.inf for x in t.ravel()])
+        z = z.reshape(t.shape)
         partial = spec.mean_days * stats.norm.cdf(z - sigma)  # E[X; X < t]
         return partial + t * stats.norm.sf(z)
     if isinstance(spec, Exponential):
-        return spec.mean_days * -np.expm1(-t / spec.mean_days)
+        gone = [-math.expm1(-x / spec.mean_days) for x in t.ravel()]  # math: as above
+        return spec.mean_days * np.array(gone).reshape(t.shape)
     if isinstance(spec, Gamma):
         shape = (spec.mean_days / spec.sd_days) ** 2
         scale = spec.sd_days**2 / spec.mean_days

@@ -103,6 +103,7 @@ class Model:
     resident_pools: list | None = None
     resident_shares: np.ndarray | None = None
     drivers: Drivers | None = None
+    loop: object | None = None  # reentry.Loop: what the re-entry loop knows before a run
 
     def day_of(self, date: dt.date) -> float:
         return float((date - self.origin).days)
@@ -203,6 +204,15 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None, warn: bool 
     )
     if forecast is not None:
         object.__setattr__(model, "drivers", _drivers(model, forecast))
+    if sc.reentry is not None:  # the loop's past: the forecast's, or a steady state
+        past = starts = None
+        lag = 0.0
+        if model.drivers is not None:
+            year = int(forecast.inflow["year"])
+            past = reentry.past_levels(forecast.fitted, year)
+            starts = [model.day_of(dt.date(year - 1 - k, 10, 1)) for k in range(len(past))]
+            lag = reentry.mean_stay(forecast.fitted, year)
+        object.__setattr__(model, "loop", reentry.prepare(model, past, starts, lag))
     if model.start_stock:
         object.__setattr__(model, "known", policies.known_at(sc, origin))
         pools, shares = resident_pools(model)
@@ -475,14 +485,18 @@ def _drivers(model: Model, cal) -> Drivers:
 
 
 def _indexed(
-    knots: np.ndarray, rates: np.ndarray, year_starts: np.ndarray, index: np.ndarray
+    knots: np.ndarray,
+    rates: np.ndarray,
+    year_starts: np.ndarray,
+    index: np.ndarray,
+    before: float = 1.0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Piecewise rates times a yearly index (1 up to the first year start)."""
+    """Piecewise rates times a yearly index (``before`` up to the first year start)."""
     inner = year_starts[(year_starts > knots[0]) & (year_starts < knots[-1])]
     k = np.union1d(knots, inner)
     base = rates[np.searchsorted(knots, k[:-1], side="right") - 1]
     year = np.searchsorted(year_starts, k[:-1], side="right") - 1
-    factor = np.where(year >= 0, index[np.clip(year, 0, len(index) - 1)], 1.0)
+    factor = np.where(year >= 0, index[np.clip(year, 0, len(index) - 1)], before)
     return k, base * factor
 
 
@@ -782,11 +796,18 @@ def _everyone(model: Model, streams: Streams, labels_out: list[str] | None = Non
             of_stream.append(si)
             labels.append(f"start_list/{s.name}")
         knots, rates = model.rates[si]
-        if drv and si in drv.indexed and inflow_index.size:
-            knots, rates = _indexed(knots, rates, drv.year_starts, inflow_index)
-        first = reentry.first_share(sc, s)  # with re-entry, the returns are simulated
-        if first != 1.0:
-            rates = rates * first
+        index = inflow_index if drv and si in drv.indexed and inflow_index.size else None
+        if sc.reentry is not None:  # the returns are simulated: first admissions arrive
+            path = None if index is None else [float(x) for x in index.tolist()]
+            first = model.loop.first(sc.reentry.share_of(s.name), path)
+            if index is None:
+                rates = rates * first[0]
+            else:
+                knots, rates = _indexed(
+                    knots, rates, drv.year_starts, np.array(first[1:]), first[0]
+                )
+        elif index is not None:
+            knots, rates = _indexed(knots, rates, drv.year_starts, index)
         t = arrival_times(knots, rates, streams("inflow", s.name, "arrivals"))
         groups.append(arriving(si, t, "inflow"))
         of_stream.append(si)
@@ -972,15 +993,22 @@ def _returned(model: Model, groups: list[People], of_stream: np.ndarray, labels,
     unit), the last row all cells (their planned time in cells, before any wing
     or response decides). Of those inside or listed at the origin, whose past is
     not simulated, a share drawn from their own stream came in as a return: the
-    steady state's share, so that the loop's part of the stock starts where it
-    stands."""
+    origin year's share of admissions that were returns, so that the loop's part
+    of the stock starts near where it stands."""
     sc = model.scenario
     n_units = len(model.unit_names)
     out = Census(n_units + 1, model)
     for g, si, label in zip(groups, of_stream.tolist(), labels, strict=True):
         u = model.unit_names.index(sc.stream[si].unit)
         if label.startswith(("start_stock/", "start_list/")):
-            share = sc.reentry.share_of(sc.stream[si].name)
+            indexed = model.drivers is not None and si in model.drivers.indexed
+            # the origin year's share of admissions that were returns
+            share = (
+                1.0
+                - model.loop.first(
+                    sc.reentry.share_of(sc.stream[si].name), [] if indexed else None
+                )[0]
+            )
             g = g.take(
                 np.flatnonzero(streams("reentry", label, "was_return").random(len(g)) < share)
             )

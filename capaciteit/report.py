@@ -72,6 +72,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_occupancy": "Bezetting tegen capaciteit",
         "sec_shortage": "Kans op een tekort per maand",
         "sec_waiting": "Wachtlijst en maatregelen",
+        "sec_reentry": "Terugkeer na vrijlating",
+        "reentry_intro": "Vrijgelaten mensen kunnen terugkomen (re-entry, [reentry] in het "
+        "scenario): een deel van wie een stroom vrijlaat, wordt later opnieuw opgenomen. De "
+        "instroom blijft die van de gegevens en de prognose; terugkeerders zijn er een deel "
+        "van. Gemiddelden over de replicaties.",
+        "col_admissions": "opnames",
+        "col_returns": "waarvan terugkeer",
+        "col_return_share": "aandeel terugkeer",
+        "col_inside_share": "aandeel van wie in een cel zit",
         "sec_assumptions": "Aannames en bronnen",
         "sec_backtest": "Hoe goed voorspelde het model?",
         "sec_glossary": "Begrippen",
@@ -305,6 +314,15 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_occupancy": "Occupancy against capacity",
         "sec_shortage": "Shortage probability by month",
         "sec_waiting": "Waiting list and responses",
+        "sec_reentry": "Coming back after release",
+        "reentry_intro": "Released people may come back (re-entry, [reentry] in the "
+        "scenario): a share of those a stream releases is admitted again later. Admissions "
+        "stay those of the data and the forecast; returns are part of them. Means over the "
+        "replications.",
+        "col_admissions": "admissions",
+        "col_returns": "of which returns",
+        "col_return_share": "share returns",
+        "col_inside_share": "share of those in cells",
         "sec_assumptions": "Assumptions and data sources",
         "sec_backtest": "How well did the model forecast?",
         "sec_glossary": "Glossary",
@@ -1155,6 +1173,41 @@ def _response_section(
     return out
 
 
+def _reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
+    """Per year: admissions, the returns among them and their share, and the share
+    of the people in cells who came in as a return (means over replications)."""
+    if "returns" not in ds:
+        return None
+    t = STRINGS[lang]
+    year = ds["time"].dt.year
+    adm = ds["admissions"].sel(unit="total").groupby(year).sum("time").mean("replication")
+    back = ds["returns"].sel(unit="total").groupby(year).sum("time").mean("replication")
+    occ = ds["occupancy"].sel(unit="total").groupby(year).mean("time").mean("replication")
+    inside = ds["returned_inside"].groupby(year).mean("time").mean("replication")
+    days = year.groupby(year).count()
+    head = _head(
+        t["col_year"],
+        t["col_admissions"],
+        t["col_returns"],
+        t["col_return_share"],
+        t["col_inside_share"],
+    )
+    rows = []
+    for y in adm["year"].values.tolist():
+        a, b = float(adm.sel(year=y)), float(back.sel(year=y))
+        whole = int(days.sel(year=y)) >= 365
+        rows.append(
+            [
+                Cell(str(y) if whole else f"{y} ({t['partial']})"),
+                _num(fmt_num(a, lang)),
+                _num(fmt_num(b, lang)),
+                _num(fmt_pct(b / a if a else float("nan"), lang, 0)),
+                _num(fmt_pct(float(inside.sel(year=y)) / float(occ.sel(year=y)), lang, 0)),
+            ]
+        )
+    return Table("table-reentry", head, rows)
+
+
 def _notes_section(scenario_path: str | Path | None, lang: str) -> dict:
     t = STRINGS[lang]
     if scenario_path is None:
@@ -1400,6 +1453,7 @@ def render_report(
         ("occupancy", t["sec_occupancy"]),
         ("shortage", t["sec_shortage"]),
         ("waiting", t["sec_waiting"]),
+        *([("reentry", t["sec_reentry"])] if "returns" in ds else []),
         ("assumptions", t["sec_assumptions"]),
         ("backtest", t["sec_backtest"]),
         ("glossary", t["sec_glossary"]),
@@ -1421,6 +1475,7 @@ def render_report(
         pmj=_pmj_section(ds, lang, _pmj_from_scenario(scenario_path)),
         shortage=_shortage_section(ds, lang, units),
         waiting=_response_section(ds, lang, _responses_from_scenario(scenario_path)),
+        reentry=_reentry_section(ds, lang),
         notes=_notes_section(scenario_path, lang),
         sources=_sources_table(lang),
         backtest=_backtest_section(backtest, backtest_png, lang, backtest_pmj, trust),

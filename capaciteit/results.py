@@ -360,7 +360,9 @@ def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
     occupancy, its mean, the mean capacity, the share of replications with at
     least one day over capacity that month and with at least one shortage day
     (above the threshold: usable places less the margin; both empty where no
-    capacity is set), the mean number waiting and the mean admissions."""
+    capacity is set), the mean number waiting and the mean admissions; with
+    re-entry, the mean returns among them and (total) the mean number in cells
+    who came in as a return."""
     return _memo(ds, "monthly", _monthly_summary)
 
 
@@ -389,6 +391,16 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
         wait = np.add.reduceat(series(ds, "waiting", u), starts, axis=1) / days
         lack = np.add.reduceat(series(ds, "unplaced", u), starts, axis=1) / days
         adm = np.add.reduceat(series(ds, "admissions", u), starts, axis=1)
+        loop = {}
+        if "returns" in ds:  # re-entry: admissions that are returns, and who came in as one
+            back = np.add.reduceat(series(ds, "returns", u), starts, axis=1)
+            loop["returns_mean"] = back.mean(axis=0)
+            inside = np.full(len(starts), np.nan)
+            if str(u) == "total":
+                inside = (
+                    np.add.reduceat(ds["returned_inside"].values, starts, axis=1) / days
+                ).mean(0)
+            loop["returned_inside_mean"] = inside
         out.append(
             pd.DataFrame(
                 {
@@ -404,6 +416,7 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
                     "waiting_mean": wait.mean(axis=0),
                     "unplaced_mean": lack.mean(axis=0),
                     "admissions_mean": adm.mean(axis=0),
+                    **loop,
                 }
             )
         )

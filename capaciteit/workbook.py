@@ -374,6 +374,24 @@ MONTHLY_COLUMNS = [
         "opnames in de maand (overplaatsingen inbegrepen), gemiddeld over replicaties",
         "admissions in the month (transfers included), mean over replications",
     ),
+    Col(
+        "returns_mean",
+        "Terugkeerders in de maand",
+        "Returns in the month",
+        DEC,
+        "opnames van eerder vrijgelaten mensen (re-entry), gemiddeld over replicaties; "
+        "eerste opnames zijn instroom min terugkeerders (totaal)",
+        "admissions of people released before (re-entry), mean over replications; first "
+        "admissions are admissions less returns (total)",
+    ),
+    Col(
+        "returned_inside_mean",
+        "Binnen na terugkeer (gem.)",
+        "Inside after a return (mean)",
+        DEC,
+        "personen in een cel die als terugkeerder binnenkwamen, gemiddeld (alleen totaal)",
+        "persons in a cell who came in as a return, on average (total only)",
+    ),
 ]
 
 COMPARE_COLUMNS = [
