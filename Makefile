@@ -21,6 +21,8 @@ install: $(STAMP)  ## only set up .venv with the locked requirements
 forecast: $(STAMP)
 	$(BIN)/capaciteit backtest scenarios/baseline.toml --origins 2010-2021 -n 200 --seed 1 \
 		-o results/backtest --force --quiet
+	$(BIN)/capaciteit backtest scenarios/reentry.toml --origins 2010-2021 -n 200 --seed 1 \
+		-o results/backtest-reentry --force --quiet
 	$(BIN)/capaciteit publish scenarios/*.toml -o results --force
 
 test: $(STAMP)

@@ -72,6 +72,7 @@ def prepare(
     horizon = model.warmup + model.n_days
     days = np.arange(horizon + 1, dtype=float)
     history: list[tuple[np.ndarray, np.ndarray] | None] = []
+    per_release: dict[bool, np.ndarray] = {}  # the same for every stream of a kind
     for si, stream in enumerate(sc.stream):
         share = sc.reentry.share_of(stream.name)
         if not model.start_stock or share <= 0:
@@ -79,14 +80,10 @@ def prepare(
             continue
         admitted = model.rates[si][1][0]  # all admissions a day at the origin
         indexed = past is not None and model.drivers is not None and si in model.drivers.indexed
-        expected = (
-            share
-            * admitted
-            * _released_before(
-                spec, days, *((past, [x + lag for x in past_starts]) if indexed else ([1.0], [0.0]))
-            )
-        )
-        history.append((days, expected))
+        if indexed not in per_release:
+            levels, starts = (past, [x + lag for x in past_starts]) if indexed else ([1.0], [0.0])
+            per_release[indexed] = _released_before(spec, days, levels, starts)
+        history.append((days, share * admitted * per_release[indexed]))
     return Loop(year_profile(spec, lag=lag), past, history)
 
 

@@ -96,6 +96,10 @@ def _number(v: Any, what: str = "", high: float | None = None) -> float:
     return float(v)
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and v == v
+
+
 def _type_name(v: Any) -> str:
     return {str: "a string", list: "a list", dict: "a table", bool: "true/false"}.get(
         type(v), type(v).__name__
@@ -1468,9 +1472,21 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
     for n in shares if isinstance(shares, dict) else {}:
         if n not in streams:
             problems.append((f"reentry.by_stream.{n}", f"no stream named {n!r}"))
+    highest = max(
+        [x for x in (reentry.get("share"), *(shares or {}).values()) if _is_number(x)] or [0.0]
+    )
     for i, p in items("policy"):
         if p.get("kind") == "reintegration" and not reentry:
             problems.append((f"policy[{i}].kind", "a reintegration policy needs a [reentry] table"))
+        elif p.get("kind") == "reintegration" and _is_number(p.get("factor")):
+            if p["factor"] * highest >= 1:
+                problems.append(
+                    (
+                        f"policy[{i}].factor",
+                        f"times the highest [reentry] share ({highest:g}) it must stay below 1 "
+                        "(everyone coming back forever has no steady state)",
+                    )
+                )
     for i, p in items("response"):
         for j, n in name_list(p):
             if n not in streams:
