@@ -120,7 +120,7 @@ def changes(draw, day: dt.date, first: bool = True) -> str:
             "early_release", day, f'days = {days}\nshare = {share}\napplies_to = "{who}"'
         )
     if kind == "reintegration":
-        factor = draw(st.sampled_from([0.0, 0.7, 1.5]))
+        factor = draw(st.sampled_from([0.0, 0.7, 1.3]))  # 1.3 x the isd share 0.7 < 1
         share = draw(st.sampled_from([0.4, 1.0]))
         return _policy("reintegration", day, f"factor = {factor}\nshare = {share}")
     if kind == "response_start":
