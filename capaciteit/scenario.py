@@ -1654,8 +1654,10 @@ def _pmj_checks(sc: Scenario) -> list[tuple[str, str]]:
 
 def expected_arrivals(sc: Scenario) -> float:
     """Expected arrivals in one replication, warm-up included: every stream's rate
-    over the run (times any inflow policy that could raise it) and the court
-    backlog's admissions. An upper bound for the memory a replication needs."""
+    over the run (times any inflow policy that could raise it, and with re-entry
+    the steady state's admissions under the programme that raises returns most)
+    and the court backlog's admissions. An upper bound for the memory a
+    replication needs."""
     m = sc.scenario
     first = m.start - dt.timedelta(days=m.warmup_days)
     last = m.end + dt.timedelta(days=1)
@@ -1669,6 +1671,17 @@ def expected_arrivals(sc: Scenario) -> float:
         for p in sc.policy:
             if p.kind == "inflow" and (p.streams is None or s.name in p.streams):
                 factor *= max(1.0, p.factor)
+        if sc.reentry is not None:  # a programme raising the share raises the returns
+            share = sc.reentry.share_of(s.name)
+            most = max(
+                [
+                    p.factor
+                    for p in sc.policy
+                    if p.kind == "reintegration" and (p.streams is None or s.name in p.streams)
+                ]
+                + [1.0]
+            )
+            factor *= (1 - share) / (1 - min(share * most, 1 - 1e-9))
         total += per_year / 365.25 * factor
     if sc.court is not None:
         total += sc.court.backlog_cases * sc.court.prison_share

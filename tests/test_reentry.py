@@ -465,3 +465,18 @@ def test_the_past_releases_daily_counts_against_quadrature():
         )
         want += levels[-1] * integrate.quad(per_release, -np.inf, starts[-1], limit=400)[0]
         assert got[t0] == pytest.approx(want, rel=1e-7), t0
+
+
+def test_the_memory_bound_counts_the_returns_a_programme_adds(write):
+    """A programme that raises the share raises admissions to (1 - s) / (1 - s f)
+    of the rate in a steady state: the bound on a replication's arrivals says so."""
+    from capaciteit.scenario import expected_arrivals
+
+    plain = _programme(write, "")
+    raised = _programme(
+        write,
+        '\n[[policy]]\nname = "p"\nkind = "reintegration"\nstart = 2030-01-01\nfactor = 1.8\n',
+    )
+    assert expected_arrivals(raised) == pytest.approx(
+        expected_arrivals(plain) * (1 - 0.5) / (1 - 0.9), rel=1e-12
+    )
