@@ -341,8 +341,8 @@ def _compare_lines(
     table, base: str, alt: str, base_title, alt_title, price_level: int | None = None
 ) -> list[str]:
     """The paired differences a planner reads: per year the total's occupancy,
-    those lacking a place and the cost, then each pool's shortage probability
-    (percentage points); a partial year is marked."""
+    those lacking a place, the cost (and, with re-entry, the returns), then each
+    pool's shortage probability (percentage points); a partial year is marked."""
     prices = f"{price_level} prices" if price_level else "price level not given"
     lines = [f"{alt} - {base}: paired differences (same random numbers; euros in {prices})"]
     for who, title in ((base, base_title), (alt, alt_title)):
@@ -365,6 +365,8 @@ def _compare_lines(
             f"lacking a place {cell(tot, 'unplaced_mean', '{:+,.0f}')}",
             f"EUR {cell(tot, 'euros', '{:+,.1f}', 1e-6)} M",
         ]
+        if (tot["metric"] == "returns").any():  # both scenarios have re-entry
+            parts.append(f"returns {cell(tot, 'returns', '{:+,.0f}')}")
         lines.append(f"  {year}{mark}: total " + "; ".join(parts))
         short = [
             f"{p} {cell(rows[rows['unit'] == p], 'shortage', '{:+.0f}', 100)}" for p in pool_names
@@ -634,7 +636,10 @@ def _compare(a: argparse.Namespace) -> int:
                 table, base.name, name, base.scenario.title, titles[name], base.costs.price_level
             ):
                 print(line)
-            print(f"  ({n} replications, seed {seed}, 95% intervals) -> {out}/")
+            print(
+                f"  ({n} replications, seed {seed}; 95% intervals of the difference over the "
+                f"replications, not of the scenarios' assumptions) -> {out}/"
+            )
     return 0
 
 

@@ -30,6 +30,7 @@ METRICS = {
     "euros": "cost in the year (EUR)",
     "waiting_mean": "mean number waiting in the year: call-up list, police cells, wings",
     "unplaced_mean": "mean number who need a place and lack one in the year",
+    "returns": "admissions in the year that are returns (only where both have re-entry)",
 }
 
 
@@ -85,7 +86,7 @@ def paired(base: xr.Dataset, alt: xr.Dataset, level: float = 0.95) -> pd.DataFra
     n = yb.sizes["replication"]
     t = stats.t.ppf(0.5 + level / 2, max(n - 1, 1))
     rows = []
-    for metric in METRICS:
+    for metric in (m for m in METRICS if m in yb and m in ya):
         d = ya[metric] - yb[metric]
         mean = d.mean("replication")
         half = t * d.std("replication", ddof=1) / np.sqrt(n) if n > 1 else mean * np.nan

@@ -74,10 +74,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_waiting": "Wachtlijst en maatregelen",
         "sec_reentry": "Terugkeer na vrijlating",
         "reentry_intro": "Vrijgelaten mensen kunnen terugkomen (re-entry, [reentry] in het "
-        "scenario): een deel van wie een stroom vrijlaat, wordt later opnieuw opgenomen. De "
-        "instroom blijft die van de gegevens en de prognose; terugkeerders zijn er een deel "
-        "van. Gemiddelden over de replicaties.",
+        "scenario): een deel van wie een stroom vrijlaat, wordt later opnieuw opgenomen. "
+        "Zonder re-integratieprogramma blijft de instroom die van de gegevens en de prognose "
+        "en zijn terugkeerders er een deel van; een programma verlaagt de instroom met de "
+        "terugkeer die het voorkomt. Gemiddelden over de replicaties.",
         "col_admissions": "opnames",
+        "col_first_admissions": "waarvan eerste",
         "col_returns": "waarvan terugkeer",
         "col_return_share": "aandeel terugkeer",
         "col_inside_share": "aandeel van wie in een cel zit",
@@ -316,10 +318,12 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_waiting": "Waiting list and responses",
         "sec_reentry": "Coming back after release",
         "reentry_intro": "Released people may come back (re-entry, [reentry] in the "
-        "scenario): a share of those a stream releases is admitted again later. Admissions "
-        "stay those of the data and the forecast; returns are part of them. Means over the "
-        "replications.",
+        "scenario): a share of those a stream releases is admitted again later. Without a "
+        "re-integration programme, admissions stay those of the data and the forecast and "
+        "returns are part of them; a programme lowers admissions by the returns it "
+        "prevents. Means over the replications.",
         "col_admissions": "admissions",
+        "col_first_admissions": "of which first",
         "col_returns": "of which returns",
         "col_return_share": "share returns",
         "col_inside_share": "share of those in cells",
@@ -1174,8 +1178,9 @@ def _response_section(
 
 
 def _reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
-    """Per year: admissions, the returns among them and their share, and the share
-    of the people in cells who came in as a return (means over replications)."""
+    """Per year: admissions, the first admissions and the returns among them, the
+    returns' share, and the share of the people in cells who came in as a return
+    (means over replications)."""
     if "returns" not in ds:
         return None
     t = STRINGS[lang]
@@ -1188,6 +1193,7 @@ def _reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
     head = _head(
         t["col_year"],
         t["col_admissions"],
+        t["col_first_admissions"],
         t["col_returns"],
         t["col_return_share"],
         t["col_inside_share"],
@@ -1200,6 +1206,7 @@ def _reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
             [
                 Cell(str(y) if whole else f"{y} ({t['partial']})"),
                 _num(fmt_num(a, lang)),
+                _num(fmt_num(a - b, lang)),
                 _num(fmt_num(b, lang)),
                 _num(fmt_pct(b / a if a else float("nan"), lang, 0)),
                 _num(fmt_pct(float(inside.sel(year=y)) / float(occ.sel(year=y)), lang, 0)),

@@ -466,6 +466,7 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
     peak = np.empty(shape, dtype=ds["occupancy"].dtype)
     short = np.full(shape, np.nan)
     euros = np.zeros(shape)
+    back = np.zeros(shape) if "returns" in ds else None  # re-entry: returns in the year
     per_day = ds["cost_per_day"].fillna(0.0)
     per_place = ds["cost_per_place"].fillna(0.0)
     plain = [str(u) for u in ds["unit"].values if u != "total"]
@@ -480,6 +481,8 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
         more = beyond(ds, u)
         above[:, :, k] = np.add.reduceat(more, starts, axis=1, dtype=np.int64) / days
         peak[:, :, k] = np.maximum.reduceat(occ + more, starts, axis=1)
+        if back is not None:
+            back[:, :, k] = np.add.reduceat(series(ds, "returns", u), starts, axis=1)
         known = judged(ds, u)
         if known.any():
             over = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1)
@@ -510,6 +513,12 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
         },
         coords=coords,
     )
+    if back is not None:
+        out["returns"] = (dims, back)
+        out["returns"].attrs.update(
+            units="persons",
+            long_name="admissions in the year that are returns (re-entry; total: into a cell)",
+        )
     out["occupancy_mean"].attrs.update(units="persons", long_name="mean occupancy in the year")
     out["demand_mean"].attrs.update(
         units="persons",

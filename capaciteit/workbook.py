@@ -456,6 +456,7 @@ METRIC_LABELS = {
     "euros": ("Kosten", "Cost", EUR),
     "waiting_mean": ("Gemiddeld wachtend", "Mean waiting", DEC),
     "unplaced_mean": ("Gemiddeld zonder plaats", "Mean lacking a place", DEC),
+    "returns": ("Terugkeerders in het jaar", "Returns in the year", DEC),
 }
 
 VERDICTS = {

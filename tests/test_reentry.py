@@ -480,3 +480,54 @@ def test_the_memory_bound_counts_the_returns_a_programme_adds(write):
     assert expected_arrivals(raised) == pytest.approx(
         expected_arrivals(plain) * (1 - 0.5) / (1 - 0.9), rel=1e-12
     )
+
+
+def test_compare_gives_the_returns_a_programme_prevents(write, run_cli, tmp_path):
+    """`capaciteit compare` of the loop with and without a programme: the paired
+    difference of the yearly returns is in the table (the runs' own returns,
+    exactly) and on the terminal; a pair without re-entry has no such row."""
+    import pandas as pd
+
+    from capaciteit.compare import paired
+
+    base = _loop(write, warmup=1000)
+    alt = _loop(
+        write,
+        extra='\n[[policy]]\nname = "p"\nkind = "reintegration"\n'
+        "start = 2030-01-01\nfactor = 0.5\n",
+        warmup=1000,
+        name="alt.toml",
+    )
+    a, b = (cap.simulate(sc, replications=3, seed=4) for sc in (base, alt))
+    table = paired(a, b)
+    row = table[(table.metric == "returns") & (table.unit == "total") & (table.year == 2031)]
+    year = a.time.dt.year == 2031
+    want = (
+        b.returns.sel(unit="total").values[:, year].sum(1)
+        - a.returns.sel(unit="total").values[:, year].sum(1)
+    ).mean()
+    assert float(row.difference.iloc[0]) == pytest.approx(want, rel=1e-12) and want < -500
+    plain = cap.simulate(
+        cap.load_scenario(
+            write(
+                "p.toml",
+                LOOP.format(
+                    warmup=1000, stock='"empty"', rate=RATE, stay=STAY, share=0.5, extra=""
+                ).split("[reentry]")[0],
+            )
+        ),
+        replications=2,
+        seed=4,
+    )
+    assert "returns" not in set(paired(plain, plain).metric)
+    code, out, _err = run_cli(
+        "compare",
+        write("base.toml", open(base.source_file).read()),
+        write("alt2.toml", open(alt.source_file).read()),
+        "--replications",
+        "2",
+        "-o",
+        tmp_path / "cmp",
+    )
+    assert code == 0 and "returns " in out, out
+    assert (pd.read_csv(next((tmp_path / "cmp").glob("*.csv"))).metric == "returns").any()
