@@ -367,6 +367,14 @@ MONTHLY_COLUMNS = [
         "persons waiting for a place in the unit, on average",
     ),
     Col(
+        "unplaced_mean",
+        "Zonder plaats (gem.)",
+        "Lacking a place (mean)",
+        DEC,
+        "gemiddeld aantal dat een plaats in de eenheid nodig heeft en die niet krijgt",
+        "mean number who need a place in the unit and lack one",
+    ),
+    Col(
         "admissions_mean",
         "Instroom in de maand",
         "Admissions in the month",
