@@ -103,7 +103,7 @@ class Model:
     resident_pools: list | None = None
     resident_shares: np.ndarray | None = None
     drivers: Drivers | None = None
-    loop: object | None = None  # reentry.Loop: what the re-entry loop knows before a run
+    loop: reentry.Loop | None = None  # what the re-entry loop knows before a run
 
     def day_of(self, date: dt.date) -> float:
         return float((date - self.origin).days)
@@ -773,6 +773,7 @@ def _everyone(model: Model, streams: Streams, labels_out: list[str] | None = Non
     warp = _warp(drv.year_starts, stay_index) if drv and stay_index.size else None
     residents = _residents(model, streams, warp) if model.start_stock else [None] * len(sc.stream)
     labels: list[str] = []  # each group's origin and stream: its people's own draws
+    firsts: dict[tuple[float, bool], list[float]] = {}  # re-entry's first admissions
 
     def arriving(si: int, t: np.ndarray, prefix: str) -> People:
         """A stream's people arriving at ``t``, at the stay level of their year."""
@@ -798,8 +799,11 @@ def _everyone(model: Model, streams: Streams, labels_out: list[str] | None = Non
         knots, rates = model.rates[si]
         index = inflow_index if drv and si in drv.indexed and inflow_index.size else None
         if sc.reentry is not None:  # the returns are simulated: first admissions arrive
-            path = None if index is None else [float(x) for x in index.tolist()]
-            first = model.loop.first(sc.reentry.share_of(s.name), path)
+            share = sc.reentry.share_of(s.name)
+            if (share, index is None) not in firsts:  # streams of one share: one sum
+                path = None if index is None else [float(x) for x in index.tolist()]
+                firsts[share, index is None] = model.loop.first(share, path)
+            first = firsts[share, index is None]
             if index is None:
                 rates = rates * first[0]
             else:
@@ -1000,19 +1004,12 @@ def _returned(model: Model, groups: list[People], of_stream: np.ndarray, labels,
     out = Census(n_units + 1, model)
     for g, si, label in zip(groups, of_stream.tolist(), labels, strict=True):
         u = model.unit_names.index(sc.stream[si].unit)
-        if label.startswith(("start_stock/", "start_list/")):
+        if label.startswith(reentry.UNKNOWN_PAST):
             indexed = model.drivers is not None and si in model.drivers.indexed
-            # the origin year's share of admissions that were returns
-            share = (
-                1.0
-                - model.loop.first(
-                    sc.reentry.share_of(sc.stream[si].name), [] if indexed else None
-                )[0]
-            )
-            g = g.take(
-                np.flatnonzero(streams("reentry", label, "was_return").random(len(g)) < share)
-            )
-        elif not label.startswith(("history/", "return")):
+            share = model.loop.returning(sc.reentry.share_of(sc.stream[si].name), indexed)
+            came_back = streams("reentry", label, "was_return").random(len(g)) < share
+            g = g.take(np.flatnonzero(came_back))
+        elif not reentry.is_return(label):
             continue
         start, end = _cell_window(model, g, u)
         out.add(u, g.t_adm, g.t_adm)  # entries only (those before the first day are not reported)

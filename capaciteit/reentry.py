@@ -35,6 +35,12 @@ from .inflow import arrival_times
 from .rng import Streams
 from .sentencing import People
 
+PAST, RETURN = "history", "return"
+"""Label prefixes of the groups of returns: of those released before the origin,
+and of each generation (``return1/<stream>``, ...)."""
+UNKNOWN_PAST = ("start_stock/", "start_list/")
+"""Groups inside or listed at the origin, whose earlier admissions are not simulated."""
+
 MAX_GENERATIONS = 10_000
 """A guard: each generation starts later than the one before, so the loop ends."""
 
@@ -58,6 +64,11 @@ class Loop:
         if path is None or self.past is None:
             return [1.0 - share]
         return first_multipliers(share, self.past, path, self.profile)
+
+    def returning(self, share: float, indexed: bool) -> float:
+        """The origin year's share of admissions that were returns (of a stream
+        whose totals follow the forecast, ``indexed``, or in a steady state)."""
+        return 1.0 - self.first(share, [] if indexed else None)[0]
 
 
 def prepare(
@@ -97,17 +108,26 @@ def _released_before(
     ``LM(t1 - b) - LM(t0 - b) - LM(t1 - a) + LM(t0 - a)`` in [t0, t1), with LM
     the mean of min(X, t) (:func:`~capaciteit.distributions.limited_mean`)."""
 
-    def cumulative(b: float) -> np.ndarray:  # returns by each day of releases before b
-        return distributions.limited_mean(spec, days - b)
+    cumulative: dict[float, np.ndarray] = {}  # returns by each day of releases before b
+
+    def before(b: float) -> np.ndarray:  # each boundary once: a year's start ends the next
+        if b not in cumulative:
+            cumulative[b] = distributions.limited_mean(spec, days - b)
+        return cumulative[b]
 
     ends = [0.0] + [min(x, 0.0) for x in starts[:-1]]
     total = np.zeros(days.size)
     for level, a, b in zip(levels, starts, ends, strict=True):
         a = min(a, 0.0)
         if a < b:
-            total += level * (cumulative(b) - cumulative(a))
-    total += levels[-1] * cumulative(min(starts[-1], 0.0))
+            total += level * (before(b) - before(a))
+    total += levels[-1] * before(min(starts[-1], 0.0))
     return np.diff(total)
+
+
+def is_return(label: str) -> bool:
+    """Whether a group (by its label) is one of returns."""
+    return label.startswith((f"{PAST}/", RETURN))
 
 
 def returns(
@@ -126,9 +146,9 @@ def returns(
     for si, s in enumerate(sc.stream):  # those released before the origin
         past = model.loop.history[si]
         if past is not None:
-            t = arrival_times(*past, streams("reentry", "history", s.name, "arrivals"))
+            t = arrival_times(*past, streams("reentry", PAST, s.name, "arrivals"))
             if t.size:
-                out.append((make(si, t, "history"), si, f"history/{s.name}"))
+                out.append((make(si, t, PAST), si, f"{PAST}/{s.name}"))
     pending = released + out
     for generation in range(1, MAX_GENERATIONS):
         back: dict[int, list[np.ndarray]] = {}
@@ -141,7 +161,7 @@ def returns(
             t = np.sort(np.concatenate(back[si]))
             t = t[t < horizon]
             if t.size:
-                prefix = f"return{generation}"
+                prefix = f"{RETURN}{generation}"
                 label = f"{prefix}/{sc.stream[si].name}"
                 pending.append((make(si, t, prefix), si, label))
         out += pending
