@@ -21,12 +21,12 @@ install: $(STAMP)  ## only set up .venv with the locked requirements
 forecast: $(STAMP)
 	$(BIN)/capaciteit backtest scenarios/baseline.toml --origins 2010-2021 -n 200 --seed 1 \
 		-o results/backtest --force --quiet
-	$(BIN)/capaciteit backtest scenarios/reentry.toml --origins 2010-2021 -n 200 --seed 1 \
-		-o results/backtest-reentry --force --quiet
+	$(BIN)/capaciteit backtest scenarios/no-reentry.toml --origins 2010-2021 -n 200 --seed 1 \
+		-o results/backtest-no-reentry --force --quiet
 	$(BIN)/capaciteit publish scenarios/*.toml -o results --force
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto --maxprocesses 4
 	$(BIN)/ruff check capaciteit tests benchmarks
 
 lint: $(STAMP)

@@ -1,4 +1,4 @@
-"""Hashes of the daily arrays of the baseline, forecast-2024 and reentry (4 replications, seed 3).
+"""Hashes of the daily arrays of baseline, forecast-2024 and no-reentry (4 replications, seed 3).
 
 Run it under other linear-algebra kernels and numpy SIMD levels: the hashes must
 not change (docs/model.md, "The same numbers on another machine"):
@@ -20,7 +20,7 @@ import capaciteit as cap
 warnings.simplefilter("ignore")
 
 out = []
-for name in ("baseline", "forecast-2024", "reentry"):
+for name in ("baseline", "forecast-2024", "no-reentry"):
     ds = cap.simulate(cap.load_scenario(f"scenarios/{name}.toml"), replications=4, seed=3)
     h = hashlib.sha256()
     for v in ("occupancy", "waiting", "admissions", "releases", "stock_by_status"):

@@ -104,7 +104,7 @@ def _plain(x):
 
 def structure_hash(sc: Scenario) -> str:
     """What a calibration depends on in a scenario: the streams, the release
-    rules, the end phases, and which units are cells. Not the capacities, costs,
+    rules, the end phases, which units are cells and the re-entry loop. Not the capacities, costs,
     dates of the run or names: changing those keeps the calibration. Only what
     stood at the forecast origin counts (:func:`~capaciteit.policies.known_at`):
     a scenario that changes rates or adds policies after it shares the calibration
@@ -120,6 +120,8 @@ def structure_hash(sc: Scenario) -> str:
             {"name": u["name"], "occupies_cell": u.get("occupies_cell", True)} for u in data["unit"]
         ],
     }
+    if data.get("reentry") is not None:  # the loop changes the simulated spread: the band
+        used["reentry"] = data["reentry"]
     return hashlib.sha256(json.dumps(used, sort_keys=True).encode()).hexdigest()[:16]
 
 

@@ -883,13 +883,8 @@ def _stretch_inside(groups: list[People], warp: Warp) -> None:
     stretches the rest of the stay of everyone inside; those who arrive during
     the year got the year's level when they arrived. The rules already judged
     dates where these stretches put them (:class:`~capaciteit.sentencing.Warp`)."""
-    for b, r in zip(warp.starts, warp.ratios, strict=True):
-        for g in groups:
-            if not len(g):
-                continue
-            # arrivals are in time order; a start stock arrived before the origin
-            n = len(g) if g.t_event.max() <= b else int(np.searchsorted(g.t_event, b, "right"))
-            g.stretch_after(b, r, n)
+    for g in groups:
+        g.stretch(warp)
 
 
 def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.ndarray]:

@@ -36,8 +36,9 @@ from .rng import Streams
 from .sentencing import People
 
 PAST, RETURN = "history", "return"
-"""Label prefixes of the groups of returns: of those released before the origin,
-and of each generation (``return1/<stream>``, ...)."""
+"""The random stream of the returns of those released before the origin, and the
+label prefix of each generation's group of returns (``return1/<stream>``, ...;
+the first generation holds those of the past too)."""
 UNKNOWN_PAST = ("start_stock/", "start_list/")
 """Groups inside or listed at the origin, whose earlier admissions are not simulated."""
 
@@ -127,7 +128,7 @@ def _released_before(
 
 def is_return(label: str) -> bool:
     """Whether a group (by its label) is one of returns."""
-    return label.startswith((f"{PAST}/", RETURN))
+    return label.startswith(RETURN)
 
 
 def returns(
@@ -143,15 +144,15 @@ def returns(
     sc = model.scenario
     horizon = float(model.warmup + model.n_days)
     out: list[tuple[People, int, str]] = []
-    for si, s in enumerate(sc.stream):  # those released before the origin
+    # those released before the origin come back with the first generation: the
+    # returns into a stream are one group per generation, in time order
+    back: dict[int, list[np.ndarray]] = {}
+    for si, s in enumerate(sc.stream):
         past = model.loop.history[si]
         if past is not None:
-            t = arrival_times(*past, streams("reentry", PAST, s.name, "arrivals"))
-            if t.size:
-                out.append((make(si, t, PAST), si, f"{PAST}/{s.name}"))
-    pending = released + out
+            back[si] = [arrival_times(*past, streams("reentry", PAST, s.name, "arrivals"))]
+    pending = released
     for generation in range(1, MAX_GENERATIONS):
-        back: dict[int, list[np.ndarray]] = {}
         for people, si, label in pending:
             t = _comes_back(model, people, si, label, streams)
             if t.size:
@@ -164,6 +165,7 @@ def returns(
                 prefix = f"{RETURN}{generation}"
                 label = f"{prefix}/{sc.stream[si].name}"
                 pending.append((make(si, t, prefix), si, label))
+        back = {}
         out += pending
         if not pending:
             return out

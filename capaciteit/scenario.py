@@ -774,12 +774,24 @@ class Reentry(_Model):
     admissions; with re-entry, first admissions are ``1 - share`` of it and the
     simulated returns the rest (in a steady state exactly, ``docs/model.md``)."""
 
+    enabled: bool = Field(
+        True,
+        description="false: every admission is new, nobody comes back (a scenario that "
+        "extends one with the loop turns it off this way)",
+    )
     share: float = Field(
-        ge=0, lt=1, description="share of those released who are admitted again, ever"
+        0.0, ge=0, lt=1, description="share of those released who are admitted again, ever"
     )
-    time_to_return: Distribution = Field(
-        description="days from release to the next admission, of those who come back"
+    time_to_return: Distribution | None = Field(
+        None, description="days from release to the next admission, of those who come back"
     )
+
+    @model_validator(mode="after")
+    def _needs_its_profile(self) -> Reentry:
+        if self.enabled and self.time_to_return is None:
+            raise ValueError("time_to_return is required (or enabled = false)")
+        return self
+
     by_stream: dict[str, float] = Field(
         default_factory=dict,
         description="a share of its own for a stream (0: its people never come back)",
@@ -1011,6 +1023,12 @@ class Scenario(_Model):
     costs: Costs = Costs()
     source_file: str | None = Field(None, exclude=True)
     content_hash: str | None = Field(None, exclude=True)
+
+    @field_validator("reentry")
+    @classmethod
+    def _loop_on(cls, v: Reentry | None) -> Reentry | None:
+        """A loop turned off is no loop: the engine and outputs see none."""
+        return v if v is None or v.enabled else None
 
     @property
     def name(self) -> str:
@@ -1468,6 +1486,7 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
         if n not in streams:
             problems.append((f"court.streams.{n}", f"no stream named {n!r}"))
     reentry = data.get("reentry") if isinstance(data.get("reentry"), dict) else {}
+    looping = bool(reentry) and reentry.get("enabled") is not False
     shares = reentry.get("by_stream")
     for n in shares if isinstance(shares, dict) else {}:
         if n not in streams:
@@ -1476,8 +1495,13 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
         [x for x in (reentry.get("share"), *(shares or {}).values()) if _is_number(x)] or [0.0]
     )
     for i, p in items("policy"):
-        if p.get("kind") == "reintegration" and not reentry:
-            problems.append((f"policy[{i}].kind", "a reintegration policy needs a [reentry] table"))
+        if p.get("kind") == "reintegration" and not looping:
+            problems.append(
+                (
+                    f"policy[{i}].kind",
+                    "a reintegration policy needs the loop: a [reentry] table, not enabled = false",
+                )
+            )
         elif p.get("kind") == "reintegration" and _is_number(p.get("factor")):
             if p["factor"] * highest >= 1:
                 problems.append(

@@ -75,7 +75,7 @@ class Warp:
 
     At each forecast year start ``b`` the engine stretches what is still ahead of
     ``b`` by that year's ratio ``r``, for everyone who arrived by ``b``
-    (:meth:`People.stretch_after`). Dates are computed before that stretch, so a
+    (:meth:`People.stretch`). Dates are computed before that stretch, so a
     rule that compares a date with a policy's date (a sentence imposed from 1
     January, a release from the policy's start) must judge the date where it will
     end up; otherwise a scenario would differ from its base before the policy
@@ -86,6 +86,9 @@ class Warp:
 
     starts: np.ndarray  # year starts b, ascending
     ratios: np.ndarray  # r at each
+    # per day c, the thresholds of each group of stretches (:meth:`judge`): the
+    # same for every group of people of a replication, found once
+    _thresholds: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
 
     def __call__(self, t_event: np.ndarray, t: np.ndarray) -> np.ndarray:
         """``t`` (one per person who arrived at ``t_event``) after the stretches."""
@@ -116,24 +119,32 @@ class Warp:
         def at(c: float) -> float | np.ndarray:
             if not np.isfinite(c) or c <= starts[0]:
                 return c
-            x = self.inverse(reps, np.full(reps.size, float(c)))
-            # the least x that the stretches move to c or later, exactly: the
-            # division in the inverse may land an ulp off, and a release moved
-            # to a policy's day must not end up an ulp before it (in the day before)
-            for _ in range(8):
-                low = self(reps, x) < c
-                if not low.any():
-                    break
-                x = np.where(low, np.nextafter(x, np.inf), x)
-            for _ in range(8):
-                prev = np.nextafter(x, -np.inf)
-                also = self(reps, prev) >= c
-                if not also.any():
-                    break
-                x = np.where(also, prev, x)
+            x = self._thresholds.get(float(c))
+            if x is None:
+                x = self._thresholds[float(c)] = self._threshold(reps, float(c))
             return x[group]
 
         return at
+
+    def _threshold(self, reps: np.ndarray, c: float) -> np.ndarray:
+        """Per group of stretches (``reps``: one arrival each), the least date
+        that the stretches move to ``c`` or later."""
+        x = self.inverse(reps, np.full(reps.size, c))
+        # the least x that the stretches move to c or later, exactly: the
+        # division in the inverse may land an ulp off, and a release moved
+        # to a policy's day must not end up an ulp before it (in the day before)
+        for _ in range(8):
+            low = self(reps, x) < c
+            if not low.any():
+                break
+            x = np.where(low, np.nextafter(x, np.inf), x)
+        for _ in range(8):
+            prev = np.nextafter(x, -np.inf)
+            also = self(reps, prev) >= c
+            if not also.any():
+                break
+            x = np.where(also, prev, x)
+        return x
 
 
 @dataclass
@@ -157,31 +168,43 @@ class People:
     def __len__(self) -> int:
         return len(self.t_event)
 
-    def stretch_after(self, b: float, r: float, n: int) -> None:
-        """Stretch, in place, what is still ahead of time ``b`` by ``r`` for the
-        first ``n`` people (those who arrived before ``b``: a change of the mean
-        stay in the forecast reaches the people inside too)."""
-        if r == 1.0 or n == 0:
+    def stretch(self, warp: Warp) -> None:
+        """Stretch, in place, every date still ahead of each forecast year start
+        by that year's ratio, for those who arrived by then (a change of the mean
+        stay in the forecast reaches the people inside too). Date by date the
+        stretches apply in the order of :class:`Warp`'s map, so a date ends up
+        exactly where :meth:`Warp.judge` expects it; all of a group's dates go
+        through one array (one pass per year start, not one per date kind)."""
+        starts = np.asarray(warp.starts, dtype=float)
+        if not len(self) or not starts.size or np.all(warp.ratios == 1.0):
             return
-        end = self.t_end[:n]
-        i = np.flatnonzero(end > b)
-        if i.size == 0:
-            return
-        arrays = [self.t_adm, self.t_end]
+        dates = [self.t_adm, self.t_end]
         if self.t_trial is not self.t_adm:  # one array on path "sentence"
-            arrays.append(self.t_trial)
-        for arr in arrays:
-            t = arr[i]
-            arr[i] = np.where(t > b, b + (t - b) * r, t)
+            dates.append(self.t_trial)
+        arrived = [self.t_event] * len(dates)
         for _pl, who, a, e in self.phases:
-            j = np.flatnonzero(who < n)
-            for arr in (a, e):
-                t = arr[j]
-                arr[j] = np.where(t > b, b + (t - b) * r, t)
+            dates += [a, e]
+            arrived += [self.t_event[who]] * 2
         for m in self.moves:
-            j = np.flatnonzero(m.who < n)
-            t = m.before[j]
-            m.before[j] = np.where(t > b, b + (t - b) * r, t)
+            dates.append(m.before)
+            arrived.append(self.t_event[m.who])
+        t_all, event = np.concatenate(dates), np.concatenate(arrived)
+        # a date is stretched only if it lies beyond the first year start its
+        # person saw arrive (later starts are later still)
+        first = np.searchsorted(starts, event, side="left")
+        seen = first < starts.size
+        live = np.flatnonzero(seen & (t_all > starts[np.minimum(first, starts.size - 1)]))
+        if not live.size:
+            return
+        t, e = t_all[live], event[live]
+        for b, r in zip(warp.starts, warp.ratios, strict=True):
+            if r != 1.0:
+                t = np.where((e <= b) & (t > b), b + (t - b) * r, t)
+        t_all[live] = t
+        offset = 0
+        for arr in dates:
+            arr[:] = t_all[offset : offset + arr.size]
+            offset += arr.size
 
     def take(self, idx: np.ndarray) -> People:
         """The people at sorted, distinct positions ``idx``."""
