@@ -332,6 +332,14 @@ def _implausible(sc: Scenario) -> list[tuple[str, str]]:
                     f"{1 + p.factor / 100:g}",
                 )
             )
+        if p.kind == "reintegration" and 0 < p.factor < 0.5:
+            out.append(
+                (
+                    f"policy {p.name!r}.factor",
+                    f"keeps {p.factor:g} of the returns, a cut of {1 - p.factor:.0%}; for "
+                    f"{p.factor:.0%} fewer returns write {1 - p.factor:g}",
+                )
+            )
     first_day = sc.scenario.start - dt.timedelta(days=sc.scenario.warmup_days)
     for u in sc.unit:
         table = u.capacity

@@ -75,14 +75,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_reentry": "Terugkeer na vrijlating",
         "reentry_intro": "Vrijgelaten mensen kunnen terugkomen (re-entry, [reentry] in het "
         "scenario): een deel van wie een stroom vrijlaat, wordt later opnieuw opgenomen. "
-        "Zonder re-integratieprogramma blijft de instroom die van de gegevens en de prognose "
-        "en zijn terugkeerders er een deel van; een programma verlaagt de instroom met de "
-        "terugkeer die het voorkomt. Gemiddelden over de replicaties.",
+        "Het totaal aan opnames volgt de gegevens en de prognose; de terugkeerders zijn er "
+        "een deel van. Een re-integratieprogramma verlaagt de opnames met de terugkeer die "
+        "het voorkomt. Gemiddelden over de replicaties.",
+        "reentry_programmes": "Re-integratieprogramma's in dit scenario:",
+        "reentry_programme": "{name}: vanaf {start}{end}, terugkeerkans maal {factor} voor "
+        "{share} van wie in die periode vrijkomt",
+        "reentry_until": " tot {end}",
+        "reentry_none": "Dit scenario heeft geen re-integratieprogramma.",
         "col_admissions": "opnames",
         "col_first_admissions": "waarvan eerste",
         "col_returns": "waarvan terugkeer",
         "col_return_share": "aandeel terugkeer",
-        "col_inside_share": "aandeel van wie in een cel zit",
+        "col_inside_share": "aandeel in een cel dat terugkeerder is",
         "sec_assumptions": "Aannames en bronnen",
         "sec_backtest": "Hoe goed voorspelde het model?",
         "sec_glossary": "Begrippen",
@@ -318,15 +323,20 @@ STRINGS: dict[str, dict[str, str]] = {
         "sec_waiting": "Waiting list and responses",
         "sec_reentry": "Coming back after release",
         "reentry_intro": "Released people may come back (re-entry, [reentry] in the "
-        "scenario): a share of those a stream releases is admitted again later. Without a "
-        "re-integration programme, admissions stay those of the data and the forecast and "
-        "returns are part of them; a programme lowers admissions by the returns it "
-        "prevents. Means over the replications.",
+        "scenario): a share of those a stream releases is admitted again later. Total "
+        "admissions follow the data and the forecast; the returns are part of them. A "
+        "re-integration programme lowers admissions by the returns it prevents. Means over "
+        "the replications.",
+        "reentry_programmes": "Re-integration programmes in this scenario:",
+        "reentry_programme": "{name}: from {start}{end}, the chance of coming back times "
+        "{factor} for {share} of those released in that period",
+        "reentry_until": " to {end}",
+        "reentry_none": "This scenario has no re-integration programme.",
         "col_admissions": "admissions",
         "col_first_admissions": "of which first",
         "col_returns": "of which returns",
         "col_return_share": "share returns",
-        "col_inside_share": "share of those in cells",
+        "col_inside_share": "share of those in cells who came in as a return",
         "sec_assumptions": "Assumptions and data sources",
         "sec_backtest": "How well did the model forecast?",
         "sec_glossary": "Glossary",
@@ -569,6 +579,8 @@ GLOSSARY: dict[str, dict[str, str]] = {
         "SenB": "Wet straffen en beschermen, sinds 1 juli 2021: de v.i. is ten hoogste twee jaar "
         "en niet meer automatisch.",
         "TA": "terroristenafdeling (van 48 naar 70 plaatsen).",
+        "terugkeer": "een opname van iemand die eerder is vrijgelaten (re-entry); elke andere "
+        "opname is een eerste opname.",
         "v.i.": "voorwaardelijke invrijheidstelling: voorwaardelijk vrij voor het einde van een "
         "straf van meer dan een jaar.",
         "vervroegd heenzenden": "dagen vóór de einddatum vrijlaten omdat de gevangenissen vol "
@@ -600,6 +612,8 @@ GLOSSARY: dict[str, dict[str, str]] = {
         "SenB": "Wet straffen en beschermen, in force 1 July 2021: v.i. at most two years and no "
         "longer automatic.",
         "TA": "terroristenafdeling: wing for terrorist suspects and convicts (48 to 70 places).",
+        "terugkeer": "a return (re-entry): an admission of someone released earlier; any other "
+        "admission is a first admission.",
         "v.i.": "voorwaardelijke invrijheidstelling: conditional release before the end of a "
         "sentence of more than one year.",
         "vervroegd heenzenden": "releasing people days before their release date because the "
@@ -664,6 +678,13 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "kans op een tekortdag, basis → alternatief (verschil in procentpunten). Een cursief "
         "jaar is onvolledig.",
         "partial": "onvolledig",
+        "counts_intro": "Alle eenheden samen, per jaar, verschil (alternatief − basis) met "
+        "95%-interval: de gemiddelde wachtlijst thuis, wie een plaats nodig heeft en die mist, "
+        "en (met [reentry] in beide) het aantal opnames dat terugkeer is. Een cursief jaar is "
+        "onvolledig.",
+        "waiting_mean": "wachtlijst (gemiddeld)",
+        "unplaced_mean": "zonder plaats (gemiddeld)",
+        "returns": "terugkeer (opnames)",
         "footer": "Gemaakt met capaciteit {version}.",
     },
     "en": {
@@ -700,6 +721,13 @@ COMPARE_STRINGS: dict[str, dict[str, str]] = {
         "probability of a shortage day, base → alternative (difference in percentage points). "
         "A year in italics is partial.",
         "partial": "partial",
+        "counts_intro": "All units together, per year, the difference (alternative − base) "
+        "with its 95% interval: the mean waiting list at home, those who need a place and "
+        "lack one, and (with [reentry] in both) the admissions that are returns. A year in "
+        "italics is partial.",
+        "waiting_mean": "waiting list (mean)",
+        "unplaced_mean": "lacking a place (mean)",
+        "returns": "returns (admissions)",
         "footer": "Made with capaciteit {version}.",
     },
 }
@@ -1371,6 +1399,36 @@ def _backtest_section(
     return out
 
 
+def _programmes(path: str | Path | None, lang: str) -> list[str] | None:
+    """The scenario's reintegration policies in words (None: the file is not at
+    hand), so that a report says which programme its returns come with."""
+    if path is None:
+        return None
+    from .errors import ScenarioError
+    from .scenario import load_scenario
+
+    try:
+        sc = load_scenario(path)
+    except (ScenarioError, OSError):
+        return None
+    t = STRINGS[lang]
+    out = []
+    for p in sc.policy:
+        if p.kind != "reintegration":
+            continue
+        end = t["reentry_until"].format(end=fmt_date(p.end, lang)) if p.end else ""
+        out.append(
+            t["reentry_programme"].format(
+                name=p.name,
+                start=fmt_date(p.start, lang),
+                end=end,
+                factor=fmt_num(p.factor, lang, 2),
+                share=fmt_pct(p.share, lang, 0),
+            )
+        )
+    return out
+
+
 def _responses_from_scenario(path: str | Path | None) -> dict[str, tuple[str, str | None]]:
     """Kind and description of each response, when the scenario file is at hand."""
     if path is None:
@@ -1483,6 +1541,7 @@ def render_report(
         shortage=_shortage_section(ds, lang, units),
         waiting=_response_section(ds, lang, _responses_from_scenario(scenario_path)),
         reentry=_reentry_section(ds, lang),
+        programmes=_programmes(scenario_path, lang) if "returns" in ds else None,
         notes=_notes_section(scenario_path, lang),
         sources=_sources_table(lang),
         backtest=_backtest_section(backtest, backtest_png, lang, backtest_pmj, trust),
@@ -1581,6 +1640,7 @@ def render_compare_report(
                 "base_question": titles.get(base_name),
                 "table": Table(f"table-diff-{slug(name)}", head, rows, classes),
                 "pools": _compare_pools(table, years, classes, lang, slug(name)),
+                "counts": _compare_counts(sel, years, classes, lang, slug(name)),
                 "figure": Fig(
                     f"fig-diff-{slug(name)}",
                     fig,
@@ -1612,6 +1672,36 @@ def _binding_pool(table: pd.DataFrame) -> str | None:
         return None
     worst = short.assign(p=short[["base", "alternative"]].max(axis=1)).groupby("unit")["p"].max()
     return str(worst.idxmax())
+
+
+COUNT_METRICS = ("waiting_mean", "unplaced_mean", "returns")
+"""The total's other counts in the compare report, where the table has them."""
+
+
+def _compare_counts(sel: pd.DataFrame, years, classes, lang: str, key: str) -> Table | None:
+    """The total's waiting list, those lacking a place and the returns: the
+    paired difference per year with its interval (a programme on the loop shows
+    here what it prevents)."""
+    metrics = [m for m in COUNT_METRICS if (sel["metric"] == m).any()]
+    if not metrics:
+        return None
+    t = COMPARE_STRINGS[lang]
+    _level, diff = _compare_values("count", lang)
+    rows = []
+    for y in years:
+        row = [Cell(str(y))]
+        for m in metrics:
+            r = sel[(sel["metric"] == m) & (sel["year"] == y)]
+            if r.empty:
+                row.append(_num("–"))
+                continue
+            r = r.iloc[0]
+            row.append(
+                _num(f"{diff(r['difference'])} ({diff(r['low'])} {t['to']} {diff(r['high'])})")
+            )
+        rows.append(row)
+    head = _head(t["col_year"], *(t[m] for m in metrics))
+    return Table(f"table-counts-{key}", head, rows, classes, t["counts_intro"])
 
 
 def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> Table | None:

@@ -363,6 +363,24 @@ def test_the_returns_reach_the_summaries_the_report_and_the_workbook(write, tmp_
     rows = html.split('id="table-reentry"')[1].split("</table>")[0].split("<tr>")
     row = next(r for r in rows if r.startswith("<td>2030<"))
     assert f'<td class="num">{share * 100:.0f}%</td>' in row, (row, share)
+    # with the scenario at hand, the section says which programme the returns come with
+    plain = write(
+        "plain-loop.toml",
+        LOOP.format(warmup=0, stock=10, rate=RATE, stay=STAY, share=0.5, extra=""),
+    )
+    assert "no re-integration programme" in render_report(ds, scenario_path=plain, lang="en")
+    extra = (
+        '\n[[policy]]\nname = "five conditions"\nkind = "reintegration"\n'
+        "start = 2030-03-01\nend = 2031-01-01\nfactor = 0.75\nshare = 0.4\n"
+    )
+    prog = write(
+        "prog.toml", LOOP.format(warmup=0, stock=10, rate=RATE, stay=STAY, share=0.5, extra=extra)
+    )
+    page = render_report(ds, scenario_path=prog, lang="en")
+    assert (
+        "five conditions: from 1 March 2030 to 1 January 2031, the chance of coming back "
+        "times 0.75 for 40% of those released in that period"
+    ) in page
     without = cap.simulate(
         _without_loop(write, "plain.toml"),
         replications=1,
@@ -563,4 +581,30 @@ def test_compare_gives_the_returns_a_programme_prevents(write, run_cli, tmp_path
         tmp_path / "cmp",
     )
     assert code == 0 and "returns " in out, out
-    assert (pd.read_csv(next((tmp_path / "cmp").glob("*.csv"))).metric == "returns").any()
+    csv = pd.read_csv(next((tmp_path / "cmp").glob("*.csv")))
+    assert (csv.metric == "returns").any()
+    # the compare report shows the returns' paired difference, as the CSV has it
+    from capaciteit.report import fmt_num, render_compare_report
+
+    html = render_compare_report({"alt": table}, "base", n=3, seed=4, lang="en")
+    counts = html.split('id="table-counts-alt"')[1].split("</table>")[0]
+    assert "returns (admissions)" in counts and "waiting list (mean)" in counts
+    got = fmt_num(float(row.difference.iloc[0]), "en", 1, sign=True)
+    assert got in counts.split("<td>2031</td>")[1].split("</tr>")[0], (got, counts)
+
+
+def test_a_programme_factor_read_as_a_cut_is_warned_about(write, run_cli):
+    """``factor = 0.2`` meant as "a fifth fewer" keeps a fifth of the returns: the
+    CLI says so by name (a warning, exit 0); 0.8 is quiet."""
+    extra = '\n[[policy]]\nname = "p"\nkind = "reintegration"\nstart = 2030-01-01\nfactor = {f}\n'
+    for factor, warned in ((0.2, True), (0.8, False)):
+        text = LOOP.format(
+            warmup=0, stock=100, rate=RATE, stay=STAY, share=0.5, extra=extra.format(f=factor)
+        )
+        path = write(f"cut{factor}.toml", text)
+        code, _out, err = run_cli("validate", path)
+        line = (
+            "policy 'p'.factor: keeps 0.2 of the returns, a cut of 80%; "
+            "for 20% fewer returns write 0.8"
+        )
+        assert code == 0 and (line in err) is warned, err
