@@ -790,6 +790,8 @@ class Reentry(_Model):
     def _needs_its_profile(self) -> Reentry:
         if self.enabled and self.time_to_return is None:
             raise ValueError("time_to_return is required (or enabled = false)")
+        if self.enabled and "share" not in self.model_fields_set:
+            raise ValueError("share is required (or enabled = false)")
         return self
 
     by_stream: dict[str, float] = Field(

@@ -252,6 +252,25 @@ def test_a_loop_turned_off_is_no_loop(write, run_cli):
     assert (
         code == 2 and "time_to_return is required" in err and len(err.strip().splitlines()) == 1
     ), err
+    # and a share: a loop without one would bring nobody back, silently
+    noshare = LOOP.format(warmup=0, stock=100, rate=RATE, stay=STAY, share=0.4, extra="")
+    noshare = noshare.replace("share = 0.4\n", "")
+    code, _out, err = run_cli("validate", write("noshare.toml", noshare))
+    assert code == 2 and "reentry: share is required" in err, err
+    # the loop's table is part of what a calibration fits; turned off, it is none
+    from capaciteit.calibration import structure_hash
+
+    plain = _without_loop(write, "plainhash.toml")
+    assert structure_hash(cap.load_scenario(base)) != structure_hash(plain)
+    assert structure_hash(cap.load_scenario(off)) == structure_hash(plain)
+    # a programme on a loop turned off is refused by the library too, not only the CLI
+    bad = write(
+        "offprog.toml",
+        f'[scenario]\nname = "offprog"\nextends = "{off}"\n\n[[policy]]\nname = "p"\n'
+        'kind = "reintegration"\nstart = 2030-01-01\nfactor = 0.8\n',
+    )
+    with pytest.raises(cap.ScenarioError, match="needs the loop"):
+        cap.load_scenario(bad)
 
 
 def test_a_share_of_one_is_refused(write, run_cli):
