@@ -1084,17 +1084,18 @@ def pmj_sentence(d: pmj.Difference, lang: str) -> str:
     return out + t["pmj_immigration"]
 
 
-def _pmj_from_scenario(path: str | Path | None) -> list:
-    """The PMJ editions of the scenario file, when it is at hand."""
+def _scenario_at_hand(path: str | Path | None):
+    """The scenario file a report was made from, read once (None where it is not
+    at hand or no longer reads: the report then goes without what it adds)."""
     if path is None:
-        return []
+        return None
     from .errors import InputError
     from .scenario import load_scenario
 
     try:
-        return load_scenario(path).pmj_editions()
+        return load_scenario(path)
     except (InputError, OSError):
-        return []
+        return None
 
 
 def _pmj_section(ds: xr.Dataset, lang: str, editions: Sequence) -> dict | None:
@@ -1399,17 +1400,10 @@ def _backtest_section(
     return out
 
 
-def _programmes(path: str | Path | None, lang: str) -> list[str] | None:
+def _programmes(sc, lang: str) -> list[str] | None:
     """The scenario's reintegration policies in words (None: the file is not at
     hand), so that a report says which programme its returns come with."""
-    if path is None:
-        return None
-    from .errors import ScenarioError
-    from .scenario import load_scenario
-
-    try:
-        sc = load_scenario(path)
-    except (ScenarioError, OSError):
+    if sc is None:
         return None
     t = STRINGS[lang]
     out = []
@@ -1429,16 +1423,9 @@ def _programmes(path: str | Path | None, lang: str) -> list[str] | None:
     return out
 
 
-def _responses_from_scenario(path: str | Path | None) -> dict[str, tuple[str, str | None]]:
+def _responses_of(sc) -> dict[str, tuple[str, str | None]]:
     """Kind and description of each response, when the scenario file is at hand."""
-    if path is None:
-        return {}
-    from .errors import ScenarioError
-    from .scenario import load_scenario
-
-    try:
-        sc = load_scenario(path)
-    except (ScenarioError, OSError):
+    if sc is None:
         return {}
     return {r.name: (r.kind, r.description) for r in sc.response}
 
@@ -1463,6 +1450,7 @@ def render_report(
     if lang not in LANGS:
         raise ValueError(f"lang must be one of {', '.join(LANGS)}")
     t = STRINGS[lang]
+    sc = _scenario_at_hand(scenario_path)
     attrs = ds.attrs
     times = ds["time"].values
     units = _units_with_places(ds)
@@ -1537,11 +1525,11 @@ def render_report(
         cautions=run_cautions(ds),
         occupancy_intro=t["occupancy_intro"].format(pmj=t["pmj_note"] if head["has_pmj"] else ""),
         fans=fans,
-        pmj=_pmj_section(ds, lang, _pmj_from_scenario(scenario_path)),
+        pmj=_pmj_section(ds, lang, sc.pmj_editions() if sc is not None else []),
         shortage=_shortage_section(ds, lang, units),
-        waiting=_response_section(ds, lang, _responses_from_scenario(scenario_path)),
+        waiting=_response_section(ds, lang, _responses_of(sc)),
         reentry=_reentry_section(ds, lang),
-        programmes=_programmes(scenario_path, lang) if "returns" in ds else None,
+        programmes=_programmes(sc, lang) if "returns" in ds else None,
         notes=_notes_section(scenario_path, lang),
         sources=_sources_table(lang),
         backtest=_backtest_section(backtest, backtest_png, lang, backtest_pmj, trust),

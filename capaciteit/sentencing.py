@@ -171,10 +171,9 @@ class People:
     def stretch(self, warp: Warp) -> None:
         """Stretch, in place, every date still ahead of each forecast year start
         by that year's ratio, for those who arrived by then (a change of the mean
-        stay in the forecast reaches the people inside too). Date by date the
-        stretches apply in the order of :class:`Warp`'s map, so a date ends up
-        exactly where :meth:`Warp.judge` expects it; all of a group's dates go
-        through one array (one pass per year start, not one per date kind)."""
+        stay in the forecast reaches the people inside too). The dates go through
+        :class:`Warp`'s own map, so each ends up exactly where :meth:`Warp.judge`
+        expects it; all of a group's dates in one array, one call."""
         starts = np.asarray(warp.starts, dtype=float)
         if not len(self) or not starts.size or np.all(warp.ratios == 1.0):
             return
@@ -196,11 +195,7 @@ class People:
         live = np.flatnonzero(seen & (t_all > starts[np.minimum(first, starts.size - 1)]))
         if not live.size:
             return
-        t, e = t_all[live], event[live]
-        for b, r in zip(warp.starts, warp.ratios, strict=True):
-            if r != 1.0:
-                t = np.where((e <= b) & (t > b), b + (t - b) * r, t)
-        t_all[live] = t
+        t_all[live] = warp(event[live], t_all[live])  # the map the rules judged by
         offset = 0
         for arr in dates:
             arr[:] = t_all[offset : offset + arr.size]
