@@ -770,9 +770,16 @@ class Census:
         return present.T, self.enter[:, inside].T, self.leave[:, inside].T
 
 
-def _everyone(model: Model, streams: Streams, labels_out: list[str] | None = None):
+def _everyone(
+    model: Model,
+    streams: Streams,
+    labels_out: list[str] | None = None,
+    parents_out: list | None = None,
+):
     """Residents at the origin and arrivals over the horizon, stream by stream
-    (``labels_out`` gets each group's label: its origin and stream)."""
+    (``labels_out`` gets each group's label: its origin and stream;
+    ``parents_out`` each group's parents: for a group of returns, each one's
+    (group, position) of the release it follows, else None)."""
     sc = model.scenario
     groups: list[People] = []
     of_stream: list[int] = []
@@ -843,13 +850,21 @@ def _everyone(model: Model, streams: Streams, labels_out: list[str] | None = Non
             return g
 
         released = list(zip(groups, of_stream, labels, strict=True))
-        for g, si, label in reentry.returns(model, released, streams, back):
+        parents: list[np.ndarray | None] = [None] * len(groups)
+        for g, si, label, parent in reentry.returns(model, released, streams, back):
             groups.append(g)
             of_stream.append(si)
             labels.append(label)
-    decided = responses.apply(model, groups, of_stream, streams, labels) if sc.response else None
+            parents.append(parent)
+    else:
+        parents = [None] * len(groups)
+    decided = (
+        responses.apply(model, groups, of_stream, streams, labels, parents) if sc.response else None
+    )
     if labels_out is not None:
         labels_out += labels
+    if parents_out is not None:
+        parents_out += parents
     return groups, np.repeat(of_stream, [len(g) for g in groups]).astype(np.int64), decided
 
 

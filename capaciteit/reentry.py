@@ -136,57 +136,70 @@ def returns(
     released: list[tuple[People, int, str]],
     streams: Streams,
     make: Callable[[int, np.ndarray, str], People],
-) -> list[tuple[People, int, str]]:
+) -> list[tuple[People, int, str, np.ndarray]]:
     """Every return within the run, generation by generation: (people, stream
-    index, label) per stream and generation. ``released``: the groups whose
-    releases may come back, as (people, stream index, label); ``make`` builds a
-    stream's people arriving at the given times, drawing with the given prefix."""
+    index, label, parent) per stream and generation. ``released``: the groups
+    whose releases may come back, as (people, stream index, label); ``make``
+    builds a stream's people arriving at the given times, drawing with the given
+    prefix. ``parent``: each return's (group, position) of the release it
+    follows, groups numbered as ``released`` then the returns in this order
+    (-1, -1: released before the origin)."""
     sc = model.scenario
     horizon = float(model.warmup + model.n_days)
-    out: list[tuple[People, int, str]] = []
+    out: list[tuple[People, int, str, np.ndarray]] = []
     # those released before the origin come back with the first generation: the
     # returns into a stream are one group per generation, in time order
-    back: dict[int, list[np.ndarray]] = {}
+    back: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
     for si, s in enumerate(sc.stream):
         past = model.loop.history[si]
         if past is not None:
-            back[si] = [arrival_times(*past, streams("reentry", PAST, s.name, "arrivals"))]
-    pending = released
+            t = arrival_times(*past, streams("reentry", PAST, s.name, "arrivals"))
+            back[si] = [(t, np.full((t.size, 2), -1, np.int64))]
+    pending = [(g, si, label, k) for k, (g, si, label) in enumerate(released)]
+    numbered = len(released)
     for generation in range(1, MAX_GENERATIONS):
-        for people, si, label in pending:
-            t = _comes_back(model, people, si, label, streams)
+        for people, si, label, k in pending:
+            who, t = _comes_back(model, people, si, label, streams)
             if t.size:
-                back.setdefault(si, []).append(t)
+                parent = np.column_stack([np.full(who.size, k, np.int64), who])
+                back.setdefault(si, []).append((t, parent))
         pending = []
         for si in sorted(back):
-            t = np.sort(np.concatenate(back[si]))
-            t = t[t < horizon]
+            t = np.concatenate([x[0] for x in back[si]])
+            parent = np.concatenate([x[1] for x in back[si]])
+            order = np.argsort(t, kind="stable")
+            t, parent = t[order], parent[order]
+            keep = t < horizon
+            t, parent = t[keep], parent[keep]
             if t.size:
                 prefix = f"{RETURN}{generation}"
                 label = f"{prefix}/{sc.stream[si].name}"
-                pending.append((make(si, t, prefix), si, label))
+                pending.append((make(si, t, prefix), si, label, numbered))
+                out.append((pending[-1][0], si, label, parent))
+                numbered += 1
         back = {}
-        out += pending
         if not pending:
             return out
     raise RuntimeError("re-entry did not end")  # pragma: no cover: each generation is later
 
 
-def _comes_back(model, people: People, si: int, label: str, streams: Streams) -> np.ndarray:
-    """Return times of those in a group who come back within the run."""
+def _comes_back(
+    model, people: People, si: int, label: str, streams: Streams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in a group and return times of those who come back within the run."""
     sc = model.scenario
     stream = sc.stream[si]
     share = sc.reentry.share_of(stream.name)
     n = len(people)
     if share <= 0 or not n:
-        return np.empty(0)
+        return np.empty(0, np.int64), np.empty(0)
     draw = streams("reentry", label, "comes_back").random(n)
     reached = streams("reentry", label, "reached").random(n)
     gap = distributions.sample(sc.reentry.time_to_return, streams("reentry", label, "gap"), n)
     chance = policies.return_shares(sc, stream, share, people.t_end, reached, model.day_of)
     horizon = float(model.warmup + model.n_days)
-    back = (draw < chance) & (people.t_end + gap < horizon)
-    return people.t_end[back] + gap[back]
+    back = np.flatnonzero((draw < chance) & (people.t_end + gap < horizon))
+    return back, people.t_end[back] + gap[back]
 
 
 # ------------------------------------------------------------- the forecast's totals

@@ -70,6 +70,8 @@ class _Flat:
     moves: list[tuple[int, np.ndarray, np.ndarray]]
     """Early-release policies' moves: (day, who (sorted), the day they left the
     cells before it), in the order applied within each group."""
+    child: np.ndarray | None = None
+    """Each one's return (-1: none): the person who comes back after their release."""
 
     def known(self, who: np.ndarray, d: int) -> np.ndarray:
         """The day ``who`` leave the cells as known on day ``d``: the moves of
@@ -106,14 +108,16 @@ def own_uniforms(f: _Flat, labels: list[str], streams: Streams, *names: str) -> 
     return u
 
 
-def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
+def _flatten(model, groups: list[People], stream_of_group: list[int], parents=None) -> _Flat:
     parts, moves, offset = [], [], 0
     cell, pool_of = model.cell, model.pool_of_unit
+    at = np.full(len(groups), -1, np.int64)  # each group's first place in the flat arrays
     for k, (g, si) in enumerate(zip(groups, stream_of_group, strict=True)):
         s = model.scenario.stream[si]
         u = model.unit_names.index(s.unit)
         if not cell[u] or not len(g):
             continue
+        at[k] = offset
         end = g.t_end.copy()
         for pl, who, a, _b in g.phases:
             if not cell[model.unit_names.index(pl.unit)]:
@@ -164,14 +168,29 @@ def _flatten(model, groups: list[People], stream_of_group: list[int]) -> _Flat:
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
     ints = {0, 1, 2, 3, 4, 5, 9, 10, 11, 12, 13, 14}
     cols = [c.astype(np.int64) if i in ints else c for i, c in enumerate(cols)]
-    return _Flat(*cols, [len(g) for g in groups], moves)
+    child = np.full(offset, -1, np.int64)
+    for k, parent in enumerate(parents or []):
+        if parent is None or at[k] < 0:
+            continue  # a return enters the stream (and the cells) its parent left
+        known = (parent[:, 0] >= 0) & (at[np.maximum(parent[:, 0], 0)] >= 0)
+        child[at[parent[known, 0]] + parent[known, 1]] = at[k] + np.flatnonzero(known)
+    return _Flat(*cols, [len(g) for g in groups], moves, child)
 
 
 def apply(
-    model, groups: list[People], stream_of_group: list[int], streams: Streams, labels: list[str]
+    model,
+    groups: list[People],
+    stream_of_group: list[int],
+    streams: Streams,
+    labels: list[str],
+    parents: list | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, tuple, tuple]:
     """Decide the responses day by day; move people in ``groups`` in place.
-    ``labels`` name each group for its people's own random draws.
+    ``labels`` name each group for its people's own random draws; ``parents``,
+    per group of returns, each one's (group, position) of the release it
+    follows (the re-entry loop): a call-up stopped moves the returns that
+    follow the person, whole stays and all, so that no one comes back before
+    they have left (:class:`_Carry`).
 
     Returns (acted, moved, extra, seen, held, deferred): per simulated day and response,
     1 if it acted and how many people it moved (places it opened); per day the
@@ -191,7 +210,7 @@ def apply(
     acted = np.zeros((horizon, len(resp)), np.int32)
     moved = np.zeros((horizon, len(resp)), np.int32)
     extra = np.zeros(horizon)
-    f = _flatten(model, groups, stream_of_group)
+    f = _flatten(model, groups, stream_of_group, parents)
     adm0 = f.adm.copy()  # admission day before any response held someone back
     rel0 = f.rel.copy()  # and the release day: the stay it would have been, no limits
     unit0, unit_end0, phase0 = f.unit.copy(), f.unit_end.copy(), f.phase.copy()
@@ -199,6 +218,8 @@ def apply(
     for _day, who, before in reversed(f.moves):
         law[who] = before
     away = np.zeros(f.adm.size, bool)  # held back right now: not inside, not releasable
+    # days a return moved with the exit of the one it follows (and those before it)
+    inherit = np.zeros(f.adm.size, np.int64)
     n_pools = len(model.cell_pools)
     width = horizon + 1
     # per cell pool and day: people entering and leaving its cells
@@ -220,6 +241,9 @@ def apply(
     agents = [(k, q) for k, r in enumerate(resp) for q in _pools_of(r, f, model, index)]
     plans = {a: _plan(resp[a[0]], a[1], f, model, horizon, index, streams, labels) for a in agents}
     releasing = [plans[a] for a in agents if isinstance(resp[a[0]], EarlyReleaseWhenFull)]
+    holding = [plans[a] for a in agents if not isinstance(resp[a[0]], EarlyReleaseWhenFull)]
+    holding = [p for p in holding if "extra" in p]
+    carry = _Carry(f, enter, leave, inherit, away, holding, releasing)
     rank = (ExtraPlaces, EarlyReleaseWhenFull, StopCallups, PoliceCells)
     order = sorted(agents, key=lambda a: (rank.index(type(resp[a[0]])), a))
     for d in range(1, horizon):
@@ -228,7 +252,12 @@ def apply(
             r, p = resp[k], plans[k, q]
             if not p["lo"] <= d < p["hi"]:
                 if isinstance(r, StopCallups | PoliceCells):
-                    _moved(releasing, f, _let_in(r, p, d, None, f, enter, leave, shift, wait, away))
+                    _carried(
+                        releasing,
+                        f,
+                        carry,
+                        _let_in(r, p, d, None, f, enter, leave, shift, wait, away),
+                    )
                 continue
             full = bool(occ[q] >= r.trigger * (threshold[q, d] + open_places[q]))
             if isinstance(r, ExtraPlaces):
@@ -240,16 +269,19 @@ def apply(
                     acted[d, k] = 1
                     moved[d, k] += _release_early(r, p, d, f, enter, leave, early, away)
             else:
-                due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
+                due = _due(p, d, f, carry.suspended)
                 if full and due.size:
                     p["held"].append(due)
                     away[due] = True
                     enter[q, d] -= due.size
                     if isinstance(r, StopCallups):  # their stay moves: exits too
                         _exits(f, enter, leave, due, -1)
+                        carry.suspend(due)  # and their returns wait for their exit
                     moved[d, k] += due.size
                 acted[d, k] |= int(full)
-                _moved(releasing, f, _let_in(r, p, d, full, f, enter, leave, shift, wait, away))
+                _carried(
+                    releasing, f, carry, _let_in(r, p, d, full, f, enter, leave, shift, wait, away)
+                )
         extra[d] = open_places.sum()
         occ += enter[:, d] - leave[:, d]
         seen[d] = occ
@@ -258,7 +290,14 @@ def apply(
         if isinstance(r, StopCallups | PoliceCells):
             for batch in p["held"]:
                 (shift if isinstance(r, StopCallups) else wait)[batch] += horizon - f.adm[batch]
-    _write_back(groups, f, shift, wait, early)
+                if isinstance(r, StopCallups):  # their returns wait past the end too
+                    carry.move(*carry.chain(batch, horizon - f.adm[batch]))
+    _write_back(groups, f, shift, wait, early, inherit)
+    # a return moved with the one it follows needs no place before it comes back:
+    # its stay without limits moves too
+    adm0 += inherit
+    law += inherit
+    phase0 = np.where(phase0 != NEVER, phase0 + inherit, NEVER)
     # each person's time in cells without limits, W = [adm0, law) (law: the release
     # day before any early-release policy), against what the responses made of it,
     # A = [adm, rel), unit by unit (the unit entered, then an end phase's) and in
@@ -374,13 +413,105 @@ def _plan(
         )
     elif isinstance(r, StopCallups | PoliceCells):
         ok &= f.callup if isinstance(r, StopCallups) else ~f.callup
+        base = ok.copy()  # who it may act on, whatever their day (a return may move)
         ok &= (f.adm >= lo) & (f.adm < hi)
         idx = np.flatnonzero(ok)
         idx = idx[np.argsort(f.adm[idx], kind="stable")]
         plan.update(
-            idx=idx, starts=np.searchsorted(f.adm[idx], np.arange(horizon + 1)), held=deque()
+            idx=idx,
+            starts=np.searchsorted(f.adm[idx], np.arange(horizon + 1)),
+            held=deque(),
+            base=base,
+            extra={},  # day: those whose admission moved to it
         )
     return plan
+
+
+def _due(p: dict, d: int, f: _Flat, suspended: np.ndarray) -> np.ndarray:
+    """Those a holding response meets today: due on their planned day, or on the
+    day a move of the exit they follow brought their admission to."""
+    due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
+    due = due[(f.adm[due] == d) & ~suspended[due]]
+    late = p["extra"].pop(d, None)
+    if late:
+        late = np.concatenate(late)
+        late = late[(f.adm[late] == d) & ~suspended[late]]
+        due = np.unique(np.concatenate([due, late]))
+    return due
+
+
+class _Carry:
+    """The returns that follow an exit a response moved later. A return comes
+    back a fixed time after the exit of the one it follows (and so on down its
+    line): when a call-up is stopped, the returns that follow wait (out of the
+    counts) until the person is called up, then move by the same days. All of
+    them are still ahead (a return comes after its parent's exit), so only
+    future counts change.
+
+    Released early by a response, people come back no sooner than their law's
+    day puts them (at most ``days`` later than from the actual exit): moving a
+    return sooner could bring one drawn after a date D before D, with the draws
+    of its place among the returns (their order by the law's days), which a
+    policy from D changes; two scenarios would then differ before their first
+    difference (tests/test_pairing.py found it)."""
+
+    def __init__(self, f: _Flat, enter, leave, inherit, away, holding, releasing):
+        self.f, self.enter, self.leave = f, enter, leave
+        self.inherit, self.away = inherit, away
+        self.holding, self.releasing = holding, releasing
+        self.suspended = np.zeros(f.adm.size, bool)
+
+    def chain(self, who: np.ndarray, by) -> tuple[np.ndarray, np.ndarray]:
+        """Everyone who follows ``who`` (their return, its return, ...), each with
+        the days ``by`` of the one they follow."""
+        child = self.f.child
+        members, deltas = [], []
+        cur, delta = who, np.broadcast_to(np.asarray(by, np.int64), who.shape)
+        while cur.size:
+            nxt = child[cur]
+            has = nxt >= 0
+            cur, delta = nxt[has], delta[has]
+            members.append(cur)
+            deltas.append(delta)
+        return np.concatenate(members), np.concatenate(deltas)
+
+    def suspend(self, who: np.ndarray) -> None:
+        """Take those who follow ``who`` out of the counts until they move."""
+        members, _ = self.chain(who, 0)
+        if members.size:
+            f = self.f
+            _add(self.enter, f.pool[members], f.adm[members], -1)
+            _exits(f, self.enter, self.leave, members, -1)
+            self.suspended[members] = True
+            self.away[members] = True
+
+    def move(self, members: np.ndarray, deltas: np.ndarray) -> None:
+        """Move suspended ``members`` later by ``deltas`` days, whole stays, and count them."""
+        if not members.size:
+            return
+        f = self.f
+        for a in (f.adm, f.rel, f.trial):
+            a[members] += deltas
+        for a in (f.switch, f.phase):
+            a[members] += np.where(a[members] != NEVER, deltas, 0)
+        f.shift(members, deltas)
+        self.inherit[members] += deltas
+        _add(self.enter, f.pool[members], f.adm[members], 1)
+        _exits(f, self.enter, self.leave, members, 1)
+        self.suspended[members] = False
+        self.away[members] = False
+        for p in self.holding:
+            sel = members[p["base"][members]]
+            for day in np.unique(f.adm[sel]).tolist():
+                p["extra"].setdefault(day, []).append(sel[f.adm[sel] == day])
+        _moved(self.releasing, f, [members])
+
+
+def _carried(releasing: list[dict], f: _Flat, carry: _Carry, moved) -> None:
+    """Called up later: tell the early releases, and move the returns that follow."""
+    for batch, delay in moved:
+        _moved(releasing, f, [batch])
+        carry.move(*carry.chain(batch, delay))
 
 
 def _moved(releasing: list[dict], f: _Flat, batches: list[np.ndarray]) -> None:
@@ -392,7 +523,8 @@ def _moved(releasing: list[dict], f: _Flat, batches: list[np.ndarray]) -> None:
 
 
 def _release_early(r, p: dict, d: int, f: _Flat, enter, leave, early, away) -> int:
-    """Release today those inside whose release day is within ``days``."""
+    """Release today those inside whose release day is within ``days``. Their
+    returns stay where the law's day put them (see :class:`_Carry`)."""
     lo, hi = np.searchsorted(p["rel"], [d, d + r.days], side="right")
     take = p["idx"][lo:hi]
     heap, due = p["moved"], []
@@ -427,7 +559,8 @@ def _let_in(
     """Admit held people today: all once the response stops acting (self-
     reporters: up to ``resume_per_day``); arrestees at their maximum in a police
     cell; arrestees whose release day has come leave from the police cell.
-    Returns the people whose release day moved (called up later)."""
+    Returns the people whose release day moved (called up later), per batch with
+    the days it moved."""
     held: deque = p["held"]
     if not held:
         return []
@@ -457,10 +590,12 @@ def _let_in(
     elif isinstance(r, PoliceCells):
         while held and held[0].size and d - f.adm[held[0][0]] >= r.max_days:
             out.append(held.popleft())
+    later = []
     for batch in out:
         if not batch.size:
             continue
         delay = d - f.adm[batch]
+        later.append((batch, delay))
         if isinstance(r, StopCallups):
             shift[batch] += delay
             f.rel[batch] += delay
@@ -482,31 +617,43 @@ def _let_in(
         _add(enter, f.pool[batch], np.full(batch.size, d), 1)
     while held and not held[0].size:
         held.popleft()
-    return out if isinstance(r, StopCallups) else []
+    return later if isinstance(r, StopCallups) else []
 
 
-def _write_back(groups, f: _Flat, shift, wait, early) -> None:
+def _move_stays(g: People, i: np.ndarray, s: np.ndarray, event: bool) -> None:
+    """Move the whole stays of ``g``'s people ``i`` (sorted) by ``s`` days; with
+    ``event``, the day they joined the stream too (a return that comes back later)."""
+    arrays = [g.t_event] if event else []
+    arrays += [g.t_adm, g.t_trial, g.t_end]  # t_trial is t_adm on path "sentence"
+    done: set[int] = set()
+    for arr in arrays:
+        if id(arr) not in done:
+            done.add(id(arr))
+            arr[i] += s
+    for _pl, who, a, b in g.phases:
+        pos = np.searchsorted(i, who)
+        hit = (pos < i.size) & (i[np.minimum(pos, i.size - 1)] == who)
+        add = np.where(hit, s[np.minimum(pos, i.size - 1)], 0.0)
+        a += add
+        b += add
+    for m in g.moves:  # the release day a policy moved them from, too
+        pos = np.searchsorted(i, m.who)
+        hit = (pos < i.size) & (i[np.minimum(pos, i.size - 1)] == m.who)
+        m.before += np.where(hit, s[np.minimum(pos, i.size - 1)], 0.0)
+
+
+def _write_back(groups, f: _Flat, shift, wait, early, inherit) -> None:
     for k, g in enumerate(groups):
         sel = f.group == k
         if not sel.any():
             continue
         i = f.index[sel]
         s, w, e = shift[sel].astype(float), wait[sel].astype(float), early[sel].astype(float)
+        h = inherit[sel].astype(float)
+        if h.any():  # a return follows the exit of the one it follows
+            _move_stays(g, i, h, event=True)
         if s.any():  # the whole stay moves with the call-up
-            g.t_adm[i] += s
-            if g.t_trial is not g.t_adm:  # one array on path "sentence"
-                g.t_trial[i] += s
-            g.t_end[i] += s
-            for _pl, who, a, b in g.phases:
-                pos = np.searchsorted(i, who)
-                hit = (pos < i.size) & (i[np.minimum(pos, i.size - 1)] == who)
-                add = np.where(hit, s[np.minimum(pos, i.size - 1)], 0.0)
-                a += add
-                b += add
-            for m in g.moves:  # the release day a policy moved them from, too
-                pos = np.searchsorted(i, m.who)
-                hit = (pos < i.size) & (i[np.minimum(pos, i.size - 1)] == m.who)
-                m.before += np.where(hit, s[np.minimum(pos, i.size - 1)], 0.0)
+            _move_stays(g, i, s, event=False)
         if w.any():  # admitted later, the release day stays
             if g.t_adm is g.t_event:  # arrested and admitted at once: one array till now
                 trial_too = g.t_trial is g.t_adm

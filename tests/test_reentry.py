@@ -486,9 +486,10 @@ def test_a_programme_takes_its_expected_returns_from_one_group(write):
     n = 200_000
     t_end = np.linspace(0.0, 700.0, n)
     horizon = float(model.warmup + model.n_days)
-    back = reentry._comes_back(
+    who, back = reentry._comes_back(
         model, Group(t_end), 0, "test/direct", Streams(np.random.SeedSequence(1))
     )
+    np.testing.assert_array_less(t_end[who], back)  # each after the release it follows
     spec = model.scenario.reentry.time_to_return
     mu, sigma = distributions.lognormal_params(spec.mean_days, spec.sd_days)
     within = stats.lognorm(sigma, scale=math.exp(mu)).cdf(horizon - t_end)
