@@ -293,19 +293,15 @@ def apply(
                 if isinstance(r, StopCallups):  # their returns wait past the end too
                     carry.move(*carry.chain(batch, horizon - f.adm[batch]))
     _write_back(groups, f, shift, wait, early, inherit)
-    # a return moved with the one it follows needs no place before it comes back:
-    # its stay without limits moves too
-    adm0 += inherit
-    law += inherit
-    phase0 = np.where(phase0 != NEVER, phase0 + inherit, NEVER)
     # each person's time in cells without limits, W = [adm0, law) (law: the release
     # day before any early-release policy), against what the responses made of it,
     # A = [adm, rel), unit by unit (the unit entered, then an end phase's) and in
     # all cells (row n_units): W less A lacks a place, A less W is "deferred"
     # (inside past the day they would have left: called up late); so occupancy +
     # unplaced - deferred is W, the demand. A self-reporter not called up for years
-    # lacks one place for one stay, not for the whole wait.
-    adm = adm0 + shift + wait
+    # lacks one place for one stay, not for the whole wait. A return postponed with
+    # the one it follows keeps its W: without limits it would be back then.
+    adm = adm0 + inherit + shift + wait
     cut_w = np.clip(np.where(phase0 != NEVER, phase0, np.inf), adm0, law)
     cut_a = np.clip(np.where(f.phase != NEVER, f.phase, np.inf), adm, f.rel)
     n_units = len(model.unit_names)
