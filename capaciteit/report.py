@@ -122,9 +122,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "geen plek om iemand te plaatsen. Een tekortdag in een pool is een dag waarop de vraag "
         "boven de tekortgrens ligt (de bruikbare plaatsen min de marge die nodig is om mensen te "
         "kunnen plaatsen); de vraag is de bezetting plus wie er een plaats nodig heeft en die "
-        "niet krijgt: op de wachtlijst, niet opgeroepen, in een politiecel of eerder "
-        "heengezonden. De kans op een tekort in een jaar is het deel van de replicaties met "
-        "ten minste één tekortdag in dat jaar; het oordeel rekent alleen hele jaren.",
+        "niet krijgt: op de wachtlijst, niet opgeroepen (met wie na hen terug zou komen), in een "
+        "politiecel of eerder heengezonden. De kans op een tekort in een jaar is het deel van "
+        "de replicaties met ten minste één tekortdag in dat jaar; het oordeel rekent alleen "
+        "hele jaren.",
         "need_short": "Het jaar dat de meeste plaatsen boven de eigen bruikbare plaatsen nodig "
         "heeft is {gap_year}. Om de kans op een tekortdag daar op ten hoogste {risk} te houden "
         "zijn {needed} bruikbare plaatsen nodig (90%-interval {needed_low} tot {needed_high}): "
@@ -371,7 +372,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "someone. A shortage day in a pool is a day on which demand is above the shortage "
         "threshold (the usable places less the margin needed to place people); demand is "
         "occupancy plus those who need a place there and lack one: on the waiting list, not "
-        "called up, in a police cell or released early. The probability of a shortage in a "
+        "called up (with those who would come back after them), in a police cell or released "
+        "early. The probability of a shortage in a "
         "year is the share of replications with at least one shortage day in that year; "
         "verdicts count whole years only.",
         "need_short": "The year that needs the most places beyond its own usable places is "

@@ -73,6 +73,19 @@ class _Flat:
     child: np.ndarray | None = None
     """Each one's return (-1: none): the person who comes back after their release."""
 
+    def __post_init__(self) -> None:
+        # every move's "before" is a view into one array, found by person at once
+        # (a call-up moves whole stays thousands of times a replication)
+        befores = np.concatenate([b for _d, _w, b in self.moves] or [np.zeros(0, np.int64)])
+        views, at = [], 0
+        for day, moved, before in self.moves:
+            views.append((day, moved, befores[at : at + before.size]))
+            at += before.size
+        self.moves = views
+        whose = np.concatenate([w for _d, w, _b in self.moves] or [np.zeros(0, np.int64)])
+        self._order = np.argsort(whose, kind="stable")
+        self._whose, self._befores = whose[self._order], befores
+
     def known(self, who: np.ndarray, d: int) -> np.ndarray:
         """The day ``who`` leave the cells as known on day ``d``: the moves of
         policies that start after ``d`` undone, latest first. A response deciding
@@ -87,13 +100,17 @@ class _Flat:
         return rel
 
     def shift(self, who: np.ndarray, days: np.ndarray) -> None:
-        """A later call-up moves the whole stay: the days before any move too."""
-        for _day, moved, before in self.moves:
-            if not moved.size:
-                continue
-            pos = np.minimum(np.searchsorted(moved, who), moved.size - 1)
-            hit = moved[pos] == who
-            before[pos[hit]] += days[hit]
+        """A later call-up moves the whole stay: the days before any move too
+        (``who`` distinct)."""
+        if not self._whose.size:
+            return
+        lo = np.searchsorted(self._whose, who, side="left")
+        n = np.searchsorted(self._whose, who, side="right") - lo
+        total = int(n.sum())
+        if not total:
+            return
+        rows = np.repeat(lo - np.cumsum(n) + n, n) + np.arange(total)
+        self._befores[self._order[rows]] += np.repeat(days, n)
 
 
 def own_uniforms(f: _Flat, labels: list[str], streams: Streams, *names: str) -> np.ndarray:
@@ -242,7 +259,7 @@ def apply(
     plans = {a: _plan(resp[a[0]], a[1], f, model, horizon, index, streams, labels) for a in agents}
     releasing = [plans[a] for a in agents if isinstance(resp[a[0]], EarlyReleaseWhenFull)]
     holding = [plans[a] for a in agents if not isinstance(resp[a[0]], EarlyReleaseWhenFull)]
-    holding = [p for p in holding if "extra" in p]
+    holding = [p for p in holding if "late" in p]
     carry = _Carry(f, enter, leave, inherit, away, holding, releasing)
     rank = (ExtraPlaces, EarlyReleaseWhenFull, StopCallups, PoliceCells)
     order = sorted(agents, key=lambda a: (rank.index(type(resp[a[0]])), a))
@@ -345,7 +362,8 @@ def _per_pool(pool: np.ndarray, day: np.ndarray, n_pools: int, width: int) -> np
 
 
 def _add(counts: np.ndarray, pool: np.ndarray, day: np.ndarray, delta: int) -> None:
-    np.add.at(counts, (pool, np.clip(day, 0, counts.shape[1] - 1)), delta)
+    # ufuncs, not np.clip: tens of thousands of small calls a replication
+    np.add.at(counts, (pool, np.minimum(np.maximum(day, 0), counts.shape[1] - 1)), delta)
 
 
 def _exits(f: _Flat, enter, leave, who: np.ndarray, delta: int) -> None:
@@ -418,7 +436,8 @@ def _plan(
             starts=np.searchsorted(f.adm[idx], np.arange(horizon + 1)),
             held=deque(),
             base=base,
-            extra={},  # day: those whose admission moved to it
+            late=[],  # those whose admission moved later, not yet met
+            pending=np.zeros(0, np.int64),
         )
     return plan
 
@@ -428,12 +447,20 @@ def _due(p: dict, d: int, f: _Flat, suspended: np.ndarray) -> np.ndarray:
     day a move of the exit they follow brought their admission to."""
     due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
     due = due[(f.adm[due] == d) & ~suspended[due]]
-    late = p["extra"].pop(d, None)
-    if late:
-        late = np.concatenate(late)
-        late = late[(f.adm[late] == d) & ~suspended[late]]
-        due = np.unique(np.concatenate([due, late]))
+    if p["late"]:
+        p["pending"] = np.concatenate([p["pending"], *p["late"]])
+        p["late"].clear()
+    pending = p["pending"]
+    if pending.size:
+        adm = f.adm[pending]
+        now = pending[(adm == d) & ~suspended[pending]]
+        p["pending"] = pending[adm > d]  # one suspended again is added again when it moves
+        if now.size:  # moved twice: listed twice (moves are later only: never planned today)
+            due = np.unique(np.concatenate([due, now]))
     return due
+
+
+_NOBODY = np.zeros(0, np.int64)
 
 
 class _Carry:
@@ -463,12 +490,16 @@ class _Carry:
         child = self.f.child
         members, deltas = [], []
         cur, delta = who, np.broadcast_to(np.asarray(by, np.int64), who.shape)
-        while cur.size:
+        while True:
             nxt = child[cur]
             has = nxt >= 0
+            if not has.any():
+                break
             cur, delta = nxt[has], delta[has]
             members.append(cur)
             deltas.append(delta)
+        if not members:
+            return _NOBODY, _NOBODY
         return np.concatenate(members), np.concatenate(deltas)
 
     def suspend(self, who: np.ndarray) -> None:
@@ -498,8 +529,8 @@ class _Carry:
         self.away[members] = False
         for p in self.holding:
             sel = members[p["base"][members]]
-            for day in np.unique(f.adm[sel]).tolist():
-                p["extra"].setdefault(day, []).append(sel[f.adm[sel] == day])
+            if sel.size:
+                p["late"].append(sel)
         _moved(self.releasing, f, [members])
 
 

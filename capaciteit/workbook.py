@@ -170,9 +170,11 @@ def yearly_columns(risk: float = 0.05, lang: str = "nl") -> list[Col]:
             "Demand P50",
             INT,
             "bezetting plus wie een plaats nodig heeft en die niet krijgt (wachtlijst, niet "
-            "opgeroepen, politiecel, eerder heengezonden): de mediaan over de replicaties",
-            "occupancy plus those who need a place and lack one (waiting list, not called up, "
-            "police cell, released early): the median over replications",
+            "opgeroepen en wie na hen terug zou komen, politiecel, eerder heengezonden): de "
+            "mediaan over de replicaties",
+            "occupancy plus those who need a place and lack one (waiting list, not called up "
+            "and those who would come back after them, police cell, released early): the "
+            "median over replications",
         ),
         Col(
             "demand_p10",
