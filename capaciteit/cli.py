@@ -341,7 +341,8 @@ def _compare_lines(
     table, base: str, alt: str, base_title, alt_title, price_level: int | None = None
 ) -> list[str]:
     """The paired differences a planner reads: per year the total's occupancy,
-    those lacking a place, the cost (and, with re-entry, the returns), then each
+    those lacking a place, those waiting (the call-up list, police cells and
+    wings), the cost (and, with re-entry, the returns), then each
     pool's shortage probability (percentage points); a partial year is marked."""
     prices = f"{price_level} prices" if price_level else "price level not given"
     lines = [f"{alt} - {base}: paired differences (same random numbers; euros in {prices})"]
@@ -363,6 +364,7 @@ def _compare_lines(
         parts = [
             f"occupancy {cell(tot, 'occupancy_mean', '{:+,.0f}')}",
             f"lacking a place {cell(tot, 'unplaced_mean', '{:+,.0f}')}",
+            f"waiting {cell(tot, 'waiting_mean', '{:+,.0f}')}",
             f"EUR {cell(tot, 'euros', '{:+,.1f}', 1e-6)} M",
         ]
         if (tot["metric"] == "returns").any():  # both scenarios have re-entry
@@ -416,35 +418,48 @@ def _validate(a: argparse.Namespace) -> int:
     for path in a.scenarios:
         try:
             sc = load_scenario(path)
-            _say_if_calibrating(sc, path)
-            prepare(sc)  # what a run checks before any work, and its warnings
-            print(f"{path}: ok")
+            if _needs_fit(sc):  # a check is no fit: minutes, and thrown away
+                prepare(sc, fit=False)  # the rest of what a run checks, and its warnings
+                print(
+                    f"{path}: ok; no current calibration file: a run fits one on the data "
+                    f"published by {sc.forecast.origin} first (a few minutes), "
+                    f"`capaciteit calibrate {path}` writes it once"
+                )
+            else:
+                prepare(sc)  # what a run checks before any work, and its warnings
+                print(f"{path}: ok")
         except InputError as e:
             lines += e.lines()
     return _fail(lines) if lines else 0
 
 
-def _say_if_calibrating(sc, path) -> None:
-    """A fit in memory takes minutes (the band's earlier origins are simulated):
-    say so before the wait, and how to keep the fit."""
+def _needs_fit(sc) -> bool:
+    """Whether a run of ``sc`` calibrates in memory first (no current file);
+    False where its input is bad (said alone, on one line, by the command)."""
     from .calibration import stored
     from .history import observed_stock_near
     from .runner import calibration_path, start_stock
 
-    if sc.inflow.calibrate and sc.forecast.origin is not None:
-        try:  # bad input is said alone, on one line, by the command itself
-            start_stock(sc)
-            observed_stock_near(sc.forecast.origin, origin=sc.forecast.origin)
-            current = stored(sc, calibration_path(sc)) is not None
-        except (InputError, ValueError):
-            return
-        if not current:
-            print(
-                f"{path}: no current calibration file; calibrating on the data published by "
-                f"{sc.forecast.origin} (a few minutes; `capaciteit calibrate {path}` "
-                "writes it for the next run)",
-                file=sys.stderr,
-            )
+    if not sc.inflow.calibrate or sc.forecast.origin is None:
+        return False
+    try:
+        start_stock(sc)
+        observed_stock_near(sc.forecast.origin, origin=sc.forecast.origin)
+        return stored(sc, calibration_path(sc)) is None
+    except (InputError, ValueError):
+        return False
+
+
+def _say_if_calibrating(sc, path) -> None:
+    """A fit in memory takes minutes (the band's earlier origins are simulated):
+    say so before the wait, and how to keep the fit."""
+    if _needs_fit(sc):
+        print(
+            f"{path}: no current calibration file; calibrating on the data published by "
+            f"{sc.forecast.origin} (a few minutes; `capaciteit calibrate {path}` "
+            "writes it for the next run)",
+            file=sys.stderr,
+        )
 
 
 def _calibrate(a: argparse.Namespace) -> int:

@@ -19,7 +19,7 @@ import numpy as np
 import xarray as xr
 
 from . import history
-from .calibration import apply, load_or_calibrate
+from .calibration import apply, load_or_calibrate, stored
 from .engine import Model, compile_model, run_replication
 from .errors import InputError, ScenarioError
 from .results import to_dataset
@@ -275,17 +275,31 @@ def simulate(
     return st.dataset()
 
 
-def prepare(scenario: Scenario) -> tuple[Model, dict]:
+def _shown(path: Path | None) -> str:
+    """A path as the outputs name it: relative to the folder the command runs in
+    when it lies inside it (committed results then name no machine's folders)."""
+    if path is None:
+        return ""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def prepare(scenario: Scenario, fit: bool = True) -> tuple[Model, dict]:
     """The compiled model of a scenario (calibrated when it asks) and where its
-    start stock comes from."""
+    start stock comes from. ``fit=False``: no calibration is fitted where no
+    current file holds one (the model then has the file's rates: a check)."""
     count, info = start_stock(scenario)
     cal = None
     if scenario.inflow.calibrate:
-        cal, fresh = load_or_calibrate(scenario, calibration_path(scenario))
+        where = calibration_path(scenario)
+        cal, fresh = load_or_calibrate(scenario, where) if fit else (stored(scenario, where), False)
+    if cal is not None:
         info["calibration"] = {
             "origin": cal.origin,
             "fitted_now": fresh,
-            "file": str(calibration_path(scenario) or ""),
+            "file": _shown(calibration_path(scenario)),
             "inflow_model": cal.forecast["model"],
         }
         scenario = apply(scenario, cal)

@@ -1091,6 +1091,9 @@ def _read_toml(path: Path, named_by: tuple[str, str, str] | None = None) -> dict
             raise fail(f"larger than {MAX_FILE_BYTES // 1_000_000} MB, not a scenario file")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
+        if named_by is not None:  # say where it looked: the name is relative to its file
+            where = f"file not found: {named_by[2]} (no {path})"
+            raise ScenarioError([(named_by[0], named_by[1], where)]) from None
         raise fail("file not found") from None
     except UnicodeDecodeError:
         raise fail("cannot read: not UTF-8 text") from None
@@ -1119,7 +1122,11 @@ _NAME_KEYS = {**{k: "name" for k in _NAMED_LISTS}, "pmj": "edition"}
 def _merge(base: Any, over: Any, table: str | None = None) -> Any:
     """Deep merge: tables merge by key; the lists of :data:`_NAME_KEYS` merge by
     their items' names (PMJ editions by `edition`), an item without one (a PMJ
-    figure of one year) added to the inherited ones."""
+    figure of one year) added to the inherited ones. A distribution (a table
+    with a `distribution` key) is replaced whole: its keys belong together, and
+    another kind has other keys."""
+    if isinstance(over, dict) and "distribution" in over:
+        return over
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():

@@ -112,8 +112,9 @@ class Col:
 
 
 def _pct_text(p: float, lang: str) -> str:
-    """0.05 -> '5%' (Dutch: '2,5%' for 0.025)."""
-    s = f"{p * 100:g}%"
+    """0.05 -> '5%' (Dutch: '2,5%' for 0.025); at most one decimal (29 of 30
+    replications: '96,7%', not '96,6667%')."""
+    s = f"{round(p * 100, 1):g}%"
     return s.replace(".", ",") if lang == "nl" else s
 
 
@@ -651,8 +652,8 @@ SUMMARY_TEXT: dict[str, tuple[str, str, str, str]] = {
     "scenario": (
         "Scenario",
         "Scenario",
-        "naam van het scenario (bestand in scenarios/)",
-        "name of the scenario (file in scenarios/)",
+        "naam van het scenario (het bestand staat in manifest.json)",
+        "name of the scenario (manifest.json names its file)",
     ),
     "title": (
         "Vraag",

@@ -163,6 +163,30 @@ def test_a_fit_in_memory_is_announced(capsys):
     assert "no current calibration file" in err and "capaciteit calibrate mine.toml" in err
 
 
+def test_validate_does_not_fit(write, run_cli, monkeypatch):
+    """A scenario whose calibration is not current (here: its own [reentry], part
+    of what the band is learned on) is checked by ``validate`` without the fit
+    a run would make (minutes, thrown away): it says so, and how to keep one."""
+
+    def no_fit(sc):
+        raise AssertionError("validate fitted a calibration")
+
+    monkeypatch.setattr(calibration, "calibrate", no_fit)
+    path = write(
+        "half.toml",
+        f'[scenario]\nname = "half"\nextends = "{SCENARIOS / "baseline.toml"}"\n\n'
+        "[reentry]\nshare = 0.5\n",
+    )
+    code, out, err = run_cli("validate", path)
+    assert code == 0, err
+    assert out.strip() == (
+        f"{path}: ok; no current calibration file: a run fits one on the data published "
+        f"by 2021-09-30 first (a few minutes), `capaciteit calibrate {path}` writes it once"
+    )
+    code, out, _ = run_cli("validate", SCENARIOS / "baseline.toml")  # a current file: "ok"
+    assert code == 0 and out.strip() == f"{SCENARIOS / 'baseline.toml'}: ok"
+
+
 def test_the_calibration_carries_the_band_and_fits_without_it_inside(monkeypatch, tmp_path):
     """calibrate() puts the band on the combination the run draws from and in
     the file; inside without_band() the fit has band 1, asks for no band, reads

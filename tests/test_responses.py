@@ -3,6 +3,8 @@ each has the right sign and size on a small scenario worked out by hand."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pytest
 
@@ -649,6 +651,8 @@ def test_demand_is_the_occupancy_without_limits_exactly(tmp_path, kinds, loop):
         assert np.array_equal(demand(ds, row), want), row
     if "stop" in kinds:
         assert int(ds.deferred.sel(unit="main").max()) > 0
+    if loop:  # the returns that follow those held did wait: demand is exact all the same
+        assert not np.array_equal(ds.returns.values, base.returns.values)
 
 
 PHASE = """
@@ -671,7 +675,23 @@ max_days = 60
 
 @pytest.mark.parametrize(
     "kinds",
-    [["stop"], ["early"], ["police"], ["stop", "early", "police"], ["early", "policy"], ["policy"]],
+    [
+        ["stop"],
+        ["early"],
+        ["police"],
+        ["stop", "early", "police"],
+        ["early", "policy"],
+        ["policy"],
+        pytest.param(
+            ["stop", "policy"],
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="known defect: a call-up stop with a dated early-release policy and an "
+                "end phase in another pool leaves the total's demand off (by 14 on the last "
+                "days of one replication here); each unit's is exact",
+            ),
+        ),
+    ],
 )
 def test_demand_and_the_count_follow_people_into_an_end_phase_of_another_pool(tmp_path, kinds):
     """With the last half of each stay in a unit of another pool (not a wing:
@@ -775,46 +795,67 @@ days = 7
 """
 # call-ups stopped for six months (everyone due is held until 1 September) on a
 # regime always full: held far longer than most returns take
+NO_END = LONG_STOP.replace("end = 2030-09-01\n", "")
+# and a stop that never ends: those still held at the end of the run take the
+# returns that follow them past it
+VARIED = 'sentence = { distribution = "lognormal", mean_days = 60, sd_days = 40 }'
+# sentences of different lengths, so that a return linked to the wrong person
+# would show (with fixed ones, people leave in the order they came)
 
 
-@pytest.mark.parametrize("capacity, responses", [(610, RESPONSES), (ALWAYS_FULL, LONG_STOP)])
+@pytest.mark.parametrize(
+    "capacity, responses", [(610, RESPONSES), (ALWAYS_FULL, LONG_STOP), (ALWAYS_FULL, NO_END)]
+)
 def test_a_return_comes_back_after_the_actual_exit_of_the_one_it_follows(
     tmp_path, capacity, responses
 ):
     """With the re-entry loop, a return is drawn a time after the law's release
     day; a call-up stopped moves the returns that follow the person by as many
     days, whole stays and all. So no one comes back before they have left: the
-    time from exit to return is the one drawn without responses (the same
-    replication, common random numbers), plus the days the person was released
-    early by a response (a return is never moved sooner: tests/test_pairing.py).
-    The responses' own count of people in cells, which moved those returns
-    while deciding, is the census's, day by day. (Before this, in forecast-2024,
+    time from exit to return is the gap drawn for that person (the same
+    replication's draw, read from its own stream), plus the days the person was
+    released early by a response (a return is never moved sooner:
+    tests/test_pairing.py). A moved return is met by the responses on its new
+    days: held on a day the call-ups are stopped, released early when due. The
+    responses' own count of people in cells, which moved those returns while
+    deciding, is the census's, day by day. (Before this, in forecast-2024,
     thousands came back before their own exit in a replication.)"""
+    from capaciteit import distributions
     from capaciteit.engine import _everyone, compile_model, run_replication
     from capaciteit.rng import Streams, replication_seed
 
     path = tmp_path / "loop.toml"
-    path.write_text(BASE.replace("CAPACITY", str(capacity)) + responses + LOOP)
+    text = BASE.replace('sentence = { distribution = "fixed", days = 60 }', VARIED)
+    assert text.count(VARIED) == 2
+    path.write_text(text.replace("CAPACITY", str(capacity)) + responses + LOOP)
     sc = cap.load_scenario(path)
     model = compile_model(sc)
     base = compile_model(sc.model_copy(update={"response": []}))
-    later = sooner = held_again = 0
+    spec = sc.reentry.time_to_return
+    later = sooner = held_again = early_again = 0
     for r in range(3):
         seq = replication_seed(11, r)
-        moved, parents, plain_parents = [], [], []
-        groups, _, decided = _everyone(model, Streams(seq), parents_out=parents)
+        moved, parents, labels, plain_parents = [], [], [], []
+        groups, _, decided = _everyone(model, Streams(seq), labels, parents)
         plain, _, _ = _everyone(base, Streams(seq), parents_out=plain_parents)
         assert [p is None for p in parents] == [p is None for p in plain_parents]
+        gaps = {}  # each group's drawn times to return, by position
         for g, g0, parent in zip(groups, plain, parents, strict=True):
             if parent is None:
                 continue
             known = parent[:, 0] >= 0
             k, i = parent[known, 0], parent[known, 1]
+            for a in np.unique(k).tolist():
+                if a not in gaps:
+                    rng = Streams(seq)("reentry", labels[a], "gap")
+                    gaps[a] = distributions.sample(spec, rng, len(groups[a]))
+            drawn = np.array([gaps[a][b] for a, b in zip(k, i, strict=True)])
             ends = np.array([groups[a].t_end[b] for a, b in zip(k, i, strict=True)])
             ends0 = np.array([plain[a].t_end[b] for a, b in zip(k, i, strict=True)])
-            gap, gap0 = g.t_event[known] - ends, g0.t_event[known] - ends0
+            np.testing.assert_allclose(g0.t_event[known] - ends0, drawn, rtol=0, atol=1e-6)
+            gap = g.t_event[known] - ends
             assert (gap > 0).all()  # back after they left, never before
-            early = gap - gap0  # released early by up to 7 days: back no sooner
+            early = gap - drawn  # released early by up to 7 days: back no sooner
             assert (early > -1e-6).all() and (early < 7 + 1e-6).all()
             assert np.allclose(early, np.round(early), rtol=0, atol=1e-6)  # whole days
             moved.append(ends - ends0)
@@ -827,17 +868,54 @@ def test_a_return_comes_back_after_the_actual_exit_of_the_one_it_follows(
             caught &= stopped
             assert (np.floor(g.t_adm[caught]) > due[caught]).all()
             held_again += int(caught.sum())
+            # and a moved return is released early on its new days: where the
+            # regime is always full, exactly 7 days before its moved law's day
+            if capacity == ALWAYS_FULL:
+                law = np.floor(g0.t_end + inherited)
+                lo = model.day_of(dt.date(2030, 3, 1))
+                due = (inherited >= 1) & (law - 7 > np.floor(g.t_adm)) & (law - 7 >= lo)
+                due &= law < len(decided[0])
+                np.testing.assert_array_equal(np.floor(g.t_end[due]), law[due] - 7)
+                early_again += int(due.sum())
         later += int((np.concatenate(moved) >= 1).sum())
         out = run_replication(model, seq)
         for q, pool in enumerate(model.cell_pools):
             u = model.unit_names.index(pool)
             assert np.array_equal(decided[3][model.warmup :, q], out["occupancy"][:, u]), pool
-    # both moves happened to people with a return: exits moved later 205 and
-    # 2,039 times, released early 4,383 and 9,035 times, in the two cases at
-    # this seed; without the move, 170 of the second case's first 1,247 returns
-    # came back before their exit
+    # both moves happened to people with a return: exits moved later 175, 1,990
+    # and 4,129 times (in the three cases, at this seed), released early 4,143,
+    # 9,032 and 4,942 times; without the move, 170 of the long stop's first
+    # 1,247 returns came back before their exit
     assert later > 50 and sooner > 1000
-    # 22 at this seed in the first case (once, a moved return was never met by a
-    # response: admitted on a full day); in the long stop a return moved with
-    # someone held lands after the stop
-    assert held_again > 0 or responses is LONG_STOP
+    # the responses meet moved returns on their new days: held 25 times in the
+    # first case (in the long stop a return moved with someone held lands after
+    # the stop; with no end, past the run), released early 1,816 times in the
+    # long stop, each exactly 7 days before its moved law's day
+    assert held_again > 0 or responses is not RESPONSES
+    assert early_again > 0 or responses is not LONG_STOP
+
+
+def test_a_stays_shift_reaches_every_policy_move_of_its_people():
+    """``_Flat.shift`` (one sorted index over every early-release policy's moves)
+    adds each person's days to every move that holds them, as a loop over the
+    moves does; the moves' arrays are views, so ``known`` sees it too."""
+    from capaciteit.responses import _Flat
+
+    rng = np.random.default_rng(3)
+    for _ in range(200):
+        n = int(rng.integers(1, 60))
+        moves = []
+        for _k in range(int(rng.integers(0, 5))):
+            who = np.sort(rng.choice(n, size=int(rng.integers(0, n + 1)), replace=False))
+            moves.append((int(rng.integers(0, 50)), who, rng.integers(0, 500, who.size)))
+        reference = [(d, w, b.copy()) for d, w, b in moves]
+        f = _Flat(*[np.zeros(n, np.int64) for _c in range(15)], [n], moves)
+        who = rng.choice(n, size=int(rng.integers(1, n + 1)), replace=False)
+        days = rng.integers(1, 30, who.size)
+        f.shift(who, days)
+        for _d, moved, before in reference:  # the loop it replaced
+            pos = np.minimum(np.searchsorted(moved, who), max(moved.size - 1, 0))
+            hit = (moved[pos] == who) if moved.size else np.zeros(who.size, bool)
+            before[pos[hit]] += days[hit]
+        for (_d, _w, got), (_e, _v, want) in zip(f.moves, reference, strict=True):
+            np.testing.assert_array_equal(got, want)

@@ -113,7 +113,7 @@ def place(tmp_path):
         ("/etc/passwd", "must name a .toml scenario file, not '/etc/passwd'"),
         ("parent.py", "must name a .toml scenario file, not 'parent.py'"),
         ("", "must be the name of a .toml scenario file"),
-        ("missing.toml", "file not found: missing.toml"),
+        ("missing.toml", "file not found: missing.toml (no PLACE/missing.toml)"),
         ("folder.toml", "is a folder, not a scenario file: folder.toml"),
         ("loop.toml", "cannot read: a loop of symbolic links: loop.toml"),
         ("passwd.toml", "not valid TOML at line 1: passwd.toml"),
@@ -130,6 +130,7 @@ def test_extends_reads_only_scenario_files(target, message, place, run_cli):
     child.write_text(f'[scenario]\nname = "child"\nextends = "{target}"\n')
     code, out, err = run_cli("validate", child)
     assert (code, out) == (2, "")
+    message = message.replace("PLACE", str(place))  # where it looked
     assert err.splitlines() == [f"{child}: scenario.extends: {message}"]
     assert "hunter2" not in err and "root:" not in err
 

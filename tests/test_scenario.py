@@ -254,6 +254,7 @@ def test_extends_cycle_and_missing_parent(write, run_cli):
     c = write("c.toml", '[scenario]\nname = "c"\nextends = "nothere.toml"\n')
     code, _, err = run_cli("validate", c)
     assert code == 2 and "scenario.extends: file not found: nothere.toml" in err
+    assert f"(no {c.parent / 'nothere.toml'})" in err  # where it looked
 
 
 def test_start_stock_outside_the_data(write, run_cli):
@@ -400,3 +401,30 @@ def test_forecast_origin_outside_the_data(write, run_cli, tmp_path):
         )
         assert len(err.splitlines()) == 1
     assert not out.exists()
+
+
+def test_a_distribution_is_replaced_whole_not_merged(write, run_cli):
+    """An extending file that gives a distribution gives all of it: the inherited
+    table's keys are not merged in (a fixed time to return once got the
+    lognormal's mean_days and sd_days, 'unknown key'; a lognormal with only a
+    mean silently took the inherited sd)."""
+    from .conftest import SCENARIOS
+
+    def child(name: str, ttr: str):
+        return write(
+            f"{name}.toml",
+            f'[scenario]\nname = "{name}"\nextends = "{SCENARIOS / "baseline.toml"}"\n\n'
+            f"[reentry]\ntime_to_return = {ttr}\n",
+        )
+
+    fixed = cap.load_scenario(child("fixed", '{ distribution = "fixed", days = 365 }'))
+    assert fixed.reentry.time_to_return.model_dump(exclude_none=True) == {
+        "distribution": "fixed",
+        "days": 365.0,
+    }
+    assert fixed.reentry.share == 0.6  # the rest of the table is still inherited
+    code, _, err = run_cli(
+        "validate", child("half", '{ distribution = "lognormal", mean_days = 1000 }')
+    )
+    assert code == 2
+    assert "reentry.time_to_return.sd_days: required key is missing" in err
