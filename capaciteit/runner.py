@@ -299,7 +299,7 @@ def prepare(scenario: Scenario, fit: bool = True) -> tuple[Model, dict]:
         info["calibration"] = {
             "origin": cal.origin,
             "fitted_now": fresh,
-            "file": _shown(calibration_path(scenario)),
+            "file": _shown(where),
             "inflow_model": cal.forecast["model"],
         }
         scenario = apply(scenario, cal)
