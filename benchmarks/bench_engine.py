@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 
 import capaciteit as cap
-from capaciteit.engine import compile_model, run_replication
+from capaciteit.sim.engine import compile_model, run_replication
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

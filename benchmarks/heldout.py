@@ -32,7 +32,7 @@ import numpy as np
 from scipy import stats
 
 import capaciteit as cap
-from capaciteit import history
+from capaciteit.data import history
 
 ROOT = Path(__file__).resolve().parents[1]
 

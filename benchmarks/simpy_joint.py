@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 import simpy
 
-from capaciteit.wings import Episode, _Capacity, run_wing
+from capaciteit.sim.wings import Episode, _Capacity, run_wing
 
 ROOT = Path(__file__).resolve().parent.parent
 DAYS = 3652
@@ -110,9 +110,9 @@ def census(name: str, reps: int = 3) -> tuple[int, list[float]]:
     its finite units place in one replication (mean), and per replication the
     share of people who never meet a finite unit or an end phase (counted)."""
     import capaciteit as cap
-    from capaciteit import engine as eng
-    from capaciteit import runner
-    from capaciteit.rng import Streams
+    from capaciteit.run import runner
+    from capaciteit.sim import engine as eng
+    from capaciteit.sim.rng import Streams
 
     model, _ = runner.prepare(cap.load_scenario(ROOT / "scenarios" / f"{name}.toml"))
     sc, names = model.scenario, model.unit_names

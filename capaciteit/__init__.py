@@ -8,21 +8,21 @@ Public API::
     cap.conditional_release_day(sentence_days=1095, rules="senb2021")  # 730
     ds.cap.headline().verdict                 # "likely", "possible" or "unlikely"
 
-Importing the package registers ``ds.cap`` (:mod:`capaciteit.accessor`) on
+Importing the package registers ``ds.cap`` (:mod:`capaciteit.outputs.accessor`) on
 every xarray Dataset.
 """
 
 __version__ = "0.1.0"
 
-from . import accessor as _accessor  # noqa: F401  (registers ds.cap)
-from .capacity import need
-from .compare import compare, paired
-from .errors import DataError, InputError, ScenarioError, ScenarioWarning
-from .headline import Headline, headline
-from .release import conditional_release_day
-from .results import monthly_summary, yearly, yearly_summary
-from .runner import simulate
-from .scenario import Scenario, load_scenario, parse_scenario
+from capaciteit.errors import DataError, InputError, ScenarioError, ScenarioWarning
+from capaciteit.law.release import conditional_release_day
+from capaciteit.outputs import accessor as _accessor  # noqa: F401  (registers ds.cap)
+from capaciteit.outputs.capacity import need
+from capaciteit.outputs.headline import Headline, headline
+from capaciteit.run.compare import compare, paired
+from capaciteit.run.results import monthly_summary, yearly, yearly_summary
+from capaciteit.run.runner import simulate
+from capaciteit.scenario import Scenario, load_scenario, parse_scenario
 
 __all__ = [
     "DataError",

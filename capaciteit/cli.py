@@ -19,10 +19,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import __version__
-from .errors import InputError, ScenarioError, ScenarioWarning, one_line
-from .progress import bar
-from .scenario import MAX_REPLICATIONS, MAX_SEED
+from capaciteit import __version__
+from capaciteit.errors import InputError, ScenarioError, ScenarioWarning, one_line
+from capaciteit.run.progress import bar
+from capaciteit.scenario import MAX_REPLICATIONS, MAX_SEED
 
 NOT_YET: dict[str, str] = {}
 _python_show_warning = warnings.showwarning
@@ -193,10 +193,10 @@ def _named(path: Path) -> Path:
 
 
 def _run(a: argparse.Namespace) -> int:
-    from .outputs import RUN_FILES, check_folder, write_results
-    from .runner import default_workers, fill_store, prepare
-    from .scenario import load_scenario
-    from .store import ReplicationStore
+    from capaciteit.outputs.write import RUN_FILES, check_folder, write_results
+    from capaciteit.run.runner import default_workers, fill_store, prepare
+    from capaciteit.run.store import ReplicationStore
+    from capaciteit.scenario import load_scenario
 
     if a.replications is not None and a.replications < 1:
         return _fail(["capaciteit run: --replications must be >= 1"])
@@ -258,7 +258,7 @@ def _run(a: argparse.Namespace) -> int:
         if a.scheduler
         else "local processes"
     )
-    from .results import reuse
+    from capaciteit.run.results import reuse
 
     # the yearly and monthly reductions are read once from the store, for the
     # files and for the lines printed after them
@@ -307,8 +307,8 @@ def _run(a: argparse.Namespace) -> int:
 
 
 def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> list[str]:
-    from .headline import answer_lines, headline
-    from .results import demand, limit, pools
+    from capaciteit.outputs.headline import answer_lines, headline
+    from capaciteit.run.results import demand, limit, pools
 
     h = headline(ds)
     tot = ds["occupancy"].sel(unit="total")
@@ -411,8 +411,8 @@ def _checkpoints(ds) -> tuple[list, int]:
 
 
 def _validate(a: argparse.Namespace) -> int:
-    from .runner import prepare
-    from .scenario import load_scenario
+    from capaciteit.run.runner import prepare
+    from capaciteit.scenario import load_scenario
 
     lines: list[str] = []
     for path in a.scenarios:
@@ -436,9 +436,9 @@ def _validate(a: argparse.Namespace) -> int:
 def _needs_fit(sc) -> bool:
     """Whether a run of ``sc`` calibrates in memory first (no current file);
     False where its input is bad (said alone, on one line, by the command)."""
-    from .calibration import stored
-    from .history import observed_stock_near
-    from .runner import calibration_path, start_stock
+    from capaciteit.calibrate.calibration import stored
+    from capaciteit.data.history import observed_stock_near
+    from capaciteit.run.runner import calibration_path, start_stock
 
     if not sc.inflow.calibrate or sc.forecast.origin is None:
         return False
@@ -463,9 +463,9 @@ def _say_if_calibrating(sc, path) -> None:
 
 
 def _calibrate(a: argparse.Namespace) -> int:
-    from .calibration import calibrate
-    from .runner import calibration_path
-    from .scenario import load_scenario
+    from capaciteit.calibrate.calibration import calibrate
+    from capaciteit.run.runner import calibration_path
+    from capaciteit.scenario import load_scenario
 
     if a.out is not None and len(a.scenarios) > 1:
         return _fail(["capaciteit calibrate: -o/--out takes one scenario"])
@@ -542,16 +542,17 @@ def _origins(text: str) -> list[int]:
 
 
 def _backtest(a: argparse.Namespace) -> int:
-    from . import backtest, pmj
-    from .outputs import BACKTEST_FILES, check_folder, staged
-    from .runner import default_workers
-    from .scenario import load_scenario
+    from capaciteit.calibrate import backtest
+    from capaciteit.outputs import pmj
+    from capaciteit.outputs.write import BACKTEST_FILES, check_folder, staged
+    from capaciteit.run.runner import default_workers
+    from capaciteit.scenario import load_scenario
 
     try:
         origins = _origins(a.origins)
     except ValueError:
         return _fail([f"capaciteit backtest: --origins {a.origins!r}: years like 2010-2019"])
-    last = max(o.date.year for o in __import__("capaciteit.history").history.load_stock())
+    last = max(o.date.year for o in __import__("capaciteit.data.history").history.load_stock())
     bad = [y for y in origins if not 2006 <= y < last]
     if bad or not origins:
         return _fail(
@@ -588,10 +589,10 @@ def _backtest(a: argparse.Namespace) -> int:
 
 
 def _compare(a: argparse.Namespace) -> int:
-    from .compare import check_pairable, compare
-    from .outputs import MANIFEST, check_folder, staged, write_manifest
-    from .runner import default_workers, executor, start_stock
-    from .scenario import load_scenario
+    from capaciteit.outputs.write import MANIFEST, check_folder, staged, write_manifest
+    from capaciteit.run.compare import check_pairable, compare
+    from capaciteit.run.runner import default_workers, executor, start_stock
+    from capaciteit.scenario import load_scenario
 
     base = load_scenario(a.base)
     alts = [load_scenario(p) for p in a.alternatives]
@@ -623,8 +624,8 @@ def _compare(a: argparse.Namespace) -> int:
             scheduler=ex,
             store=Path(store),
         )
-    from .report import write_compare_report
-    from .workbook import write_compare_workbook
+    from capaciteit.outputs.report import write_compare_report
+    from capaciteit.outputs.workbook import write_compare_workbook
 
     with staged(out) as tmp:
         for name, table in tables.items():
@@ -659,8 +660,8 @@ def _compare(a: argparse.Namespace) -> int:
 
 
 def _publish(a: argparse.Namespace) -> int:
-    from .publish import publish
-    from .runner import default_workers
+    from capaciteit.outputs.publish import publish
+    from capaciteit.run.runner import default_workers
 
     if a.replications is not None and a.replications < 1:
         return _fail(["capaciteit publish: --replications must be >= 1"])
@@ -681,11 +682,11 @@ def _publish(a: argparse.Namespace) -> int:
 
 
 def _need(a: argparse.Namespace) -> int:
-    from .capacity import need
-    from .outputs import NEED_COLUMNS, check_file
-    from .results import pools
-    from .runner import default_workers, simulate, start_stock
-    from .scenario import load_scenario
+    from capaciteit.outputs.capacity import need
+    from capaciteit.outputs.write import NEED_COLUMNS, check_file
+    from capaciteit.run.results import pools
+    from capaciteit.run.runner import default_workers, simulate, start_stock
+    from capaciteit.scenario import load_scenario
 
     if not 0 < a.risk < 1:
         return _fail([f"capaciteit need: --risk {a.risk}: must be between 0 and 1"])

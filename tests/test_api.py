@@ -10,8 +10,8 @@ import pytest
 import xarray as xr
 
 import capaciteit as cap
-from capaciteit import progress
-from capaciteit.provenance import data_sources, scenario_notes
+from capaciteit.run import progress
+from capaciteit.scenario.provenance import data_sources, scenario_notes
 
 from .conftest import SCENARIOS
 

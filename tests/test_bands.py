@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit import backtest, bands, calibration, forecast, history
+from capaciteit.calibrate import backtest, bands, calibration, forecast
+from capaciteit.data import history
 
 from .conftest import SCENARIOS
 

@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit import backtest, calibration, censored, history, reconstruct
+from capaciteit.calibrate import backtest, calibration, censored, reconstruct
+from capaciteit.data import history
 
 from .conftest import SCENARIOS
 
@@ -219,7 +220,7 @@ def test_calibration_file_round_trips_with_provenance(baseline_calibration, tmp_
 def test_shipped_calibration_files_are_current(name):
     """scenarios/calibration/*.json are what `capaciteit calibrate` writes for the
     scenarios and the shipped data (run `capaciteit calibrate FILE` if not)."""
-    from capaciteit.runner import calibration_path
+    from capaciteit.run.runner import calibration_path
 
     sc = cap.load_scenario(SCENARIOS / f"{name}.toml")
     _cal, fresh = calibration.load_or_calibrate(sc, calibration_path(sc))

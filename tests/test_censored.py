@@ -8,7 +8,8 @@ import math
 import numpy as np
 import pytest
 
-from capaciteit import censored, history, reconstruct
+from capaciteit.calibrate import censored, reconstruct
+from capaciteit.data import history
 
 SEPT_2024 = dt.date(2024, 9, 30)
 
@@ -94,7 +95,7 @@ def test_forecast_2024_is_fitted_to_demand():
     geometric mean of the candidates' reconstructions of 2024."""
     from pathlib import Path
 
-    from capaciteit import calibration
+    from capaciteit.calibrate import calibration
 
     path = Path(__file__).parent.parent / "scenarios" / "calibration" / "forecast-2024.json"
     cal = calibration.Calibration.from_json(path.read_text())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import capaciteit as cap
-from capaciteit.headline import answer_lines, headline
+from capaciteit.outputs.headline import answer_lines, headline
 
 from .test_pools import TWO
 
@@ -68,7 +68,7 @@ def test_the_places_a_policy_adds_cost_what_it_says(tmp_path, run_cli):
     """100 places from 2031 at EUR 36,525 a year: EUR 10,000 a day more in 2031,
     exactly (the men's 740 places are never full, so no one else moves), and
     nothing before. Without the key the run warns that the places cost nothing."""
-    from capaciteit.results import daily_costs, yearly_summary
+    from capaciteit.run.results import daily_costs, yearly_summary
 
     base = run(tmp_path, COSTS)
     path = tmp_path / "p.toml"

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit.engine import compile_model
-from capaciteit.rng import Streams
-from capaciteit.sentencing import draw, timeline
+from capaciteit.sim.engine import compile_model
+from capaciteit.sim.rng import Streams
+from capaciteit.sim.sentencing import draw, timeline
 
 from .conftest import SCENARIOS
 
@@ -268,8 +268,8 @@ def test_a_unit_with_room_to_spare_holds_everyone_for_their_stay(write):
     forecast's stay changes (and any policy) left it. (Once, stays counted from
     admission ignored the forecast's stretch: 128 of 12,900 people of a run held
     a place in the AIT up to 200 days too long.)"""
-    from capaciteit import engine as eng
-    from capaciteit import runner
+    from capaciteit.run import runner
+    from capaciteit.sim import engine as eng
 
     path = write(
         "roomy.toml",

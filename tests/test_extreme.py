@@ -14,10 +14,10 @@ import pytest
 from scipy import integrate, stats
 
 import capaciteit as cap
-from capaciteit.distributions import lognormal_params
 from capaciteit.errors import ScenarioWarning
-from capaciteit.results import shortage_days
+from capaciteit.run.results import shortage_days
 from capaciteit.scenario import parse_scenario
+from capaciteit.sim.distributions import lognormal_params
 
 from .conftest import SCENARIOS
 

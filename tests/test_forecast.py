@@ -9,7 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from capaciteit import forecast, history, reconstruct
+from capaciteit.calibrate import forecast, reconstruct
+from capaciteit.data import history
 
 SHIPPED = history.DATA_DIR  # the real data, whatever a test later points DATA_DIR at
 

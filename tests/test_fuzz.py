@@ -957,7 +957,7 @@ def test_an_overflowing_wing_is_a_plain_loss_system(req):
     """`run_wing` with overflow turns away runs of blocked requests at once (the
     fast path added for wings with no places); it must equal the plain rule, one
     request at a time: admitted when fewer than the whole places are present."""
-    from capaciteit.wings import ADMITTED, OVERFLOWED, run_wing
+    from capaciteit.sim.wings import ADMITTED, OVERFLOWED, run_wing
 
     t, svc, ddl, knots, places = req
     res = run_wing(t, svc, ddl, knots, places, "overflow")

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from capaciteit import history
+from capaciteit.data import history
 from capaciteit.errors import DataError
 
 

@@ -23,13 +23,14 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit import conditional_release_day, release
-from capaciteit import distributions as dist
-from capaciteit.engine import compile_model
+from capaciteit import conditional_release_day
 from capaciteit.errors import ScenarioError
-from capaciteit.rng import Streams
+from capaciteit.law import release
 from capaciteit.scenario import parse_scenario
-from capaciteit.sentencing import Warp, draw, timeline
+from capaciteit.sim import distributions as dist
+from capaciteit.sim.engine import compile_model
+from capaciteit.sim.rng import Streams
+from capaciteit.sim.sentencing import Warp, draw, timeline
 
 from .conftest import SCENARIOS
 

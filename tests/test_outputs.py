@@ -47,7 +47,7 @@ def test_run_writes_the_contract_files(write, run_cli, tmp_path):
     main = summary[(summary.unit == "main")]
     assert main.p_over_capacity.notna().all()
     # yearly.csv carries the places needed at the planning risk, as the workbook does
-    from capaciteit.capacity import need
+    from capaciteit.outputs.capacity import need
 
     yearly = pd.read_csv(out / "yearly.csv").set_index(["year", "unit"])
     want = need(api).set_index(["year", "unit"])

@@ -2,7 +2,7 @@
 give identical replications on every day before D, for any kind of dated change.
 
 The base is the calibrated national baseline (so the forecast's stay stretches,
-:class:`~capaciteit.sentencing.Warp`, are in play), cut to 2024, with every kind
+:class:`~capaciteit.sim.sentencing.Warp`, are in play), cut to 2024, with every kind
 of shortage response acting from the start, a court backlog still being heard,
 and released people coming back (re-entry). Hypothesis draws a date and one to
 three changes from that date on: inflow, capacity (a policy or a dated capacity

@@ -14,14 +14,14 @@ import openpyxl
 import pytest
 
 import capaciteit as cap
-from capaciteit import pmj
-from capaciteit.backtest import origin_scenario
-from capaciteit.figures import pmj_chart
-from capaciteit.provenance import scenario_notes
-from capaciteit.report import fmt_num, fmt_pct, pmj_sentence, render_report
-from capaciteit.results import yearly_summary
+from capaciteit.calibrate.backtest import origin_scenario
+from capaciteit.outputs import pmj
+from capaciteit.outputs.figures import pmj_chart
+from capaciteit.outputs.report import fmt_num, fmt_pct, pmj_sentence, render_report
+from capaciteit.outputs.workbook import sheet_names, write_workbook
+from capaciteit.run.results import yearly_summary
 from capaciteit.scenario import parse_scenario, year_ranges
-from capaciteit.workbook import sheet_names, write_workbook
+from capaciteit.scenario.provenance import scenario_notes
 
 from .conftest import ROOT, SCENARIOS
 from .test_report import Page, num
@@ -573,7 +573,7 @@ def test_a_scenario_without_editions_shows_nothing_new(tmp_path):
 
 
 def test_published_dates_read_as_written():
-    from capaciteit.report import fmt_published
+    from capaciteit.outputs.report import fmt_published
 
     assert fmt_published(dt.date(2021, 6, 17), "nl") == "17 juni 2021"
     assert fmt_published("2017-05", "nl") == "mei 2017"

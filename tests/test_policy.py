@@ -11,9 +11,9 @@ import pytest
 from scipy import stats
 
 import capaciteit as cap
-from capaciteit.capacity import need, quantile_interval
-from capaciteit.compare import paired
-from capaciteit.results import daily_costs, yearly
+from capaciteit.outputs.capacity import need, quantile_interval
+from capaciteit.run.compare import paired
+from capaciteit.run.results import daily_costs, yearly
 
 from .conftest import SCENARIOS
 
@@ -460,7 +460,7 @@ source = "test figure"
 """
     )
     ds = cap.simulate(cap.load_scenario(path), replications=10, seed=1)
-    from capaciteit.results import yearly_summary
+    from capaciteit.run.results import yearly_summary
 
     t = yearly_summary(ds).set_index(["year", "unit"])
     assert t.loc[(2031, "total"), "pmj"] == 800
@@ -502,7 +502,7 @@ def test_policy_scenarios_match_their_base_before_the_policy_starts(name):
 def test_warp_judges_dates_where_the_stretches_put_them():
     """``t >= at(c)`` is ``warp(t) >= c`` for every person: a rule compares the
     date before the forecast's stay changes with one threshold per person."""
-    from capaciteit.sentencing import Warp
+    from capaciteit.sim.sentencing import Warp
 
     rng = np.random.default_rng(5)
     for _ in range(50):
@@ -524,7 +524,7 @@ def test_known_at_holds_no_date_after_the_day():
     transition are later), so the rules that replace them apply to nobody and
     go; a policy running on that day keeps running (its later end goes); one
     that starts later is not there. Those later dates then cannot move a fit."""
-    from capaciteit.policies import known_at
+    from capaciteit.sim.policies import known_at
 
     base = cap.load_scenario(SCENARIOS / "baseline.toml")
     data = base.to_data()
@@ -564,7 +564,7 @@ def test_a_warped_policy_day_is_exact_to_the_last_bit():
     to the bit: a release moved to a policy's first day never ends up an ulp
     before it (in the day before, where a paired run would differ). Checked for
     many days and stretch ratios, where the inverse alone is an ulp off for some."""
-    from capaciteit.sentencing import Warp
+    from capaciteit.sim.sentencing import Warp
 
     rng = np.random.default_rng(5)
     warp = Warp(np.array([92.0, 457.0, 822.0]), rng.uniform(0.8, 1.25, 3))

@@ -7,9 +7,9 @@ from __future__ import annotations
 import numpy as np
 
 import capaciteit as cap
-from capaciteit.capacity import need
-from capaciteit.headline import headline
-from capaciteit.results import yearly, yearly_summary
+from capaciteit.outputs.capacity import need
+from capaciteit.outputs.headline import headline
+from capaciteit.run.results import yearly, yearly_summary
 
 from .conftest import SCENARIOS
 

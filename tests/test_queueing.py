@@ -17,7 +17,7 @@ import pytest
 from scipy import integrate, stats
 
 import capaciteit as cap
-from capaciteit.distributions import lognormal_params
+from capaciteit.sim.distributions import lognormal_params
 
 Z = 4.5
 

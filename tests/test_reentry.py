@@ -1,4 +1,4 @@
-"""Re-entry: released people come back (capaciteit.reentry), checked against the
+"""Re-entry: released people come back (capaciteit.sim.reentry), checked against the
 closed forms of an infinite-server queue with feedback, and the law of the loop's
 inputs (a share, a time to return, dated re-integration policies)."""
 
@@ -12,8 +12,8 @@ import pytest
 from scipy import integrate, stats
 
 import capaciteit as cap
-from capaciteit import distributions
 from capaciteit.scenario import Empirical, Exponential, Fixed, Gamma, Lognormal
+from capaciteit.sim import distributions
 
 from .test_pairing import assert_identical_before
 
@@ -258,7 +258,7 @@ def test_a_loop_turned_off_is_no_loop(write, run_cli):
     code, _out, err = run_cli("validate", write("noshare.toml", noshare))
     assert code == 2 and "reentry: share is required" in err, err
     # the loop's table is part of what a calibration fits; turned off, it is none
-    from capaciteit.calibration import structure_hash
+    from capaciteit.calibrate.calibration import structure_hash
 
     plain = _without_loop(write, "plainhash.toml")
     assert structure_hash(cap.load_scenario(base)) != structure_hash(plain)
@@ -307,7 +307,7 @@ def test_first_admissions_are_the_total_less_the_returns_of_earlier_years():
     origin year's 1, a forecast year of 3, a share of 0.25 coming back: the origin
     year's first admissions are 1 - 0.25 x (0.5 x 1 + 0.5 x 2) = 0.625, the next
     year's 3 - 0.25 x (0.5 x 3 + 0.5 x 1) = 2.5; a steady past gives 1 - share."""
-    from capaciteit import reentry
+    from capaciteit.sim import reentry
 
     assert reentry.first_multipliers(0.25, [1.0, 2.0], [3.0], [0.5, 0.5]) == [0.625, 2.5]
     g = reentry.year_profile(Lognormal(distribution="lognormal", mean_days=1457, sd_days=2560))
@@ -363,9 +363,9 @@ def test_the_returns_reach_the_summaries_the_report_and_the_workbook(write, tmp_
     the workbook's month sheet has the two columns under their names."""
     import openpyxl
 
-    from capaciteit.report import render_report
-    from capaciteit.results import monthly_summary
-    from capaciteit.workbook import write_workbook
+    from capaciteit.outputs.report import render_report
+    from capaciteit.outputs.workbook import write_workbook
+    from capaciteit.run.results import monthly_summary
 
     ds = cap.simulate(_loop(write, warmup=1000), replications=3, seed=2)
     back = ds.returns.sel(unit="total").values
@@ -441,7 +441,7 @@ def test_return_shares_by_window_and_reach(write):
     [start, end) whom the programme reaches (their own uniform below its share),
     the share for everyone else; two programmes on one person multiply, and a
     programme reaching fewer reaches a subset of those a wider one reaches."""
-    from capaciteit import policies
+    from capaciteit.sim import policies
 
     extra = (
         '\n[[policy]]\nname = "wide"\nkind = "reintegration"\nstart = 2030-01-01\n'
@@ -466,9 +466,9 @@ def test_a_programme_takes_its_expected_returns_from_one_group(write):
     each of n released people on day t comes back within the run with chance
     share x factor x P(X < horizon - t) if reached and released in the window,
     share x P(X < horizon - t) otherwise."""
-    from capaciteit import reentry
-    from capaciteit.engine import compile_model
-    from capaciteit.rng import Streams
+    from capaciteit.sim import reentry
+    from capaciteit.sim.engine import compile_model
+    from capaciteit.sim.rng import Streams
 
     extra = (
         '\n[[policy]]\nname = "p"\nkind = "reintegration"\nstart = 2030-06-01\n'
@@ -512,7 +512,7 @@ def test_the_yearly_profile_of_a_fixed_time_to_return():
     ``d`` days after that: with ``x = (d + lag) / 365.25``, the returns fall
     ``floor(x)`` years later for a share ``1 - frac(x)`` and a year after that for
     ``frac(x)``."""
-    from capaciteit import reentry
+    from capaciteit.sim import reentry
 
     for d, lag in ((200.0, 0.0), (200.0, 300.0), (900.0, 120.0)):
         g = reentry.year_profile(Fixed(distribution="fixed", days=d), years=10, lag=lag)
@@ -527,7 +527,7 @@ def test_the_past_releases_daily_counts_against_quadrature():
     """Releases at level[k] a day over each past year (newest first) and at the
     oldest level before it: the expected returns on each day are the integral,
     over the release times, of the density of the time to return."""
-    from capaciteit import reentry
+    from capaciteit.sim import reentry
 
     spec = Lognormal(distribution="lognormal", mean_days=400, sd_days=500)
     mu, sigma = distributions.lognormal_params(spec.mean_days, spec.sd_days)
@@ -571,7 +571,7 @@ def test_compare_gives_the_returns_a_programme_prevents(write, run_cli, tmp_path
     exactly) and on the terminal; a pair without re-entry has no such row."""
     import pandas as pd
 
-    from capaciteit.compare import paired
+    from capaciteit.run.compare import paired
 
     base = _loop(write, warmup=1000)
     alt = _loop(
@@ -609,7 +609,7 @@ def test_compare_gives_the_returns_a_programme_prevents(write, run_cli, tmp_path
     csv = pd.read_csv(next((tmp_path / "cmp").glob("*.csv")))
     assert (csv.metric == "returns").any()
     # the compare report shows the returns' paired difference, as the CSV has it
-    from capaciteit.report import fmt_num, render_compare_report
+    from capaciteit.outputs.report import fmt_num, render_compare_report
 
     html = render_compare_report({"alt": table}, "base", n=3, seed=4, lang="en")
     counts = html.split('id="table-counts-alt"')[1].split("</table>")[0]

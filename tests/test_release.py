@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from capaciteit import conditional_release_day
-from capaciteit.release import release_day
+from capaciteit.law.release import release_day
 
 Y = 365
 

@@ -18,12 +18,10 @@ import pandas as pd
 import pytest
 
 import capaciteit as cap
-from capaciteit import report
-from capaciteit.compare import paired
-from capaciteit.figures import fan_chart
-from capaciteit.headline import headline
-from capaciteit.provenance import data_sources, scenario_notes
-from capaciteit.report import (
+from capaciteit.outputs import report
+from capaciteit.outputs.figures import fan_chart
+from capaciteit.outputs.headline import headline
+from capaciteit.outputs.report import (
     LABEL_ORDER,
     STRINGS,
     fmt_eur,
@@ -34,6 +32,8 @@ from capaciteit.report import (
     slug,
     write_report,
 )
+from capaciteit.run.compare import paired
+from capaciteit.scenario.provenance import data_sources, scenario_notes
 
 from .conftest import ROOT
 
@@ -550,7 +550,7 @@ def test_the_cautions_reach_the_report_the_workbook_and_the_manifest(tmp_path, r
 def test_the_waiting_list_sentence_gives_each_quantile_its_own_peak(national, report_nl):
     """The P50's longest day with the P90 of that day, and the P90's own highest
     day: two different figures, each said for what it is."""
-    from capaciteit.figures import daily_quantiles
+    from capaciteit.outputs.figures import daily_quantiles
 
     text = Page(report_nl).text["waiting-peak"]
     q = daily_quantiles(national, "waiting", "total", (0.5, 0.9))

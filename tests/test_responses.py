@@ -206,7 +206,7 @@ trigger = 0.95
     extra = ds.extra_places.sel(unit="main")
     assert np.array_equal(extra.values, 50 * acted.values)
     assert np.array_equal(ds.extra_places.sel(unit="total").values, extra.values)
-    from capaciteit.results import yearly
+    from capaciteit.run.results import yearly
 
     y = yearly(ds)
     occ = ds.occupancy.sel(unit="main", time="2031")
@@ -278,8 +278,8 @@ def test_early_release_never_more_than_its_days_with_stopped_callups(tmp_path):
     (it once used the release day from before the move: 8 to 11 days early with
     ``days = 7``). Worked person by person against the same replication without
     responses (the responses draw from streams of their own)."""
-    from capaciteit.engine import _everyone, compile_model
-    from capaciteit.rng import Streams, replication_seed
+    from capaciteit.sim.engine import _everyone, compile_model
+    from capaciteit.sim.rng import Streams, replication_seed
 
     # full on some days only, so that call-ups stop, resume, and people are let in
     path = tmp_path / "both.toml"
@@ -403,8 +403,8 @@ def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, cas
     are one pool; where the wing is a pool of its own the count of all cells is
     still the census's, but its waiting list is counted in the wing's pool, not
     in the main unit's whose cells it waits in: a caution says so."""
-    from capaciteit.engine import _everyone, cautions, compile_model, run_replication
-    from capaciteit.rng import Streams, replication_seed
+    from capaciteit.sim.engine import _everyone, cautions, compile_model, run_replication
+    from capaciteit.sim.rng import Streams, replication_seed
 
     wing = WING.replace("WAIT_IN", 'wait_in = "main"' if case == "phase" else "")
     text = BASE.replace("CAPACITY", "460") + wing + RESPONSES
@@ -533,9 +533,9 @@ def test_early_release_never_takes_someone_held_back(tmp_path, monkeypatch):
     once 'released' such people (their admission day had passed, they were
     never let in), which also broke pairing. Person by person, from the flat
     arrays the responses work on."""
-    from capaciteit import responses as rs
-    from capaciteit.engine import _everyone, compile_model
-    from capaciteit.rng import Streams, replication_seed
+    from capaciteit.sim import responses as rs
+    from capaciteit.sim.engine import _everyone, compile_model
+    from capaciteit.sim.rng import Streams, replication_seed
 
     seen = {}
     flatten, write_back = rs._flatten, rs._write_back
@@ -593,7 +593,7 @@ def test_a_wing_that_turns_people_away_is_short(tmp_path):
     away need a place there and lack one: the stylized scenario's wing gets 3,500
     a year with 28-day stays (about 270 at a time), here with 250 places; once it
     said p_shortage 0 whatever it turned away."""
-    from capaciteit.results import yearly_summary
+    from capaciteit.run.results import yearly_summary
 
     from .conftest import SCENARIOS
 
@@ -632,7 +632,7 @@ def test_demand_is_the_occupancy_without_limits_exactly(tmp_path, kinds, loop):
     stay was due and inside when it is served. With the re-entry loop too: the
     returns a stopped call-up postponed (they follow the actual exit) would be
     back without limits at their first time, and count so."""
-    from capaciteit.results import demand
+    from capaciteit.run.results import demand
 
     blocks = {
         "stop": 'kind = "stop_callups"\nresume_per_day = 20',
@@ -699,9 +699,9 @@ def test_demand_and_the_count_follow_people_into_an_end_phase_of_another_pool(tm
     day by day and exactly, and the count each pool's responses judge is the
     census's, pool by pool: a person counts in the main unit until the phase
     begins (moved with a late call-up), then in the phase's unit."""
-    from capaciteit.engine import _everyone, compile_model, run_replication
-    from capaciteit.results import demand
-    from capaciteit.rng import Streams, replication_seed
+    from capaciteit.run.results import demand
+    from capaciteit.sim.engine import _everyone, compile_model, run_replication
+    from capaciteit.sim.rng import Streams, replication_seed
 
     blocks = {
         "stop": '[[response]]\nname = "stop"\nkind = "stop_callups"\nresume_per_day = 20',
@@ -751,8 +751,8 @@ def test_the_count_follows_a_start_stock_already_in_its_end_phase(tmp_path):
     began before the first day (a negative day): each pool's count is still the
     census's, day by day (once, day numbers below 0 read as 'no phase', and
     the phase's pool went negative)."""
-    from capaciteit.engine import _everyone, compile_model, run_replication
-    from capaciteit.rng import Streams, replication_seed
+    from capaciteit.sim.engine import _everyone, compile_model, run_replication
+    from capaciteit.sim.rng import Streams, replication_seed
 
     text = BASE.replace("CAPACITY", "280").replace("warmup_days = 400", "start_stock = 600")
     text += PHASE.replace("PLACES", "280") + (
@@ -820,9 +820,9 @@ def test_a_return_comes_back_after_the_actual_exit_of_the_one_it_follows(
     responses' own count of people in cells, which moved those returns while
     deciding, is the census's, day by day. (Before this, in forecast-2024,
     thousands came back before their own exit in a replication.)"""
-    from capaciteit import distributions
-    from capaciteit.engine import _everyone, compile_model, run_replication
-    from capaciteit.rng import Streams, replication_seed
+    from capaciteit.sim import distributions
+    from capaciteit.sim.engine import _everyone, compile_model, run_replication
+    from capaciteit.sim.rng import Streams, replication_seed
 
     path = tmp_path / "loop.toml"
     text = BASE.replace('sentence = { distribution = "fixed", days = 60 }', VARIED)
@@ -899,7 +899,7 @@ def test_a_stays_shift_reaches_every_policy_move_of_its_people():
     """``_Flat.shift`` (one sorted index over every early-release policy's moves)
     adds each person's days to every move that holds them, as a loop over the
     moves does; the moves' arrays are views, so ``known`` sees it too."""
-    from capaciteit.responses import _Flat
+    from capaciteit.sim.responses import _Flat
 
     rng = np.random.default_rng(3)
     for _ in range(200):

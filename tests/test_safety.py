@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 import capaciteit as cap
-from capaciteit import calibration
+from capaciteit.calibrate import calibration
 
 from .conftest import ROOT, SCENARIOS
 
@@ -336,7 +336,7 @@ def fast_backtest(monkeypatch):
     test_backtest; here only what it does to folders matters)."""
     import pandas as pd
 
-    from capaciteit import backtest
+    from capaciteit.calibrate import backtest
 
     def run(base, origins, replications, seed, workers=1, progress=None):
         rows = [
@@ -641,8 +641,8 @@ def test_publish_force_keeps_the_users_files(write, run_cli, tmp_path):
 def test_the_committed_results_folder_may_be_published_again():
     """What `make forecast` meets in this repository (folders and an index written
     by earlier versions) is capaciteit's: replaced with --force, refused without."""
-    from capaciteit.outputs import owned
-    from capaciteit.publish import check_publish
+    from capaciteit.outputs.publish import check_publish
+    from capaciteit.outputs.write import owned
 
     root = ROOT / "results"
     names = sorted(p.parent.name for p in root.glob("*/manifest.json"))
@@ -749,7 +749,7 @@ def test_interrupted_while_writing_keeps_the_store_and_says_so(
     """Ctrl-C after every replication is in but before the results folder is in
     place: the store stays for --resume, and the message says where, not that
     nothing was written."""
-    from capaciteit import outputs
+    from capaciteit.outputs import write as outputs
 
     path = write("safe.toml", GOOD)
     out = tmp_path / "out"

@@ -24,9 +24,9 @@ import xarray as xr
 import zarr
 
 import capaciteit as cap
-from capaciteit import results
-from capaciteit.runner import simulate
-from capaciteit.store import ReplicationStore, batch_size, batches
+from capaciteit.run import results
+from capaciteit.run.runner import simulate
+from capaciteit.run.store import ReplicationStore, batch_size, batches
 
 BIN = Path(sys.executable).parent
 # one year, a queueing wing and an open unit: each replication takes ~10 ms

@@ -9,8 +9,8 @@ import datetime as dt
 import pytest
 
 import capaciteit as cap
+from capaciteit.data.history import load_stock
 from capaciteit.errors import DataError
-from capaciteit.history import load_stock
 
 from .conftest import SCENARIOS
 
@@ -340,7 +340,7 @@ def test_existing_results_need_force(write, run_cli, tmp_path):
     ],
 )
 def test_broken_data_file_names_file_and_row(edit, expect, tmp_path):
-    from capaciteit.history import DATA_DIR, STOCK_FILE
+    from capaciteit.data.history import DATA_DIR, STOCK_FILE
 
     text = (DATA_DIR / STOCK_FILE).read_text()
     assert edit[0] in text

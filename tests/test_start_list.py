@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit.results import demand, yearly_summary
+from capaciteit.run.results import demand, yearly_summary
 
 from .conftest import SCENARIOS
 from .test_responses import BASE

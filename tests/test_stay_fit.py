@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit import calibration, censored, history
+from capaciteit.calibrate import calibration, censored
+from capaciteit.data import history
 
 SCENARIOS = Path(__file__).parent.parent / "scenarios"
 NAMES = ["baseline", "no-senb", "forecast-2024"]

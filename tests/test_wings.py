@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import simpy
 
-from capaciteit.wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
+from capaciteit.sim.wings import ADMITTED, OVERFLOWED, RENEGED, WAITED, run_wing
 
 PERSON, BLOCK = 1, 0  # a blocked place is served before anyone waiting
 # at equal times the wing's order: a capacity change (or a deadline), then a

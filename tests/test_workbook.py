@@ -14,11 +14,11 @@ import pandas as pd
 import pytest
 
 import capaciteit as cap
-from capaciteit import workbook
-from capaciteit.compare import paired
-from capaciteit.history import DATA_DIR
-from capaciteit.provenance import LABELS, scenario_notes
-from capaciteit.workbook import safe_sheet_name, write_compare_workbook, write_workbook
+from capaciteit.data.history import DATA_DIR
+from capaciteit.outputs import workbook
+from capaciteit.outputs.workbook import safe_sheet_name, write_compare_workbook, write_workbook
+from capaciteit.run.compare import paired
+from capaciteit.scenario.provenance import LABELS, scenario_notes
 
 from .conftest import SCENARIOS
 

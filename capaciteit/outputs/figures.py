@@ -1,0 +1,421 @@
+"""Figures of a run, drawn on explicit matplotlib ``Figure`` objects.
+
+Nothing here touches ``matplotlib.pyplot``: each figure gets its own Agg
+canvas, so drawing is safe in threads, on CI machines without a display and
+inside a report rendered by a server. A function given an ``ax`` draws on it
+(a notebook's ``plt.subplots()`` axes, say); given none it makes a figure of
+about 8 x 3.5 inches, which at 100 dpi keeps a report's PNGs small.
+
+Quantiles over replications are taken one unit at a time from the integer
+arrays, so a national run (1,000 replications x 3,653 days x 7 units) is never
+copied to floats as a whole.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import textwrap
+from collections.abc import Sequence
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+import xarray as xr
+from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+SIZE = (8.0, 3.5)  # inches
+DPI = 100
+QUANTILES = (0.1, 0.5, 0.9)
+
+# Colours: occupancy blue, capacity dark grey, threshold red, PMJ orange.
+BAND, MEDIAN, CAPACITY, THRESHOLD, PMJ = "#9ecae1", "#08519c", "#404040", "#cb181d", "#e6550d"
+
+TEXT: dict[str, dict[str, str]] = {
+    "en": {
+        "band": "occupancy P10-P90",
+        "median": "occupancy P50",
+        "capacity": "usable places",
+        "threshold": "shortage threshold",
+        "pmj": "PMJ",
+        "persons": "persons",
+        "probability": "probability of a shortage day",
+        "waiting_band": "waiting P10-P90",
+        "waiting_median": "waiting P50",
+        "cases": "cases",
+        "court": "court backlog (cases not yet heard)",
+        "difference": "difference (alternative - base)",
+        "interval": "95% interval",
+        "occupancy_mean": "mean occupancy (persons)",
+        "shortage": "shortage probability (percentage points)",
+        "euros": "cost (EUR million)",
+        "year": "year",
+        "run_band": "capaciteit: mean occupancy P10-P90",
+        "run_median": "capaciteit: mean occupancy P50",
+        "run_demand": "capaciteit: demand P50 (no limits)",
+        "cbs": "CBS stock 30 Sept.",
+        "derived": "DERIVED",
+        "pmj_source": "Sources: PMJ statements as in the table below (paths DERIVED: the CBS "
+        "stock of the first year grown as stated); CBS StatLine 84425NED (30 Sept.); "
+        "capaciteit: this run, all cells. PMJ counts immigration detention, CBS and "
+        "capaciteit do not.",
+    },
+    "nl": {
+        "band": "bezetting P10-P90",
+        "median": "bezetting P50",
+        "capacity": "bruikbare plaatsen",
+        "threshold": "tekortgrens",
+        "pmj": "PMJ",
+        "persons": "personen",
+        "probability": "kans op een tekortdag",
+        "waiting_band": "wachtend P10-P90",
+        "waiting_median": "wachtend P50",
+        "cases": "zaken",
+        "court": "achterstand bij de rechtbanken (zaken nog niet behandeld)",
+        "difference": "verschil (alternatief - basis)",
+        "interval": "95%-interval",
+        "occupancy_mean": "gemiddelde bezetting (personen)",
+        "shortage": "kans op een tekort (procentpunten)",
+        "euros": "kosten (€ mln)",
+        "year": "jaar",
+        "run_band": "capaciteit: gem. bezetting P10-P90",
+        "run_median": "capaciteit: gem. bezetting P50",
+        "run_demand": "capaciteit: vraag P50 (zonder grenzen)",
+        "cbs": "CBS-stand 30 sept.",
+        "derived": "AFGELEID",
+        "pmj_source": "Bronnen: PMJ-uitspraken zoals in de tabel hieronder (paden AFGELEID: "
+        "de CBS-stand van het eerste jaar, gegroeid zoals gezegd); CBS StatLine 84425NED "
+        "(30 sept.); capaciteit: deze run, alle cellen. PMJ telt vreemdelingenbewaring mee, "
+        "CBS en capaciteit niet.",
+    },
+}
+
+
+UNITS: dict[str, dict[str, str]] = {
+    "en": {
+        "total": "total (all cells)",
+        "closed": "closed regime (men)",
+        "closed_women": "closed regime (women)",
+    },
+    "nl": {
+        "total": "totaal (alle cellen)",
+        "closed": "gesloten regime (mannen)",
+        "closed_women": "gesloten regime (vrouwen)",
+    },
+}
+ABBREVIATIONS = ("bba", "ta", "ait", "ebi", "pp", "hvb", "isd")
+
+
+def unit_label(unit: str, lang: str = "en") -> str:
+    """A unit's name for a reader: Dutch abbreviations in capitals (BBA, EBI)."""
+    unit = str(unit)
+    if unit in UNITS.get(lang, {}):
+        return UNITS[lang][unit]
+    return unit.upper() if unit.lower() in ABBREVIATIONS else unit
+
+
+def _text(lang: str) -> dict[str, str]:
+    if lang not in TEXT:
+        raise ValueError(f"lang must be one of {', '.join(TEXT)}")
+    return TEXT[lang]
+
+
+def new_figure(size: tuple[float, float] = SIZE) -> Figure:
+    """A fresh Figure with its own Agg canvas (no pyplot state)."""
+    fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def new_axes(size: tuple[float, float] = SIZE) -> Axes:
+    """Axes on a fresh Figure of :func:`new_figure`."""
+    return new_figure(size).add_subplot()
+
+
+def png_data_uri(fig: Figure) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI, so a page needs no files."""
+    buf = io.BytesIO()
+    FigureCanvasAgg(fig).print_png(buf)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def number_formatter(lang: str) -> FuncFormatter:
+    """Tick labels with the thousands separator of the language (9.850 / 9,850)."""
+    sep = "." if lang == "nl" else ","
+
+    def fmt(x: float, _pos: int | None = None) -> str:
+        digits = next((d for d in range(4) if abs(x * 10**d - round(x * 10**d)) < 1e-6), 4)
+        x = round(x, digits) or 0.0  # no "-0"
+        s = f"{x:,.{digits}f}"
+        s = s.replace(",", "_").replace(".", "," if lang == "nl" else ".").replace("_", sep)
+        return s.replace("-", "\u2212")
+
+    return FuncFormatter(fmt)
+
+
+def _date_axis(ax: Axes, time: np.ndarray) -> None:
+    span = (time[-1] - time[0]) / np.timedelta64(365, "D") if time.size > 1 else 0
+    if span >= 3:
+        ax.xaxis.set_major_locator(mdates.YearLocator())
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    else:
+        ax.xaxis.set_major_locator(mdates.MonthLocator(bymonth=(1, 4, 7, 10)))
+        ax.xaxis.set_major_formatter(mdates.DateFormatter("%Y-%m"))
+    if time.size:
+        ax.set_xlim(time[0], time[-1])
+    ax.grid(True, color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+
+
+def daily_quantiles(
+    ds: xr.Dataset, variable: str, unit: str, q: Sequence[float] = QUANTILES
+) -> np.ndarray:
+    """(len(q), time) quantiles over replications of one unit's daily variable;
+    only that unit's (replication, time) slice is ever converted to floats."""
+    values = ds[variable].sel(unit=unit).values
+    return np.quantile(values, list(q), axis=0)
+
+
+def fan_chart(
+    ds: xr.Dataset, unit: str = "total", ax: Axes | None = None, lang: str = "en"
+) -> Axes:
+    """Occupancy of ``unit`` as a fan (P10-P90 band, P50 line) against its usable
+    places and shortage threshold, with the PMJ figures as markers where the
+    scenario gives them; returns the axes."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes()
+    time = ds["time"].values
+    p10, p50, p90 = daily_quantiles(ds, "occupancy", unit)
+    ax.fill_between(time, p10, p90, color=BAND, linewidth=0, label=t["band"])
+    ax.plot(time, p50, color=MEDIAN, linewidth=1.2, label=t["median"])
+    cap = ds["capacity"].sel(unit=unit).values
+    if np.isfinite(cap).any():
+        ax.plot(time, cap, color=CAPACITY, linewidth=1.2, label=t["capacity"])
+    thr = ds["threshold"].sel(unit=unit).values
+    if np.isfinite(thr).any():
+        ax.plot(time, thr, color=THRESHOLD, linewidth=1.0, linestyle="--", label=t["threshold"])
+    if "pmj" in ds:
+        pmj = ds["pmj"].sel(unit=unit)
+        ok = np.isfinite(pmj.values)
+        if ok.any():
+            years = pmj["year"].values[ok]
+            mid = np.array([np.datetime64(f"{y}-07-01") for y in years]).astype("datetime64[ns]")
+            ax.plot(
+                mid,
+                pmj.values[ok],
+                linestyle="none",
+                marker="D",
+                markersize=6,
+                color=PMJ,
+                label=t["pmj"],
+            )
+    _date_axis(ax, time)
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_ylabel(t["persons"])
+    ax.set_title(unit_label(unit, lang), loc="left", fontsize=11)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return ax
+
+
+PMJ_COLOURS = (PMJ, "#756bb1", "#31a354", "#a63603", "#d6616b", "#636363")
+
+
+def pmj_chart(
+    frame: pd.DataFrame,
+    editions: Sequence[tuple[str, bool]],
+    ax: Axes | None = None,
+    lang: str = "en",
+) -> Axes:
+    """PMJ side by side, by year: the run's yearly mean occupancy of all cells
+    (P10-P90 band, P50) and its demand P50 against each edition's path, with the
+    CBS 30-September stock as crosses. ``frame`` is :func:`capaciteit.outputs.pmj.beside`;
+    ``editions`` its edition columns, each with whether its path is DERIVED
+    (open markers, dashed). The sources go under the axes, so the figure
+    carries them wherever it is shown."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes((8.0, 4.2))
+    years = frame.index.to_numpy(dtype=float)
+    run = frame["occupancy_p50"].notna().to_numpy()
+    if run.any():
+        ax.fill_between(
+            years[run],
+            frame["occupancy_p10"].to_numpy(float)[run],
+            frame["occupancy_p90"].to_numpy(float)[run],
+            color=BAND,
+            linewidth=0,
+            label=t["run_band"],
+        )
+        ax.plot(
+            years[run],
+            frame["occupancy_p50"].to_numpy(float)[run],
+            color=MEDIAN,
+            linewidth=1.4,
+            marker="o",
+            markersize=3,
+            label=t["run_median"],
+        )
+        ax.plot(
+            years[run],
+            frame["demand_p50"].to_numpy(float)[run],
+            color=MEDIAN,
+            linewidth=1.0,
+            linestyle=":",
+            label=t["run_demand"],
+        )
+    for k, (name, derived) in enumerate(editions):
+        ok = frame[name].notna().to_numpy()
+        colour = PMJ_COLOURS[k % len(PMJ_COLOURS)]
+        ax.plot(
+            years[ok],
+            frame[name].to_numpy(float)[ok],
+            color=colour,
+            linewidth=1.2,
+            linestyle="--" if derived else "-",
+            marker="o" if derived else "D",
+            markersize=5,
+            markerfacecolor="white" if derived else colour,
+            label=f"PMJ {name}" + (f" ({t['derived']})" if derived else ""),
+        )
+    cbs = frame["cbs"].notna().to_numpy()
+    if cbs.any():
+        ax.plot(
+            years[cbs],
+            frame["cbs"].to_numpy(float)[cbs],
+            linestyle="none",
+            marker="x",
+            markersize=7,
+            color="black",
+            label=t["cbs"],
+        )
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_ylabel(t["persons"])
+    ax.set_title(unit_label("total", lang), loc="left", fontsize=11)
+    ax.grid(True, color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.text(
+        0.0,
+        -0.12,
+        textwrap.fill(t["pmj_source"], 120),
+        transform=ax.transAxes,
+        fontsize=7,
+        va="top",
+        color="#404040",
+    )
+    return ax
+
+
+def shortage_chart(
+    ds: xr.Dataset,
+    units: Sequence[str] | None = None,
+    ax: Axes | None = None,
+    lang: str = "en",
+    monthly: xr.DataArray | None = None,
+) -> Axes:
+    """Probability of at least one shortage day in each month, one step line per
+    unit (default: every unit with a threshold). ``monthly`` is
+    ``ds.cap.shortage_probability("month")`` when the caller has it already."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes()
+    if monthly is None:
+        monthly = ds.cap.shortage_probability("month")
+    if units is None:
+        units = [str(u) for u in monthly["unit"].values if monthly.sel(unit=u).notnull().any()]
+    months = monthly["month"].values
+    for u in units:
+        p = monthly.sel(unit=u).values
+        ax.step(
+            months,
+            p * 100,
+            where="post",
+            linewidth=2.0 if u == "total" else 1.0,
+            color=MEDIAN if u == "total" else None,
+            label=unit_label(u, lang),
+        )
+    _date_axis(ax, ds["time"].values)
+    ax.set_ylim(-2, 102)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}%"))
+    ax.set_ylabel(t["probability"])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return ax
+
+
+def waiting_chart(
+    ds: xr.Dataset, unit: str = "total", ax: Axes | None = None, lang: str = "en"
+) -> Axes:
+    """People waiting (call-up list, police cells, wing queues) as a fan over
+    replications: P10-P90 band and P50."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes()
+    time = ds["time"].values
+    p10, p50, p90 = daily_quantiles(ds, "waiting", unit)
+    ax.fill_between(time, p10, p90, color="#fdd0a2", linewidth=0, label=t["waiting_band"])
+    ax.plot(time, p50, color="#a63603", linewidth=1.2, label=t["waiting_median"])
+    _date_axis(ax, time)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_ylabel(t["persons"])
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    return ax
+
+
+def court_chart(ds: xr.Dataset, ax: Axes | None = None, lang: str = "en") -> Axes:
+    """The COVID-19 court backlog left each day (``court_backlog``)."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes((8.0, 2.5))
+    time = ds["time"].values
+    ax.plot(time, ds["court_backlog"].values, color=CAPACITY, linewidth=1.2, label=t["court"])
+    _date_axis(ax, time)
+    ax.set_ylim(bottom=0)
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_ylabel(t["cases"])
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    return ax
+
+
+def difference_chart(
+    table: pd.DataFrame,
+    metric: str,
+    lang: str = "en",
+    unit: str = "total",
+    ax: Axes | None = None,
+) -> Axes:
+    """Paired differences (alternative - base) per year with their 95% intervals
+    as error bars, from a :func:`capaciteit.run.compare.paired` table. Shortage
+    probabilities are shown in percentage points and euros in millions."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes()
+    rows = table[(table["unit"] == unit) & (table["metric"] == metric)].sort_values("year")
+    scale = {"shortage": 100.0, "euros": 1e-6}.get(metric, 1.0)
+    d = rows["difference"].to_numpy(float) * scale
+    lo = rows["low"].to_numpy(float) * scale
+    hi = rows["high"].to_numpy(float) * scale
+    yerr = np.vstack([np.nan_to_num(d - lo), np.nan_to_num(hi - d)])
+    ax.axhline(0, color="#808080", linewidth=0.8)
+    if not np.any(np.abs(np.r_[d, lo, hi][np.isfinite(np.r_[d, lo, hi])]) > 1e-9):
+        ax.set_ylim(-1, 1)  # all zero (a scenario against itself): a readable axis
+    ax.errorbar(
+        rows["year"].to_numpy(),
+        d,
+        yerr=yerr,
+        fmt="o",
+        color=MEDIAN,
+        ecolor=BAND,
+        elinewidth=3,
+        capsize=0,
+        markersize=4,
+        label=t["interval"],
+    )
+    title = t[metric] if metric in t else metric
+    ax.set_title(title if unit == "total" else f"{title}: {unit}", loc="left", fontsize=10)
+    ax.set_xlabel(t["year"])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.grid(True, color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    return ax
