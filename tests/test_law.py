@@ -29,8 +29,9 @@ from capaciteit.law import release
 from capaciteit.scenario import parse_scenario
 from capaciteit.sim import distributions as dist
 from capaciteit.sim.engine import compile_model
+from capaciteit.sim.people import Warp
 from capaciteit.sim.rng import Streams
-from capaciteit.sim.sentencing import Warp, draw, timeline
+from capaciteit.sim.sentencing import draw, timeline
 
 from .conftest import SCENARIOS
 

@@ -502,7 +502,7 @@ def test_policy_scenarios_match_their_base_before_the_policy_starts(name):
 def test_warp_judges_dates_where_the_stretches_put_them():
     """``t >= at(c)`` is ``warp(t) >= c`` for every person: a rule compares the
     date before the forecast's stay changes with one threshold per person."""
-    from capaciteit.sim.sentencing import Warp
+    from capaciteit.sim.people import Warp
 
     rng = np.random.default_rng(5)
     for _ in range(50):
@@ -564,7 +564,7 @@ def test_a_warped_policy_day_is_exact_to_the_last_bit():
     to the bit: a release moved to a policy's first day never ends up an ulp
     before it (in the day before, where a paired run would differ). Checked for
     many days and stretch ratios, where the inverse alone is an ulp off for some."""
-    from capaciteit.sim.sentencing import Warp
+    from capaciteit.sim.people import Warp
 
     rng = np.random.default_rng(5)
     warp = Warp(np.array([92.0, 457.0, 822.0]), rng.uniform(0.8, 1.25, 3))

@@ -533,12 +533,13 @@ def test_early_release_never_takes_someone_held_back(tmp_path, monkeypatch):
     once 'released' such people (their admission day had passed, they were
     never let in), which also broke pairing. Person by person, from the flat
     arrays the responses work on."""
+    from capaciteit.sim import flat
     from capaciteit.sim import responses as rs
     from capaciteit.sim.engine import _everyone, compile_model
     from capaciteit.sim.rng import Streams, replication_seed
 
     seen = {}
-    flatten, write_back = rs._flatten, rs._write_back
+    flatten, write_back = flat._flatten, flat._write_back
 
     def first(*args):
         f = flatten(*args)
@@ -899,7 +900,7 @@ def test_a_stays_shift_reaches_every_policy_move_of_its_people():
     """``_Flat.shift`` (one sorted index over every early-release policy's moves)
     adds each person's days to every move that holds them, as a loop over the
     moves does; the moves' arrays are views, so ``known`` sees it too."""
-    from capaciteit.sim.responses import _Flat
+    from capaciteit.sim.flat import _Flat
 
     rng = np.random.default_rng(3)
     for _ in range(200):

@@ -32,8 +32,8 @@ import numpy as np
 
 from capaciteit.sim import distributions, policies
 from capaciteit.sim.inflow import arrival_times
+from capaciteit.sim.people import People
 from capaciteit.sim.rng import Streams
-from capaciteit.sim.sentencing import People
 
 PAST, RETURN = "history", "return"
 """The random stream of the returns of those released before the origin, and the

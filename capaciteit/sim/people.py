@@ -1,0 +1,268 @@
+"""People as a struct of arrays: the draws of a stream, their dates, and the
+forecast's stretch of the dates of those inside.
+
+A person is never an object: one :class:`People` holds a stream's people as
+arrays of days from the simulation's origin (day ``d`` is ``[d, d + 1)``), so that
+each rule is one vectorised expression over a whole stream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from capaciteit.scenario import Placement
+from capaciteit.sim import policies
+
+
+@dataclass
+class Draws:
+    """Every random number one stream's people need, one entry per person."""
+
+    stay: np.ndarray | None = None
+    pre_trial: np.ndarray | None = None
+    police_custody: np.ndarray | None = None
+    convicted_u: np.ndarray | None = None
+    sentence: np.ndarray | None = None
+    credited: np.ndarray | None = None
+    callup: np.ndarray | None = None
+    sentence_lag: np.ndarray | None = None
+    offence_lag: np.ndarray | None = None
+    vi_u: np.ndarray | None = None
+    postponement: dict[str, np.ndarray] = field(default_factory=dict)
+    placement: dict[str, np.ndarray] = field(default_factory=dict)
+    """End-phase take-up: one uniform per person and placement, drawn for everyone
+    (not only for candidates), so that a change that makes someone a candidate
+    never shifts anyone else's draw."""
+
+    def take(self, idx: np.ndarray) -> Draws:
+        def sub(v):
+            if v is None:
+                return None
+            if isinstance(v, dict):
+                return {k: x if np.ndim(x) == 0 else x[idx] for k, x in v.items()}
+            return v if np.ndim(v) == 0 else v[idx]
+
+        return Draws(**{k: sub(v) for k, v in self.__dict__.items()})
+
+
+@dataclass(frozen=True)
+class Warp:
+    """Where the forecast's changes of the mean stay will move a date.
+
+    At each forecast year start ``b`` the engine stretches what is still ahead of
+    ``b`` by that year's ratio ``r``, for everyone who arrived by ``b``
+    (:meth:`People.stretch`). Dates are computed before that stretch, so a
+    rule that compares a date with a policy's date (a sentence imposed from 1
+    January, a release from the policy's start) must judge the date where it will
+    end up; otherwise a scenario would differ from its base before the policy
+    starts, and common random numbers would not hold. The stretches are
+    increasing maps, so "ends up on or after day c" is "is on or after the day
+    that ends up on c": one threshold per policy date and person (:meth:`judge`).
+    """
+
+    starts: np.ndarray  # year starts b, ascending
+    ratios: np.ndarray  # r at each
+    # per day c, the thresholds of each group of stretches (:meth:`judge`): the
+    # same for every group of people of a replication, found once
+    _thresholds: dict[float, np.ndarray] = field(default_factory=dict, compare=False, repr=False)
+
+    def __call__(self, t_event: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """``t`` (one per person who arrived at ``t_event``) after the stretches."""
+        t = np.asarray(t, dtype=float)
+        for b, r in zip(self.starts, self.ratios, strict=True):
+            if r != 1.0:
+                t = np.where((t_event <= b) & (t > b), b + (t - b) * r, t)
+        return t
+
+    def inverse(self, t_event: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """The date that the stretches move to ``t``."""
+        t = np.broadcast_to(np.asarray(t, dtype=float), np.shape(t_event))
+        for b, r in zip(self.starts[::-1], self.ratios[::-1], strict=True):
+            if r != 1.0:
+                t = np.where((t_event <= b) & (t > b), b + (t - b) / r, t)
+        return t
+
+    def judge(self, t_event: np.ndarray) -> Callable[[float], float | np.ndarray]:
+        """``at(c)``: per person, the date before the stretches that they move to
+        day ``c``; ``t >= at(c)`` is ``self(t_event, t) >= c``. A day before the
+        first stretch needs no warp (it is ``c`` itself)."""
+        starts = np.asarray(self.starts, dtype=float)
+        if not starts.size or np.all(self.ratios == 1.0):
+            return policies.unwarped
+        reps = np.r_[starts, np.inf]  # one arrival per group of stretches seen
+        group = np.searchsorted(starts, t_event, side="left")  # sees those from b >= arrival
+
+        def at(c: float) -> float | np.ndarray:
+            if not np.isfinite(c) or c <= starts[0]:
+                return c
+            x = self._thresholds.get(float(c))
+            if x is None:
+                x = self._thresholds[float(c)] = self._threshold(reps, float(c))
+            return x[group]
+
+        return at
+
+    def _threshold(self, reps: np.ndarray, c: float) -> np.ndarray:
+        """Per group of stretches (``reps``: one arrival each), the least date
+        that the stretches move to ``c`` or later."""
+        x = self.inverse(reps, np.full(reps.size, c))
+        # the least x that the stretches move to c or later, exactly: the
+        # division in the inverse may land an ulp off, and a release moved
+        # to a policy's day must not end up an ulp before it (in the day before)
+        for _ in range(8):
+            low = self(reps, x) < c
+            if not low.any():
+                break
+            x = np.where(low, np.nextafter(x, np.inf), x)
+        for _ in range(8):
+            prev = np.nextafter(x, -np.inf)
+            also = self(reps, prev) >= c
+            if not also.any():
+                break
+            x = np.where(also, prev, x)
+        return x
+
+
+@dataclass
+class People:
+    """One stream's people as arrays (days from origin; NaN where not applicable)."""
+
+    t_event: np.ndarray  # joins the stream: arrest, admission, or call-up list
+    t_adm: np.ndarray  # first day in detention
+    t_trial: np.ndarray  # end of pre-trial detention (= t_adm when none)
+    t_end: np.ndarray  # release (fixed) or planned end of stay
+    sentence: np.ndarray  # imposed sentence, whole days (0: none)
+    senb: np.ndarray  # SenB v.i. rules apply
+    fixed_end: bool  # True: t_end is a date set by law; False: a stay from admission
+    phases: list[
+        tuple[Placement, np.ndarray, np.ndarray, np.ndarray]
+    ]  # (placement, who, start, end)
+    moves: list[Move] = field(default_factory=list)
+    """Release days an early-release policy moved, in the order applied: what a
+    decision taken before the policy's day must see instead (a response)."""
+
+    def __len__(self) -> int:
+        return len(self.t_event)
+
+    def cell_exit(self, is_cell: Callable[[str], bool]) -> np.ndarray:
+        """When each one leaves the cells as planned (before any wing or response
+        decides): at release, or where an end phase in a unit that is no cell
+        starts first. The one home of this rule: the census of returns, the
+        responses and the stay fit all ask it."""
+        end = self.t_end.copy()
+        for pl, who, a, _b in self.phases:
+            if not is_cell(pl.unit):
+                end[who] = np.fmin(end[who], a)
+        return end
+
+    def stretch(self, warp: Warp) -> None:
+        """Stretch, in place, every date still ahead of each forecast year start
+        by that year's ratio, for those who arrived by then (a change of the mean
+        stay in the forecast reaches the people inside too). The dates go through
+        :class:`Warp`'s own map, so each ends up exactly where :meth:`Warp.judge`
+        expects it; all of a group's dates in one array, one call."""
+        starts = np.asarray(warp.starts, dtype=float)
+        if not len(self) or not starts.size or np.all(warp.ratios == 1.0):
+            return
+        dates = [self.t_adm, self.t_end]
+        if self.t_trial is not self.t_adm:  # one array on path "sentence"
+            dates.append(self.t_trial)
+        arrived = [self.t_event] * len(dates)
+        for _pl, who, a, e in self.phases:
+            dates += [a, e]
+            arrived += [self.t_event[who]] * 2
+        for m in self.moves:
+            dates.append(m.before)
+            arrived.append(self.t_event[m.who])
+        t_all, event = np.concatenate(dates), np.concatenate(arrived)
+        # a date is stretched only if it lies beyond the first year start its
+        # person saw arrive (later starts are later still)
+        first = np.searchsorted(starts, event, side="left")
+        seen = first < starts.size
+        live = np.flatnonzero(seen & (t_all > starts[np.minimum(first, starts.size - 1)]))
+        if not live.size:
+            return
+        t_all[live] = warp(event[live], t_all[live])  # the map the rules judged by
+        offset = 0
+        for arr in dates:
+            arr[:] = t_all[offset : offset + arr.size]
+            offset += arr.size
+
+    def take(self, idx: np.ndarray) -> People:
+        """The people at sorted, distinct positions ``idx``."""
+        phases = []
+        for pl, who, a, b in self.phases:
+            sel = np.isin(who, idx)
+            phases.append((pl, np.searchsorted(idx, who[sel]), a[sel], b[sel]))
+        moves = []
+        for m in self.moves:
+            sel = np.isin(m.who, idx)
+            moves.append(Move(m.day, np.searchsorted(idx, m.who[sel]), m.before[sel], m.cut[sel]))
+        return People(
+            self.t_event[idx],
+            self.t_adm[idx],
+            self.t_trial[idx],
+            self.t_end[idx],
+            self.sentence[idx],
+            self.senb[idx],
+            self.fixed_end,
+            phases,
+            moves,
+        )
+
+
+@dataclass
+class Move:
+    """An early-release policy's move of release days: from ``day`` (its start) on,
+    people ``who`` leave at their (earlier) ``t_end``; before it their release
+    day was, and is as far as anyone can know, ``before``. ``cut``: the move cut
+    off an end phase (their way out of the cells changed, not only its day)."""
+
+    day: float
+    who: np.ndarray
+    before: np.ndarray
+    cut: np.ndarray
+
+
+def concat_people(parts: list[People]) -> People:
+    """One People from several of the same stream."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    offsets = np.cumsum([0] + [len(p) for p in parts[:-1]])
+
+    def cat(name: str) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in parts])
+
+    phases = [
+        (
+            pl,
+            np.concatenate([p.phases[k][1] + off for p, off in zip(parts, offsets, strict=True)]),
+            np.concatenate([p.phases[k][2] for p in parts]),
+            np.concatenate([p.phases[k][3] for p in parts]),
+        )
+        for k, (pl, *_rest) in enumerate(first.phases)
+    ]
+    moves = [
+        Move(
+            m.day,
+            np.concatenate([p.moves[k].who + off for p, off in zip(parts, offsets, strict=True)]),
+            np.concatenate([p.moves[k].before for p in parts]),
+            np.concatenate([p.moves[k].cut for p in parts]),
+        )
+        for k, m in enumerate(first.moves)
+    ]
+    return People(
+        cat("t_event"),
+        cat("t_adm"),
+        cat("t_trial"),
+        cat("t_end"),
+        cat("sentence"),
+        cat("senb"),
+        first.fixed_end,
+        phases,
+        moves,
+    )
