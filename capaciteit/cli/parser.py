@@ -58,6 +58,12 @@ def _dask_flags(p: argparse.ArgumentParser) -> None:
 
 
 def _scheduler(a: argparse.Namespace):
+    """Where the replications run; a cluster is checked for before any work."""
+    if not a.dask and a.scheduler is None:
+        return None
+    from capaciteit.run.runner import cluster_extra
+
+    cluster_extra("--dask" if a.dask else "--scheduler")
     return "dask" if a.dask else a.scheduler
 
 

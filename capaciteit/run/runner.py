@@ -80,6 +80,25 @@ def _versions() -> dict[str, str]:
     return {"capaciteit": capaciteit.__version__, "numpy": np.__version__}
 
 
+def cluster_extra(flag: str):
+    """The ``distributed`` package, or the one-line error of an install without
+    the cluster extra (a planner's: runs on local processes need none of it)."""
+    try:
+        import distributed
+    except ImportError:
+        raise InputError(
+            [
+                (
+                    "",
+                    flag,
+                    "running on a Dask cluster needs the cluster extra: "
+                    "pip install 'capaciteit[cluster]'",
+                )
+            ]
+        ) from None
+    return distributed
+
+
 @contextmanager
 def executor(scheduler=None, workers: int = 1) -> Iterator:
     """What runs the replications, for a whole command: None (local processes),
@@ -89,7 +108,8 @@ def executor(scheduler=None, workers: int = 1) -> Iterator:
     if scheduler is None:
         yield None
         return
-    from distributed import Client, LocalCluster
+    distributed = cluster_extra("--dask" if scheduler == "dask" else "--scheduler")
+    Client, LocalCluster = distributed.Client, distributed.LocalCluster
 
     if isinstance(scheduler, Client):
         yield scheduler
@@ -149,9 +169,8 @@ def run_batches(
     if not todo:
         return
     if scheduler is not None:
-        from distributed import as_completed as dask_completed
-
         with executor(scheduler, workers) as client:
+            dask_completed = cluster_extra("--scheduler").as_completed
             _check_workers(client)
             # broadcast: every worker holds the model, so losing one loses no input
             mf = client.scatter(model, broadcast=True, hash=False)

@@ -1,0 +1,68 @@
+"""A planner's install: the core dependencies run a scenario and write its results
+folder, report and workbook; the extras are needed only for what they name
+(``notebooks``: JupyterLab; ``cluster``: a Dask cluster).
+
+The extras' packages are made unimportable in a child process (``sys.modules[name]
+= None`` makes ``import name`` raise ImportError), so the test sees what a core-only
+install would, without building one."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+EXTRAS_ONLY = ["distributed", "jupyterlab", "ipykernel", "IPython", "nbclient", "simpy"]
+CHILD = f"""
+import sys
+for name in {EXTRAS_ONLY!r}:
+    sys.modules[name] = None
+from capaciteit.cli import main
+code = main(sys.argv[1:])
+loaded = sorted(n for n in {EXTRAS_ONLY!r} if sys.modules.get(n) is not None)
+assert not loaded, loaded
+sys.exit(code)
+"""
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", CHILD, *args], capture_output=True, text=True, cwd=ROOT
+    )
+
+
+def test_the_core_install_runs_a_scenario_and_writes_its_report(tmp_path):
+    out = tmp_path / "stylized"
+    r = _cli("run", "scenarios/stylized.toml", "-n", "4", "-o", str(out), "--quiet")
+    assert r.returncode == 0, r.stderr
+    for name in ("summary.csv", "report.html", "workbook.xlsx", "occupancy.nc"):
+        assert (out / name).stat().st_size > 0, name
+
+
+def test_a_cluster_run_without_the_cluster_extra_names_the_extra(tmp_path):
+    out = tmp_path / "stylized"
+    r = _cli("run", "scenarios/stylized.toml", "-n", "4", "-o", str(out), "--dask", "--quiet")
+    assert r.returncode == 2
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    assert "--dask" in lines[0] and "pip install 'capaciteit[cluster]'" in lines[0]
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []  # nor the store it began
+
+
+def test_the_extras_are_not_core_dependencies():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    core = {d.split(">")[0].split("=")[0].strip().lower() for d in project["dependencies"]}
+    extras = project["optional-dependencies"]
+    assert {"jupyterlab", "ipykernel"} <= {d.split(">")[0] for d in extras["notebooks"]}
+    assert {"distributed"} <= {d.split(">")[0] for d in extras["cluster"]}
+    assert not core & {"jupyterlab", "ipykernel", "distributed", "simpy", "pytest"}
+    # the README's commands install everything: the lock holds the extras too
+    locked = {
+        line.split("==")[0].lower()
+        for line in (ROOT / "requirements.lock").read_text().splitlines()
+        if "==" in line
+    }
+    assert {"jupyterlab", "ipykernel", "distributed", "dask", "zarr", "babel"} <= locked
