@@ -641,8 +641,8 @@ def test_publish_force_keeps_the_users_files(write, run_cli, tmp_path):
 def test_the_committed_results_folder_may_be_published_again():
     """What `make forecast` meets in this repository (folders and an index written
     by earlier versions) is capaciteit's: replaced with --force, refused without."""
+    from capaciteit.outputs.folders import owned
     from capaciteit.outputs.publish import check_publish
-    from capaciteit.outputs.write import owned
 
     root = ROOT / "results"
     names = sorted(p.parent.name for p in root.glob("*/manifest.json"))

@@ -58,7 +58,8 @@ def _compare_lines(
 
 
 def _compare(a: argparse.Namespace) -> int:
-    from capaciteit.outputs.write import MANIFEST, check_folder, staged, write_manifest
+    from capaciteit.outputs.folders import MANIFEST, check_folder, staged
+    from capaciteit.outputs.write import write_manifest
     from capaciteit.run.compare import check_pairable, compare
     from capaciteit.run.runner import default_workers, executor, start_stock
     from capaciteit.scenario import load_scenario
@@ -152,7 +153,7 @@ def _publish(a: argparse.Namespace) -> int:
 
 def _need(a: argparse.Namespace) -> int:
     from capaciteit.outputs.capacity import need
-    from capaciteit.outputs.write import NEED_COLUMNS, check_file
+    from capaciteit.outputs.folders import NEED_COLUMNS, check_file
     from capaciteit.run.results import pools
     from capaciteit.run.runner import default_workers, simulate, start_stock
     from capaciteit.scenario import load_scenario

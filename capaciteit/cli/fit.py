@@ -141,7 +141,7 @@ def _print_calibration(sc, cal, out: Path) -> None:
 def _backtest(a: argparse.Namespace) -> int:
     from capaciteit.calibrate import backtest
     from capaciteit.outputs import pmj
-    from capaciteit.outputs.write import BACKTEST_FILES, check_folder, staged
+    from capaciteit.outputs.folders import BACKTEST_FILES, check_folder, staged
     from capaciteit.run.runner import default_workers
     from capaciteit.scenario import load_scenario
 

@@ -18,7 +18,8 @@ from capaciteit.run.progress import bar
 
 
 def _run(a: argparse.Namespace) -> int:
-    from capaciteit.outputs.write import RUN_FILES, check_folder, write_results
+    from capaciteit.outputs.folders import RUN_FILES, check_folder
+    from capaciteit.outputs.write import write_results
     from capaciteit.run.runner import default_workers, fill_store, prepare
     from capaciteit.run.store import ReplicationStore
     from capaciteit.scenario import load_scenario
