@@ -10,6 +10,7 @@ import pytest
 import xarray as xr
 
 import capaciteit as cap
+from capaciteit.data import history
 from capaciteit.run import progress
 from capaciteit.scenario.provenance import data_sources, scenario_notes
 
@@ -147,7 +148,7 @@ def test_every_shipped_scenario_labels_its_figures():
     assert {"SOURCED", "DERIVED", "ASSUMPTION"} <= labels
     assert all(n.text.startswith(n.label) for n in notes)
     src = data_sources()
-    assert set(src["file"]) == {f"capaciteit/data/{n}" for n in cap.history.SCHEMAS}
+    assert set(src["file"]) == {f"capaciteit/data/{n}" for n in history.SCHEMAS}
     assert (src["figures"] > 0).all() and src["source"].str.len().min() > 0
 
 
