@@ -251,13 +251,11 @@ def _reentry(data: dict, streams: dict[str, dict]) -> list[tuple[str, str]]:
     problems = []
     reentry = _table(data, "reentry")
     looping = bool(reentry) and reentry.get("enabled") is not False
-    shares = reentry.get("by_stream")
-    for n in shares if isinstance(shares, dict) else {}:
+    shares = _dict(reentry.get("by_stream"))
+    for n in shares:
         if n not in streams:
             problems.append((f"reentry.by_stream.{n}", f"no stream named {n!r}"))
-    highest = max(
-        [x for x in (reentry.get("share"), *(shares or {}).values()) if _is_number(x)] or [0.0]
-    )
+    highest = max([x for x in (reentry.get("share"), *shares.values()) if _is_number(x)] or [0.0])
     for i, p in _items(data, "policy"):
         if p.get("kind") == "reintegration" and not looping:
             problems.append(
