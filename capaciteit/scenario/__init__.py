@@ -26,7 +26,8 @@ The modules, each importing only those above it (and :mod:`capaciteit.errors`,
 * ``provenance``: the labelled comments of the files and the data's sources
   (for reports; not needed to load a scenario).
 
-Everything is imported here, so ``from capaciteit.scenario import X`` is the way in.
+The public names (and ``_merge``, which calibration uses) are imported here:
+``from capaciteit.scenario import X`` is the way in.
 """
 
 from __future__ import annotations
