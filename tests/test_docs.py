@@ -18,7 +18,7 @@ def _fields(model: type[BaseModel], seen: set) -> set[str]:
         if name in ("source_file", "content_hash"):
             continue
         names.add(f.alias or name)
-        for sub in re.findall(r"capaciteit\.scenario\.(\w+)", repr(f.annotation)):
+        for sub in re.findall(r"capaciteit\.scenario\.(?:\w+\.)*(\w+)", repr(f.annotation)):
             cls = getattr(scenario, sub, None)
             if isinstance(cls, type) and issubclass(cls, BaseModel) and cls not in seen:
                 seen.add(cls)

@@ -206,6 +206,16 @@ def test_each_mistake_is_one_clear_line(what, edit, expect, write, run_cli, tmp_
     assert not out.exists()
 
 
+def test_a_value_where_a_table_belongs_is_one_line(write, run_cli):
+    """The checks between keys leave a wrong type to the schema: no traceback."""
+    loop = '[reentry]\nshare = 0.1\ntime_to_return = { distribution = "fixed", days = 100 }\n'
+    for value in ("3", '"direct"', "[0.1]"):
+        path = write("bad.toml", f"{GOOD}\n{loop}by_stream = {value}\n")
+        code, _, err = run_cli("validate", path)
+        assert code == 2, err
+        assert _problems(err) == [f"{path}: reentry.by_stream: must be a table"], err
+
+
 def test_all_problems_reported_at_once(write, run_cli):
     text = GOOD.replace("capacity = 1000", "capacity = -1").replace(
         'unit = "bba"\nrate', 'unit = "nope"\nrate'
