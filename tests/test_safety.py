@@ -462,7 +462,8 @@ def test_the_folder_is_refused_before_any_simulation(
     import importlib
 
     runner, compare, backtest = (
-        importlib.import_module(f"capaciteit.{m}") for m in ("runner", "compare", "backtest")
+        importlib.import_module(f"capaciteit.{m}")
+        for m in ("run.runner", "run.compare", "calibrate.backtest")
     )
 
     def broken(*args, **kwargs):

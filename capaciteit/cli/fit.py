@@ -139,7 +139,10 @@ def _print_calibration(sc, cal, out: Path) -> None:
 
 
 def _backtest(a: argparse.Namespace) -> int:
+    import pandas as pd
+
     from capaciteit.calibrate import backtest
+    from capaciteit.data import history
     from capaciteit.outputs import pmj
     from capaciteit.outputs.folders import BACKTEST_FILES, check_folder, staged
     from capaciteit.run.runner import default_workers
@@ -149,7 +152,7 @@ def _backtest(a: argparse.Namespace) -> int:
         origins = _origins(a.origins)
     except ValueError:
         return _fail([f"capaciteit backtest: --origins {a.origins!r}: years like 2010-2019"])
-    last = max(o.date.year for o in __import__("capaciteit.data.history").history.load_stock())
+    last = max(o.date.year for o in history.load_stock())
     bad = [y for y in origins if not 2006 <= y < last]
     if bad or not origins:
         return _fail(
@@ -180,6 +183,6 @@ def _backtest(a: argparse.Namespace) -> int:
             f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "
             f"{a.replications} replications each -> {out}/"
         )
-        with __import__("pandas").option_context("display.width", 120):
+        with pd.option_context("display.width", 120):
             print(summ.round(3).to_string())
     return 0
