@@ -188,7 +188,7 @@ def _unseen_by_responses(model: Model, demand: np.ndarray) -> list[tuple[str, st
             for p in sc.placement
             if p.unit == unit.name
             for s in sc.stream
-            if s.path != "stay" and (p.streams is None or s.name in p.streams)
+            if s.path != "stay" and p.acts_on(s.name)
         ]
         need = demand[:, u]
         near_full = bool((need + 3 * np.sqrt(need) >= model.capacity[:, u]).any())

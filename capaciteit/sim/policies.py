@@ -27,15 +27,11 @@ from capaciteit.scenario import (
 from capaciteit.sim.rng import Streams
 
 
-def _applies(policy, stream) -> bool:
-    return policy.streams is None or stream.name in policy.streams
-
-
 def rate_factor(sc: Scenario, stream, day_of) -> list[tuple[float, float, float]]:
     """(start day, end day, factor) of the inflow policies acting on a stream."""
     out = []
     for p in sc.policy:
-        if isinstance(p, InflowChange) and _applies(p, stream):
+        if isinstance(p, InflowChange) and p.acts_on(stream.name):
             end = day_of(p.end) if p.end else np.inf
             out.append((day_of(p.start), end, p.factor))
     return out
@@ -61,7 +57,7 @@ def return_shares(
     reaching fewer reaches a subset of those a wider one reaches)."""
     p = np.full(released.size, float(base))
     for pol in sc.policy:
-        if isinstance(pol, Reintegration) and _applies(pol, stream):
+        if isinstance(pol, Reintegration) and pol.acts_on(stream.name):
             end = day_of(pol.end) if pol.end else np.inf
             on = (released >= day_of(pol.start)) & (released < end) & (reached < pol.share)
             p = np.where(on, p * pol.factor, p)
@@ -186,7 +182,7 @@ def sentence_factor(
     ``c`` (:meth:`~capaciteit.sim.sentencing.Warp.judge`)."""
     out = sentence
     for p in sc.policy:
-        if isinstance(p, SentenceLengths) and _applies(p, stream):
+        if isinstance(p, SentenceLengths) and p.acts_on(stream.name):
             end = at(day_of(p.end)) if p.end else np.inf
             hit = (t_sentence >= at(day_of(p.start))) & (t_sentence < end)
             hit &= sentence >= p.min_sentence_days
@@ -217,7 +213,7 @@ def early_release(
     end up (:meth:`~capaciteit.sim.sentencing.Warp.judge`)."""
     out = t_end
     for p in sc.policy:
-        if not (isinstance(p, EarlyRelease) and _applies(p, stream)) or streams is None:
+        if not (isinstance(p, EarlyRelease) and p.acts_on(stream.name)) or streams is None:
             continue
         start = at(day_of(p.start))
         end = at(day_of(p.end)) if p.end else np.inf

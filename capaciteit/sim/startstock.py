@@ -28,7 +28,7 @@ def _placements(model: Model, stream, sc: Scenario | None = None) -> list:
     if stream.path == "stay":
         return []
     sc = sc or model.scenario
-    return [p for p in sc.placement if p.streams is None or stream.name in p.streams]
+    return [p for p in sc.placement if p.acts_on(stream.name)]
 
 
 def _people(
