@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from decimal import Decimal
 
 import numpy as np
@@ -19,9 +20,9 @@ import pandas as pd
 from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import (
     NumberPattern,
-    format_compact_currency,
     format_decimal,
     format_percent,
+    parse_pattern,
 )
 
 from capaciteit.outputs.headline import OPEN
@@ -70,14 +71,19 @@ def fmt_pct_short(p: float, lang: str) -> str:
 
 
 def fmt_eur(x: object, lang: str) -> str:
-    """Euros in millions, compact: € 850 mln. (nl), €850m (en); one decimal below
-    100 million."""
+    """Euros in millions, in the locale's short form for millions: € 850 mln. (nl),
+    €850m (en); one decimal below 100 million. Always millions (€1,200m, not
+    Babel's compact €1bn, which would round 1.2 billion to 1), so amounts in
+    one report compare at a glance."""
     if not finite(x):
         return MISSING
     m = float(x) / 1e6  # type: ignore[arg-type]
     digits = 0 if abs(m) >= 100 else 1
-    v = round(m, digits) * 1e6
-    return format_compact_currency(v, CURRENCY, locale=locale(lang), fraction_digits=digits)
+    m = round(m, digits) or 0.0
+    where = locale(lang)
+    short = where.compact_currency_formats["short"][where.plural_form(abs(m))]["1000000"]
+    pattern = parse_pattern(re.sub(r"0+", _pattern(digits), short.pattern, count=1))
+    return pattern.apply(m, where, currency=CURRENCY, currency_digits=False)
 
 
 def fmt_euros(x: object, lang: str) -> str:
