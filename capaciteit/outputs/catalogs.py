@@ -16,6 +16,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 from capaciteit.outputs.i18n import DOMAIN, LOCALE_DIR, languages
@@ -24,15 +25,17 @@ SOURCES = Path(__file__).parent
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "NC_": ((1, "c"), 2)}
 """``_``, ``gettext``, ``pgettext``, ... as usual, ``N_(text)`` and ``NC_(context, text)``."""
-METHODS = [("templates/**.j2", "jinja2.ext:babel_extract"), ("**.py", "python")]
-OPTIONS = {"templates/**.j2": {"extensions": "jinja2.ext.i18n"}}
+CONFIG = LOCALE_DIR / "babel.cfg"
+"""Which files are read how (Python, Jinja templates), for pybabel as for :func:`extract`."""
 
 
 def extract() -> Catalog:
     """The texts marked in ``capaciteit/outputs`` (code and templates)."""
+    with CONFIG.open() as f:
+        methods, options = parse_mapping_cfg(f)
     catalog = Catalog(domain=DOMAIN, project="capaciteit", charset="utf-8")
     for filename, lineno, message, comments, context in extract_from_dir(
-        SOURCES, METHODS, OPTIONS, KEYWORDS, strip_comment_tags=True
+        SOURCES, methods, options, KEYWORDS, strip_comment_tags=True
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog

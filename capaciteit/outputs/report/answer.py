@@ -17,11 +17,14 @@ from capaciteit.outputs.formats import (
 )
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.i18n import translate
-from capaciteit.outputs.report.page import Cell, Table
-from capaciteit.outputs.report.page import head as _head
-from capaciteit.outputs.report.page import num as _num
-from capaciteit.outputs.report.page import say as _say
-from capaciteit.outputs.report.page import span as _span
+from capaciteit.outputs.report.page import (
+    Cell,
+    Table,
+    header,
+    num_cell,
+    say,
+    span,
+)
 from capaciteit.outputs.report.texts import REPORT
 
 
@@ -30,30 +33,30 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
     h = headline(ds, risk=risk)
     pct = fmt_pct(risk, lang)
     if h.peak_year is None:
-        verdict = _say(t["verdict_none"])
+        verdict = say(t["verdict_none"])
     else:
         values = {
-            "risk": _span("h-risk", pct),
-            "peak_year": _span("h-peak-year", str(h.peak_year)),
-            "peak_p": _span("h-peak-p", fmt_pct(h.peak_p, lang)),
+            "risk": span("h-risk", pct),
+            "peak_year": span("h-peak-year", str(h.peak_year)),
+            "peak_p": span("h-peak-p", fmt_pct(h.peak_p, lang)),
         }
         if h.verdict != "unlikely":
-            values["first_year"] = _span("h-first-year", str(h.first_year))
-            values["first_p"] = _span("h-first-p", fmt_pct(h.first_p, lang))
-        values["pool"] = _span("h-pool", h.unit)
-        verdict = _say(t[f"verdict_{h.verdict}"], **values)
+            values["first_year"] = span("h-first-year", str(h.first_year))
+            values["first_p"] = span("h-first-p", fmt_pct(h.first_p, lang))
+        values["pool"] = span("h-pool", h.unit)
+        verdict = say(t[f"verdict_{h.verdict}"], **values)
     need = None
     if h.gap is not None and h.needed is not None:
         key = "need_short" if h.gap > 0 else "need_spare"
-        need = _say(
+        need = say(
             t[key],
-            gap_year=_span("h-gap-year", str(h.gap_year)),
+            gap_year=span("h-gap-year", str(h.gap_year)),
             risk=pct,
-            needed=_span("h-needed", fmt_num(h.needed, lang)),
-            needed_low=_span("h-needed-low", fmt_bound(h.needed_low, lang)),
-            needed_high=_span("h-needed-high", fmt_bound(h.needed_high, lang)),
-            gap=_span("h-gap", fmt_num(abs(h.gap), lang)),
-            current=_span("h-current", fmt_num(h.needed - h.gap, lang)),
+            needed=span("h-needed", fmt_num(h.needed, lang)),
+            needed_low=span("h-needed-low", fmt_bound(h.needed_low, lang)),
+            needed_high=span("h-needed-high", fmt_bound(h.needed_high, lang)),
+            gap=span("h-gap", fmt_num(abs(h.gap), lang)),
+            current=span("h-current", fmt_num(h.needed - h.gap, lang)),
         )
         if h.needed_low is None or h.needed_high is None:
             more = replications_for_bounds(1 - h.risk)
@@ -64,16 +67,16 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         prices = (
             t["prices"].format(year=h.price_level) if h.price_level is not None else t["no_prices"]
         )
-        euros = _say(
-            t["euros"], euros=_span("h-euros", fmt_eur(h.euros_per_year, lang)), prices=prices
+        euros = say(
+            t["euros"], euros=span("h-euros", fmt_eur(h.euros_per_year, lang)), prices=prices
         )
     if h.gap_euros_per_year is not None:
         per_place = h.gap_euros_per_year / h.gap
-        gap_euros = _say(
+        gap_euros = say(
             t["gap_euros"],
             gap=fmt_num(h.gap, lang),
             pool=h.unit,
-            euros=_span("h-gap-euros", fmt_eur(h.gap_euros_per_year, lang)),
+            euros=span("h-gap-euros", fmt_eur(h.gap_euros_per_year, lang)),
             per_place=fmt_euros(per_place, lang),
             year=h.added_place_price_level,
         )
@@ -102,42 +105,42 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
     for year, r in tab.iterrows():
         row = [
             Cell(str(year)),
-            _num(str(int(r["days"]))),
-            _num(fmt_num(r["occupancy_p10"], lang)),
-            _num(fmt_num(r["occupancy_p50"], lang)),
-            _num(fmt_num(r["occupancy_p90"], lang)),
-            _num(fmt_num(r["demand_p50"], lang)),
-            _num(fmt_num(r["capacity"], lang)),
-            _num(fmt_num(r["threshold"], lang)),
-            _num(fmt_pct(r["p_shortage"], lang)),
-            _num(fmt_num(r["needed"], lang)),
-            _num(f"{fmt_bound(r['needed_low'], lang)}–{fmt_bound(r['needed_high'], lang)}"),
-            _num(fmt_num(r["gap"], lang, sign=True)),
-            _num(fmt_num(r["euros_mean"] / 1e6, lang, 1)),
+            num_cell(str(int(r["days"]))),
+            num_cell(fmt_num(r["occupancy_p10"], lang)),
+            num_cell(fmt_num(r["occupancy_p50"], lang)),
+            num_cell(fmt_num(r["occupancy_p90"], lang)),
+            num_cell(fmt_num(r["demand_p50"], lang)),
+            num_cell(fmt_num(r["capacity"], lang)),
+            num_cell(fmt_num(r["threshold"], lang)),
+            num_cell(fmt_pct(r["p_shortage"], lang)),
+            num_cell(fmt_num(r["needed"], lang)),
+            num_cell(f"{fmt_bound(r['needed_low'], lang)}–{fmt_bound(r['needed_high'], lang)}"),
+            num_cell(fmt_num(r["gap"], lang, sign=True)),
+            num_cell(fmt_num(r["euros_mean"] / 1e6, lang, 1)),
         ]
         if has_pmj:
             row += [
-                _num(fmt_num(r["pmj"], lang)),
-                _num(fmt_num(r["gap_pmj"], lang, sign=True)),
+                num_cell(fmt_num(r["pmj"], lang)),
+                num_cell(fmt_num(r["gap_pmj"], lang, sign=True)),
             ]
         rows.append(row)
         classes.append("partial" if r["days"] < 365 else "")
-    caption = _say(t["year_table"], risk=pct, pool=h.unit)
-    table = Table("table-years", _head(*cols), rows, classes, caption)
+    caption = say(t["year_table"], risk=pct, pool=h.unit)
+    table = Table("table-years", header(*cols), rows, classes, caption)
     pool_rows = [
         [
             Cell(d["pool"]),
             Cell(t[d["verdict"]]),
-            _num(str(d["first_year"]) if d["first_year"] is not None else "–"),
-            _num(fmt_pct(d["first_p"], lang) if d["first_p"] is not None else "–"),
-            _num(fmt_num(d["gap"], lang) if d["gap"] is not None and d["gap"] > 0 else "–"),
-            _num(str(d["gap_year"]) if d["gap"] is not None and d["gap"] > 0 else "–"),
+            num_cell(str(d["first_year"]) if d["first_year"] is not None else "–"),
+            num_cell(fmt_pct(d["first_p"], lang) if d["first_p"] is not None else "–"),
+            num_cell(fmt_num(d["gap"], lang) if d["gap"] is not None and d["gap"] > 0 else "–"),
+            num_cell(str(d["gap_year"]) if d["gap"] is not None and d["gap"] > 0 else "–"),
         ]
         for d in h.pools
     ]
     pools_table = Table(
         "table-pools",
-        _head(
+        header(
             t["col_pool"],
             t["col_verdict"],
             t["col_first"],
@@ -147,7 +150,7 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         ),
         pool_rows,
         [d["verdict"] for d in h.pools],
-        _say(t["pools_table"], risk=pct),
+        say(t["pools_table"], risk=pct),
     )
     return {
         "h": h,

@@ -14,10 +14,14 @@ from capaciteit.outputs.formats import (
     fmt_pct,
 )
 from capaciteit.outputs.i18n import translate
-from capaciteit.outputs.report.page import Cell, Fig, Table
-from capaciteit.outputs.report.page import head as _head
-from capaciteit.outputs.report.page import num as _num
-from capaciteit.outputs.report.page import say as _say
+from capaciteit.outputs.report.page import (
+    Cell,
+    Fig,
+    Table,
+    header,
+    num_cell,
+    say,
+)
 from capaciteit.outputs.report.texts import REPORT
 
 
@@ -34,17 +38,17 @@ def pmj_scores(scored: pd.DataFrame | str | Path | None, lang: str) -> Table | N
     for edition, g in scored.groupby("edition", sort=False):
         years = sorted(int(y) for y in g["year"])
         whole = len(years) > 2 and years == list(range(years[0], years[-1] + 1))
-        span = f"{years[0]}-{years[-1]}" if whole else ", ".join(map(str, years))
+        years_text = f"{years[0]}-{years[-1]}" if whole else ", ".join(map(str, years))
         rows.append(
             [
                 Cell(str(edition)),
                 Cell(str(g["published"].iloc[0])),
                 Cell(", ".join(sorted(set(g["basis"])))),
-                Cell(span),
-                _num(fmt_pct(float(g["abs_pct_error"].mean()), lang)),
+                Cell(years_text),
+                num_cell(fmt_pct(float(g["abs_pct_error"].mean()), lang)),
             ]
         )
-    head = _head(
+    head = header(
         t["col_edition"], t["col_published"], t["col_basis"], t["col_years"], t["col_mape_pmj"]
     )
     return Table("table-pmj-scores", head, rows)
@@ -76,17 +80,17 @@ def backtest_section(
         rows = [
             [
                 Cell(horizon(r["horizon"])),
-                _num(fmt_num(r["forecasts"], lang)),
-                _num(fmt_pct(r["MAPE"], lang)),
-                _num(fmt_num(r["MASE"], lang, 3)),
-                _num(fmt_pct(r["coverage_50"], lang, 0)),
-                _num(fmt_pct(r["coverage_80"], lang, 0)),
-                _num(fmt_num(r["CRPS"], lang)),
-                *(_num(fmt_num(r[c], lang)) for c in shown),
+                num_cell(fmt_num(r["forecasts"], lang)),
+                num_cell(fmt_pct(r["MAPE"], lang)),
+                num_cell(fmt_num(r["MASE"], lang, 3)),
+                num_cell(fmt_pct(r["coverage_50"], lang, 0)),
+                num_cell(fmt_pct(r["coverage_80"], lang, 0)),
+                num_cell(fmt_num(r["CRPS"], lang)),
+                *(num_cell(fmt_num(r[c], lang)) for c in shown),
             ]
             for _, r in backtest.iterrows()
         ]
-        head = _head(
+        head = header(
             t["col_horizon"],
             t["col_forecasts"],
             "MAPE",
@@ -101,7 +105,7 @@ def backtest_section(
         r = (pick if len(pick) else backtest).iloc[0]
         cov = float(r["coverage_80"])
         better = {c: t["crps_better" if r["CRPS"] < r[c] else "crps_worse"] for c in shown}
-        out["summary"] = _say(
+        out["summary"] = say(
             t["backtest_summary" if baselines else "backtest_summary_naive"],
             horizon=horizon(r["horizon"]),
             mase=fmt_num(r["MASE"], lang, 3),

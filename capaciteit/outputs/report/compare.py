@@ -16,9 +16,15 @@ from capaciteit.outputs.formats import (
     fmt_pct,
 )
 from capaciteit.outputs.i18n import N_, NC_, Text, check_lang, translate
-from capaciteit.outputs.report.page import Cell, Fig, Table, environment, slug
-from capaciteit.outputs.report.page import head as _head
-from capaciteit.outputs.report.page import num as _num
+from capaciteit.outputs.report.page import (
+    Cell,
+    Fig,
+    Table,
+    environment,
+    header,
+    num_cell,
+    slug,
+)
 
 COMPARE: dict[str, Text] = {
     "title": N_("Scenario comparison"),
@@ -133,12 +139,14 @@ def render_compare_report(
                 level, diff = _compare_values(m, lang)
                 r = sel[(sel["metric"] == m) & (sel["year"] == y)]
                 if r.empty:
-                    row += [_num("–")] * 2
+                    row += [num_cell("–")] * 2
                     continue
                 r = r.iloc[0]
                 row += [
-                    _num(f"{level(r['base'])} → {level(r['alternative'])}"),
-                    _num(f"{diff(r['difference'])} ({diff(r['low'])} {t['to']} {diff(r['high'])})"),
+                    num_cell(f"{level(r['base'])} → {level(r['alternative'])}"),
+                    num_cell(
+                        f"{diff(r['difference'])} ({diff(r['low'])} {t['to']} {diff(r['high'])})"
+                    ),
                 ]
             rows.append(row)
         days = sel.groupby("year")["days"].first() if "days" in sel else None
@@ -207,14 +215,14 @@ def _compare_counts(sel: pd.DataFrame, years, classes, lang: str, key: str) -> T
         for m in metrics:
             r = sel[(sel["metric"] == m) & (sel["year"] == y)]
             if r.empty:
-                row.append(_num("–"))
+                row.append(num_cell("–"))
                 continue
             r = r.iloc[0]
             row.append(
-                _num(f"{diff(r['difference'])} ({diff(r['low'])} {t['to']} {diff(r['high'])})")
+                num_cell(f"{diff(r['difference'])} ({diff(r['low'])} {t['to']} {diff(r['high'])})")
             )
         rows.append(row)
-    head = _head(t["col_year"], *(t[m] for m in metrics))
+    head = header(t["col_year"], *(t[m] for m in metrics))
     return Table(f"table-counts-{key}", head, rows, classes, t["counts_intro"])
 
 
@@ -234,17 +242,17 @@ def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> 
         for p in pools:
             r = short[(short["unit"].astype(str) == p) & (short["year"] == y)]
             if r.empty:
-                row.append(_num("–"))
+                row.append(num_cell("–"))
                 continue
             r = r.iloc[0]
             row.append(
-                _num(
+                num_cell(
                     f"{fmt_pct(r['base'], lang)} → {fmt_pct(r['alternative'], lang)} "
                     f"({fmt_num(r['difference'] * 100, lang, 1, sign=True)})"
                 )
             )
         rows.append(row)
-    head = _head(t["col_year"], *pools)
+    head = header(t["col_year"], *pools)
     return Table(f"table-pools-{key}", head, rows, classes, t["pools_intro"], css="wide")
 
 

@@ -48,17 +48,17 @@ class Fig:
     caption: str = ""
 
 
-def num(text: str) -> Cell:
+def num_cell(text: str) -> Cell:
     """A right-aligned number cell."""
     return Cell(text, "num")
 
 
-def head(*names: str) -> list[list[Cell]]:
+def header(*names: str) -> list[list[Cell]]:
     """A one-row table header."""
     return [[Cell(n) for n in names]]
 
 
-def figure(ax, fig_id: str, alt: str, caption: str = "") -> Fig:
+def embed(ax, fig_id: str, alt: str, caption: str = "") -> Fig:
     """A drawn figure as an embedded PNG."""
     return Fig(fig_id, png_data_uri(ax.figure), alt, caption)
 

@@ -18,10 +18,14 @@ from capaciteit.outputs.formats import (
     fmt_pct,
 )
 from capaciteit.outputs.i18n import translate
-from capaciteit.outputs.report.page import Cell, Table, slug
-from capaciteit.outputs.report.page import figure as _figure
-from capaciteit.outputs.report.page import head as _head
-from capaciteit.outputs.report.page import num as _num
+from capaciteit.outputs.report.page import (
+    Cell,
+    Table,
+    embed,
+    header,
+    num_cell,
+    slug,
+)
 from capaciteit.outputs.report.texts import REPORT
 from capaciteit.run.results import yearly_summary
 
@@ -108,7 +112,7 @@ def pmj_section(ds: xr.Dataset, lang: str, editions: Sequence) -> dict | None:
     figure = None
     if shown:
         ax = pmj_chart(frame, [(e.edition, pmj.is_derived(e)) for e in shown], lang=lang)
-        figure = _figure(ax, "fig-pmj", t["pmj_alt"])
+        figure = embed(ax, "fig-pmj", t["pmj_alt"])
     sentences = [(f"pmj-{slug(d.edition.edition)}", pmj_sentence(d, lang)) for d in diffs]
     head = [
         t["col_year"],
@@ -123,11 +127,11 @@ def pmj_section(ds: xr.Dataset, lang: str, editions: Sequence) -> dict | None:
     for year, r in frame.iterrows():
         rows.append(
             [Cell(str(year))]
-            + [_num(fmt_num(r[k], lang)) for k in keys]
-            + [_num(fmt_num(r[e.edition], lang)) for e in shown]
+            + [num_cell(fmt_num(r[k], lang)) for k in keys]
+            + [num_cell(fmt_num(r[e.edition], lang)) for e in shown]
         )
         classes.append("partial" if finite(r["days"]) and r["days"] < 365 else "")
-    table = Table("table-pmj", _head(*head), rows, classes, t["pmj_table"])
+    table = Table("table-pmj", header(*head), rows, classes, t["pmj_table"])
     sources = [
         (e.edition, e.statement or "", e.source, e.status, fmt_published(e.published, lang))
         for e in editions

@@ -23,10 +23,13 @@ from capaciteit.outputs.formats import (
 from capaciteit.outputs.i18n import check_lang, translate
 from capaciteit.outputs.report.answer import headline_section
 from capaciteit.outputs.report.backtest_section import backtest_section
-from capaciteit.outputs.report.page import environment, slug
-from capaciteit.outputs.report.page import figure as _figure
-from capaciteit.outputs.report.page import say as _say
-from capaciteit.outputs.report.page import units_with_places as _units_with_places
+from capaciteit.outputs.report.page import (
+    embed,
+    environment,
+    say,
+    slug,
+    units_with_places,
+)
 from capaciteit.outputs.report.pmj_section import pmj_section
 from capaciteit.outputs.report.sections import (
     notes_section,
@@ -63,7 +66,7 @@ def render_report(
     sc = scenario_at_hand(scenario_path)
     attrs = ds.attrs
     times = ds["time"].values
-    units = _units_with_places(ds)
+    units = units_with_places(ds)
     head = headline_section(ds, lang, risk)
     trust = reliability(backtest)
     if trust is not None and head.get("need") is not None:
@@ -86,9 +89,7 @@ def render_report(
     fans = []
     for u in units:
         ax = fan_chart(ds, u, lang=lang)
-        fans.append(
-            _figure(ax, f"fig-fan-{slug(u)}", t["fan_alt"].format(unit=unit_label(u, lang)))
-        )
+        fans.append(embed(ax, f"fig-fan-{slug(u)}", t["fan_alt"].format(unit=unit_label(u, lang))))
     created = str(attrs.get("created_at", ""))
     try:
         created = fmt_time(dt.datetime.fromisoformat(created), lang)
@@ -124,7 +125,7 @@ def render_report(
     return page.render(
         lang=lang,
         t=t,
-        say=_say,
+        say=say,
         title=str(attrs.get("scenario_title", "")),
         scenario=str(attrs.get("scenario", "")),
         version=__version__,

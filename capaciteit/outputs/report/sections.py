@@ -24,11 +24,15 @@ from capaciteit.outputs.formats import (
     fmt_pct,
 )
 from capaciteit.outputs.i18n import translate
-from capaciteit.outputs.report.page import LABEL_ORDER, Cell, Table
-from capaciteit.outputs.report.page import figure as _figure
-from capaciteit.outputs.report.page import head as _head
-from capaciteit.outputs.report.page import num as _num
-from capaciteit.outputs.report.page import say as _say
+from capaciteit.outputs.report.page import (
+    LABEL_ORDER,
+    Cell,
+    Table,
+    embed,
+    header,
+    num_cell,
+    say,
+)
 from capaciteit.outputs.report.texts import REPORT, RESPONSE_KINDS
 from capaciteit.run.results import yearly_summary
 from capaciteit.scenario.provenance import data_sources, scenario_notes
@@ -41,11 +45,11 @@ def shortage_section(ds: xr.Dataset, lang: str, units: list[str]) -> dict:
         return {"figure": None, "table": None}
     monthly = ds.cap.shortage_probability("month")
     ax = shortage_chart(ds, units, lang=lang, monthly=monthly)
-    fig = _figure(ax, "fig-shortage", t["shortage_alt"])
+    fig = embed(ax, "fig-shortage", t["shortage_alt"])
     ys = yearly_summary(ds)
     p = ys.pivot_table(index="year", columns="unit", values="p_shortage", observed=False)
-    rows = [[Cell(str(y)), *[_num(fmt_pct(p.loc[y, u], lang)) for u in units]] for y in p.index]
-    head = _head(t["col_year"], *[unit_label(u, lang) for u in units])
+    rows = [[Cell(str(y)), *[num_cell(fmt_pct(p.loc[y, u], lang)) for u in units]] for y in p.index]
+    head = header(t["col_year"], *[unit_label(u, lang) for u in units])
     return {"figure": fig, "table": Table("table-shortage", head, rows)}
 
 
@@ -63,11 +67,11 @@ def response_section(
         "peak": None,
     }
     ax = waiting_chart(ds, "total", lang=lang)
-    out["waiting"] = _figure(ax, "fig-waiting", t["waiting_alt"])
+    out["waiting"] = embed(ax, "fig-waiting", t["waiting_alt"])
     q = daily_quantiles(ds, "waiting", "total", (0.5, 0.9))
     i, j = int(np.argmax(q[0])), int(np.argmax(q[1]))
     if q[0][i] > 0:
-        out["peak"] = _say(
+        out["peak"] = say(
             t["waiting_peak"],
             date=fmt_date(ds["time"].values[i], lang),
             p50=fmt_num(q[0][i], lang),
@@ -90,8 +94,8 @@ def response_section(
         for y in acted["year"].values:
             row = [Cell(str(int(y)))]
             for r in names:
-                row.append(_num(fmt_num(float(acted.sel(year=y, response=r)) / n, lang, 1)))
-                row.append(_num(fmt_num(float(moved.sel(year=y, response=r)) / n, lang)))
+                row.append(num_cell(fmt_num(float(acted.sel(year=y, response=r)) / n, lang, 1)))
+                row.append(num_cell(fmt_num(float(moved.sel(year=y, response=r)) / n, lang)))
             rows.append(row)
         out["table"] = Table("table-responses", head, rows)
         kinds = translate(RESPONSE_KINDS, lang)
@@ -101,7 +105,7 @@ def response_section(
     if "court_backlog" in ds:
         backlog = ds["court_backlog"].values
         if np.nanmax(backlog) > 0:
-            out["court"] = _figure(court_chart(ds, lang=lang), "fig-court", t["court_alt"])
+            out["court"] = embed(court_chart(ds, lang=lang), "fig-court", t["court_alt"])
             left = np.flatnonzero(backlog > 0)
             if left[-1] + 1 < backlog.size:
                 cleared = fmt_date(ds["time"].values[left[-1] + 1], lang)
@@ -124,7 +128,7 @@ def reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
     occ = ds["occupancy"].sel(unit="total").groupby(year).mean("time").mean("replication")
     inside = ds["returned_inside"].groupby(year).mean("time").mean("replication")
     days = year.groupby(year).count()
-    head = _head(
+    head = header(
         t["col_year"],
         t["col_admissions"],
         t["col_first_admissions"],
@@ -139,11 +143,11 @@ def reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
         rows.append(
             [
                 Cell(str(y) if whole else f"{y} ({t['partial']})"),
-                _num(fmt_num(a, lang)),
-                _num(fmt_num(a - b, lang)),
-                _num(fmt_num(b, lang)),
-                _num(fmt_pct(b / a if a else float("nan"), lang, 0)),
-                _num(fmt_pct(float(inside.sel(year=y)) / float(occ.sel(year=y)), lang, 0)),
+                num_cell(fmt_num(a, lang)),
+                num_cell(fmt_num(a - b, lang)),
+                num_cell(fmt_num(b, lang)),
+                num_cell(fmt_pct(b / a if a else float("nan"), lang, 0)),
+                num_cell(fmt_pct(float(inside.sel(year=y)) / float(occ.sel(year=y)), lang, 0)),
             ]
         )
     return Table("table-reentry", head, rows)
@@ -169,7 +173,7 @@ def notes_section(scenario_path: str | Path | None, lang: str) -> dict:
         for n in notes
     ]
     classes = [f"note-{n.label.lower()}" for n in notes]
-    head = _head(t["col_label"], t["col_file"], t["col_where"], t["col_text"])
+    head = header(t["col_label"], t["col_file"], t["col_where"], t["col_text"])
     counts = ", ".join(
         f"{sum(n.label == label for n in notes)} {label}"
         for label in LABEL_ORDER
@@ -192,11 +196,11 @@ def sources_table(lang: str) -> Table:
             [
                 Cell(str(r.file), "file"),
                 Cell(str(r.source), href=link),
-                _num(fmt_num(r.figures, lang)),
+                num_cell(fmt_num(r.figures, lang)),
                 Cell(str(r.years), "years"),
             ]
         )
-    head = _head(t["col_file"], t["col_source"], t["col_figures"], t["col_years"])
+    head = header(t["col_file"], t["col_source"], t["col_figures"], t["col_years"])
     return Table("table-sources", head, rows)
 
 
