@@ -38,6 +38,15 @@ def extract() -> Catalog:
         SOURCES, methods, options, KEYWORDS, strip_comment_tags=True
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return _brace_only(catalog)
+
+
+def _brace_only(catalog: Catalog) -> Catalog:
+    """The texts are filled in with str.format ({fields}); Babel also flags a '%'
+    followed by a letter ('80% of') as a %-format, which would make msgfmt
+    check a format that is not there."""
+    for message in catalog:
+        message.flags.discard("python-format")
     return catalog
 
 
@@ -52,6 +61,7 @@ def update() -> list[Path]:
         with path.open("rb") as f:
             catalog = read_po(f, domain=DOMAIN)
         catalog.update(template, update_header_comment=False)
+        _brace_only(catalog)
         with path.open("wb") as f:
             write_po(f, catalog, width=100, sort_output=True)
         written.append(path)
