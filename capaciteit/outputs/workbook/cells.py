@@ -69,7 +69,7 @@ class Col:
         return self._say(self.note, lang)
 
 
-def columns(frame: pd.DataFrame, spec: list[Col]) -> list[Col]:
+def present_columns(frame: pd.DataFrame, spec: list[Col]) -> list[Col]:
     """The spec's columns the frame has, then any new ones under their own key,
     so a column added to a summary later still reaches the planner."""
     known = {c.key for c in spec}
@@ -109,6 +109,7 @@ def put(ws: Worksheet, row: int, col: int, value: Any, fmt: str | None = None):
 
 
 def header(ws: Worksheet, row: int, cols: Sequence[Col], lang: str) -> None:
+    """A header row in ``lang``; each column's meaning in a comment on its cell."""
     for j, c in enumerate(cols, start=1):
         cell = ws.cell(row=row, column=j, value=c.label(lang))
         cell.font, cell.fill, cell.border = HEADER_FONT, HEADER_FILL, HEADER_BORDER

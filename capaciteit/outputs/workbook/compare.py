@@ -22,12 +22,12 @@ from capaciteit.outputs.workbook.cells import (
     INT,
     WRAP,
     YEAR,
+    fit_widths,
+    header,
+    present_columns,
+    put,
+    save,
 )
-from capaciteit.outputs.workbook.cells import columns as _columns
-from capaciteit.outputs.workbook.cells import fit_widths as _fit_widths
-from capaciteit.outputs.workbook.cells import header as _header
-from capaciteit.outputs.workbook.cells import put as _put
-from capaciteit.outputs.workbook.cells import save as _save
 from capaciteit.outputs.workbook.columns import COMPARE_COLUMNS, METRIC_LABELS
 
 COMPARE_FRONT = N_("About")
@@ -82,7 +82,7 @@ def compare_front(
     r = 3
     for label, value, fmt in facts:
         ws.cell(row=r, column=1, value=label).font = HEADER_FONT
-        _put(ws, r, 2, value, fmt).alignment = Alignment(horizontal="left")
+        put(ws, r, 2, value, fmt).alignment = Alignment(horizontal="left")
         r += 1
     r += 1
     text = _(
@@ -123,8 +123,8 @@ def compare_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
     """The paired differences per year, unit or pool and metric; a partial
     year is greyed and in italics, as on the yearly sheet."""
     _ = translations(lang).gettext
-    cols = _columns(table, COMPARE_COLUMNS)
-    _header(ws, 1, cols, lang)
+    cols = present_columns(table, COMPARE_COLUMNS)
+    header(ws, 1, cols, lang)
     partial = Font(italic=True, color="808080")
     yes, no = _("yes"), _("no")
     r = 1
@@ -139,12 +139,12 @@ def compare_sheet(ws: Worksheet, table: pd.DataFrame, lang: str) -> None:
                 v = _(name)
             if c.key == "pool":
                 v = yes if bool(v) else no
-            cell = _put(ws, r, j, v, c.fmt or fmt)
+            cell = put(ws, r, j, v, c.fmt or fmt)
             if "days" in rec and rec["days"] < 365:
                 cell.font = partial
     ws.freeze_panes = "D2"
     ws.auto_filter.ref = f"A1:{get_column_letter(len(cols))}{max(r, 2)}"
-    _fit_widths(ws)
+    fit_widths(ws)
 
 
 def write_compare_workbook(
@@ -169,4 +169,4 @@ def write_compare_workbook(
     compare_front(front, base_name, sheets, n, seed, lang, titles, price_level)
     for name, table in tables.items():
         compare_sheet(wb.create_sheet(sheets[name]), table, lang)
-    return _save(wb, path)
+    return save(wb, path)

@@ -20,10 +20,10 @@ from capaciteit.outputs.workbook.cells import (
     WRAP,
     YEAR,
     Col,
+    fit_widths,
+    header,
+    put,
 )
-from capaciteit.outputs.workbook.cells import fit_widths as _fit_widths
-from capaciteit.outputs.workbook.cells import header as _header
-from capaciteit.outputs.workbook.cells import put as _put
 from capaciteit.run.results import yearly_summary
 
 PMJ_TEXT: dict[str, str] = {
@@ -142,12 +142,12 @@ def _url(text: str) -> str | None:
 def pmj_block(ws: Worksheet, r: int, title: str, cols: Sequence[Col], rows, lang: str) -> int:
     """A titled table from row ``r``; returns the last row written."""
     ws.cell(row=r, column=1, value=title).font = Font(bold=True, size=12)
-    _header(ws, r + 1, cols, lang)
+    header(ws, r + 1, cols, lang)
     r += 1
     for values in rows:
         r += 1
         for j, (c, v) in enumerate(zip(cols, values, strict=True), start=1):
-            cell = _put(ws, r, j, v, c.fmt)
+            cell = put(ws, r, j, v, c.fmt)
             if c.key == "url" and isinstance(v, str) and v.startswith(("http://", "https://")):
                 cell.hyperlink = v
                 cell.style = "Hyperlink"
@@ -200,7 +200,7 @@ def pmj_sheet(ws: Worksheet, ds: xr.Dataset, editions: Sequence[Any], lang: str)
     r = pmj_block(ws, r + 2, t["score"], PMJ_SCORE_COLUMNS, score[keys].itertuples(False), lang)
     if score.empty:
         ws.cell(row=r + 1, column=1, value=t["none"])
-    _fit_widths(ws, hi=40)
+    fit_widths(ws, hi=40)
     ws.cell(row=1, column=1, value=t["title"]).font = Font(bold=True, size=14)
     note = ws.cell(row=2, column=1, value=t["note"])
     note.alignment = WRAP

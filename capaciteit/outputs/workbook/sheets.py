@@ -21,11 +21,11 @@ from capaciteit.outputs.workbook.cells import (
     WRAP,
     YEAR,
     Col,
+    header,
+    present_columns,
+    put,
+    table,
 )
-from capaciteit.outputs.workbook.cells import columns as _columns
-from capaciteit.outputs.workbook.cells import header as _header
-from capaciteit.outputs.workbook.cells import put as _put
-from capaciteit.outputs.workbook.cells import table as _table
 from capaciteit.outputs.workbook.columns import MONTHLY_COLUMNS, yearly_columns
 from capaciteit.run.results import monthly_summary, yearly_summary
 from capaciteit.scenario import Scenario
@@ -93,9 +93,9 @@ def created(text: str) -> dt.datetime | str:
 
 
 def frame_sheet(ws: Worksheet, frame: pd.DataFrame, spec: list[Col], lang: str) -> None:
-    cols = _columns(frame, spec)
+    cols = present_columns(frame, spec)
     values = [frame[c.key].to_numpy(dtype=object) for c in cols]
-    _table(ws, cols, zip(*values, strict=True), lang, freeze_cols=2)
+    table(ws, cols, zip(*values, strict=True), lang, freeze_cols=2)
 
 
 def yearly_sheet(ws: Worksheet, ds: xr.Dataset, risk: float, lang: str) -> None:
@@ -157,7 +157,7 @@ def settings_sheet(ws: Worksheet, ds: xr.Dataset, scenario: Scenario | None, lan
     ]
     if scenario is None:
         rows.insert(0, ("scenario", _("(not given)")))
-    _table(ws, cols, ((k, none if v is None else v) for k, v in rows), lang)
+    table(ws, cols, ((k, none if v is None else v) for k, v in rows), lang)
     ws.column_dimensions["B"].width = max(ws.column_dimensions["B"].width or 0, 14)
 
 
@@ -194,7 +194,7 @@ def sources_sheet(ws: Worksheet, notes_path: Path | None, lang: str) -> None:
         value=_("Labelled notes in the scenario files"),
     ).font = Font(bold=True, size=12)
     r += 1
-    _header(ws, r, note_cols, lang)
+    header(ws, r, note_cols, lang)
     notes = scenario_notes(notes_path) if notes_path is not None else []
     if not notes:
         r += 1
@@ -206,7 +206,7 @@ def sources_sheet(ws: Worksheet, notes_path: Path | None, lang: str) -> None:
     for n in notes:
         r += 1
         for j, c in enumerate(note_cols, start=1):
-            _put(ws, r, j, getattr(n, c.key), c.fmt).alignment = WRAP
+            put(ws, r, j, getattr(n, c.key), c.fmt).alignment = WRAP
     r += 2
     ws.cell(
         row=r,
@@ -214,11 +214,11 @@ def sources_sheet(ws: Worksheet, notes_path: Path | None, lang: str) -> None:
         value=_("Published data shipped with the model"),
     ).font = Font(bold=True, size=12)
     r += 1
-    _header(ws, r, data_cols, lang)
+    header(ws, r, data_cols, lang)
     for rec in data_sources().to_dict("records"):
         r += 1
         for j, c in enumerate(data_cols, start=1):
-            cell = _put(ws, r, j, rec[c.key], c.fmt)
+            cell = put(ws, r, j, rec[c.key], c.fmt)
             cell.alignment = WRAP
             if c.key == "url" and str(rec["url"]).startswith(("http://", "https://")):
                 cell.hyperlink = str(rec["url"])
