@@ -21,9 +21,9 @@ import capaciteit as cap
 from capaciteit.outputs import report
 from capaciteit.outputs.figures import fan_chart
 from capaciteit.outputs.headline import headline
+from capaciteit.outputs.i18n import translate
 from capaciteit.outputs.report import (
     LABEL_ORDER,
-    STRINGS,
     fmt_eur,
     fmt_num,
     fmt_pct,
@@ -32,6 +32,7 @@ from capaciteit.outputs.report import (
     slug,
     write_report,
 )
+from capaciteit.outputs.report.texts import REPORT
 from capaciteit.run.compare import paired
 from capaciteit.scenario.provenance import data_sources, scenario_notes
 
@@ -178,11 +179,11 @@ def stylized():
 
 def test_number_formats():
     assert fmt_num(9850, "nl") == "9.850" and fmt_num(9850, "en") == "9,850"
-    assert fmt_num(-1234.56, "nl", 1) == "\u22121.234,6"
+    assert fmt_num(-1234.56, "nl", 1) == "-1.234,6"  # Babel's (CLDR's) minus
     assert fmt_num(12, "en", sign=True) == "+12" and fmt_num(-0.01, "en") == "0"
     assert fmt_pct(0.05, "nl") == "5,0%" and fmt_pct(0.05, "en") == "5.0%"
-    assert fmt_eur(850e6, "nl") == "€\xa0850\xa0mln" and fmt_eur(850e6, "en") == "EUR\xa0850m"
-    assert fmt_eur(4.7e6, "nl") == "€\xa04,7\xa0mln"
+    assert fmt_eur(850e6, "nl") == "€\xa0850\xa0mln." and fmt_eur(850e6, "en") == "€850m"
+    assert fmt_eur(4.7e6, "nl") == "€\xa04,7\xa0mln."
     assert fmt_num(float("nan"), "nl") == "–" and fmt_pct(None, "en") == "–"
 
 
@@ -294,7 +295,7 @@ def test_languages_differ_in_words_not_numbers(national, report_nl, report_en):
     h = headline(national)
     assert num(en.text["h-needed"], "en") == num(nl.text["h-needed"], "nl") == round(h.needed)
     assert re.fullmatch(r"\d{1,2},\d{3}", en.text["h-needed"])
-    assert en.text["h-euros"].startswith("EUR")
+    assert en.text["h-euros"].startswith("€")  # Babel: €850m
     assert "." in en.text["h-first-p"] and "," in nl.text["h-first-p"]
 
 
@@ -378,7 +379,7 @@ def test_backtest_compares_with_the_probabilistic_baselines(stylized, lang):
             "CRPS_drift": [280.0, 400.0],
         }
     )
-    t = STRINGS[lang]
+    t = translate(REPORT, lang)
     page = Page(render_report(stylized, lang=lang, backtest=summary))
     assert page.text["backtest-summary"] == BACKTEST_SAID[lang]
     table = page.tables["table-backtest"]
@@ -457,7 +458,7 @@ def test_fan_chart_draws_the_quantiles(stylized):
     band = ax.collections[0].get_paths()[0].vertices[:, 1]
     assert band.max() == pytest.approx(np.quantile(occ, 0.9, axis=0).max())
     assert ax.figure is not None and ds.cap.fan("main").get_title(loc="left") == "main"
-    source = (ROOT / "capaciteit" / "figures.py").read_text()
+    source = (ROOT / "capaciteit" / "outputs" / "figures.py").read_text()
     assert not re.search(r"^\s*(from|import)\s.*pyplot", source, re.M)  # no global state
 
 
@@ -481,7 +482,7 @@ def test_compare_report_shows_the_paired_differences(national):
     assert len(head) == 1 and len(head[0]) == 5
     assert all(len(r) == 5 for r in rows)
 
-    def diff_interval(text):  # "−12,3 (−15,0 tot −9,6)"
+    def diff_interval(text):  # "-12,3 (-15,0 tot -9,6)"
         d, rest = text.split(" (")
         low, high = rest.rstrip(")").split(" tot ")
         return num(d, "nl"), num(low, "nl"), num(high, "nl")

@@ -446,3 +446,22 @@ def test_partial_years_are_set_apart_in_the_yearly_sheet(run):
     assert partial and whole
     assert all(c.font.italic for r in partial for c in r)
     assert not any(c.font.italic for r in whole for c in r)
+
+
+def test_places_needed_interval_is_scipys_quantile_interval():
+    """The interval of the places needed (columns 'Needed, low/high 90%') is the
+    order-statistic interval scipy's quantile_test gives (scipy >= 1.12): the
+    same bounds, and none where the replications are too few for one."""
+    from scipy import stats
+
+    from capaciteit.outputs.capacity import quantile_interval
+
+    if not hasattr(stats, "quantile_test"):
+        pytest.skip("scipy.stats.quantile_test is new in scipy 1.12")
+    for n in (5, 10, 20, 30, 59, 60, 100, 200, 1000):
+        x = np.arange(n, dtype=float)
+        for p in (0.95, 0.9, 0.5):
+            ci = stats.quantile_test(x, q=0, p=p).confidence_interval(0.9)
+            lo, hi = quantile_interval(n, p, 0.9)
+            ours = (x[lo] if lo >= 0 else np.nan, x[hi] if hi < n else np.nan)
+            np.testing.assert_array_equal(ours, (ci.low, ci.high))

@@ -22,10 +22,13 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import xarray as xr
+from babel.numbers import format_decimal
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
+
+from capaciteit.outputs.i18n import N_, check_lang, locale, translate, translations
 
 SIZE = (8.0, 3.5)  # inches
 DPI = 100
@@ -34,77 +37,41 @@ QUANTILES = (0.1, 0.5, 0.9)
 # Colours: occupancy blue, capacity dark grey, threshold red, PMJ orange.
 BAND, MEDIAN, CAPACITY, THRESHOLD, PMJ = "#9ecae1", "#08519c", "#404040", "#cb181d", "#e6550d"
 
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "band": "occupancy P10-P90",
-        "median": "occupancy P50",
-        "capacity": "usable places",
-        "threshold": "shortage threshold",
-        "pmj": "PMJ",
-        "persons": "persons",
-        "probability": "probability of a shortage day",
-        "waiting_band": "waiting P10-P90",
-        "waiting_median": "waiting P50",
-        "cases": "cases",
-        "court": "court backlog (cases not yet heard)",
-        "difference": "difference (alternative - base)",
-        "interval": "95% interval",
-        "occupancy_mean": "mean occupancy (persons)",
-        "shortage": "shortage probability (percentage points)",
-        "euros": "cost (EUR million)",
-        "year": "year",
-        "run_band": "capaciteit: mean occupancy P10-P90",
-        "run_median": "capaciteit: mean occupancy P50",
-        "run_demand": "capaciteit: demand P50 (no limits)",
-        "cbs": "CBS stock 30 Sept.",
-        "derived": "DERIVED",
-        "pmj_source": "Sources: PMJ statements as in the table below (paths DERIVED: the CBS "
-        "stock of the first year grown as stated); CBS StatLine 84425NED (30 Sept.); "
-        "capaciteit: this run, all cells. PMJ counts immigration detention, CBS and "
-        "capaciteit do not.",
-    },
-    "nl": {
-        "band": "bezetting P10-P90",
-        "median": "bezetting P50",
-        "capacity": "bruikbare plaatsen",
-        "threshold": "tekortgrens",
-        "pmj": "PMJ",
-        "persons": "personen",
-        "probability": "kans op een tekortdag",
-        "waiting_band": "wachtend P10-P90",
-        "waiting_median": "wachtend P50",
-        "cases": "zaken",
-        "court": "achterstand bij de rechtbanken (zaken nog niet behandeld)",
-        "difference": "verschil (alternatief - basis)",
-        "interval": "95%-interval",
-        "occupancy_mean": "gemiddelde bezetting (personen)",
-        "shortage": "kans op een tekort (procentpunten)",
-        "euros": "kosten (€ mln)",
-        "year": "jaar",
-        "run_band": "capaciteit: gem. bezetting P10-P90",
-        "run_median": "capaciteit: gem. bezetting P50",
-        "run_demand": "capaciteit: vraag P50 (zonder grenzen)",
-        "cbs": "CBS-stand 30 sept.",
-        "derived": "AFGELEID",
-        "pmj_source": "Bronnen: PMJ-uitspraken zoals in de tabel hieronder (paden AFGELEID: "
-        "de CBS-stand van het eerste jaar, gegroeid zoals gezegd); CBS StatLine 84425NED "
-        "(30 sept.); capaciteit: deze run, alle cellen. PMJ telt vreemdelingenbewaring mee, "
-        "CBS en capaciteit niet.",
-    },
+# The figures' texts, in English, translated by the catalogs (capaciteit.outputs.i18n).
+TEXT: dict[str, str] = {
+    "band": N_("occupancy P10-P90"),
+    "median": N_("occupancy P50"),
+    "capacity": N_("usable places"),
+    "threshold": N_("shortage threshold"),
+    "pmj": N_("PMJ"),
+    "persons": N_("persons"),
+    "probability": N_("probability of a shortage day"),
+    "waiting_band": N_("waiting P10-P90"),
+    "waiting_median": N_("waiting P50"),
+    "cases": N_("cases"),
+    "court": N_("court backlog (cases not yet heard)"),
+    "difference": N_("difference (alternative - base)"),
+    "interval": N_("95% interval"),
+    "occupancy_mean": N_("mean occupancy (persons)"),
+    "shortage": N_("shortage probability (percentage points)"),
+    "euros": N_("cost (EUR million)"),
+    "year": N_("year"),
+    "run_band": N_("capaciteit: mean occupancy P10-P90"),
+    "run_median": N_("capaciteit: mean occupancy P50"),
+    "run_demand": N_("capaciteit: demand P50 (no limits)"),
+    "cbs": N_("CBS stock 30 Sept."),
+    "derived": N_("DERIVED"),
+    "pmj_source": N_(
+        "Sources: PMJ statements as in the table below (paths DERIVED: the CBS stock of the "
+        "first year grown as stated); CBS StatLine 84425NED (30 Sept.); capaciteit: this "
+        "run, all cells. PMJ counts immigration detention, CBS and capaciteit do not."
+    ),
 }
 
-
-UNITS: dict[str, dict[str, str]] = {
-    "en": {
-        "total": "total (all cells)",
-        "closed": "closed regime (men)",
-        "closed_women": "closed regime (women)",
-    },
-    "nl": {
-        "total": "totaal (alle cellen)",
-        "closed": "gesloten regime (mannen)",
-        "closed_women": "gesloten regime (vrouwen)",
-    },
+UNITS: dict[str, str] = {
+    "total": N_("total (all cells)"),
+    "closed": N_("closed regime (men)"),
+    "closed_women": N_("closed regime (women)"),
 }
 ABBREVIATIONS = ("bba", "ta", "ait", "ebi", "pp", "hvb", "isd")
 
@@ -112,15 +79,13 @@ ABBREVIATIONS = ("bba", "ta", "ait", "ebi", "pp", "hvb", "isd")
 def unit_label(unit: str, lang: str = "en") -> str:
     """A unit's name for a reader: Dutch abbreviations in capitals (BBA, EBI)."""
     unit = str(unit)
-    if unit in UNITS.get(lang, {}):
-        return UNITS[lang][unit]
+    if unit in UNITS:
+        return translations(lang).gettext(UNITS[unit])
     return unit.upper() if unit.lower() in ABBREVIATIONS else unit
 
 
 def _text(lang: str) -> dict[str, str]:
-    if lang not in TEXT:
-        raise ValueError(f"lang must be one of {', '.join(TEXT)}")
-    return TEXT[lang]
+    return translate(TEXT, check_lang(lang))
 
 
 def new_figure(size: tuple[float, float] = SIZE) -> Figure:
@@ -143,15 +108,13 @@ def png_data_uri(fig: Figure) -> str:
 
 
 def number_formatter(lang: str) -> FuncFormatter:
-    """Tick labels with the thousands separator of the language (9.850 / 9,850)."""
-    sep = "." if lang == "nl" else ","
+    """Tick labels with the separators of the language (9.850 / 9,850), by Babel;
+    up to four decimals, none where the tick is whole."""
+    where = locale(lang)
 
     def fmt(x: float, _pos: int | None = None) -> str:
-        digits = next((d for d in range(4) if abs(x * 10**d - round(x * 10**d)) < 1e-6), 4)
-        x = round(x, digits) or 0.0  # no "-0"
-        s = f"{x:,.{digits}f}"
-        s = s.replace(",", "_").replace(".", "," if lang == "nl" else ".").replace("_", sep)
-        return s.replace("-", "\u2212")
+        x = round(x, 4) or 0.0  # no "-0"
+        return format_decimal(x, format="#,##0.####", locale=where)
 
     return FuncFormatter(fmt)
 

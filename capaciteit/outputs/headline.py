@@ -35,6 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from capaciteit.outputs.capacity import need
+from capaciteit.outputs.i18n import N_
 from capaciteit.run.results import pools, reuse, yearly_summary
 
 LIKELY = 0.5
@@ -77,9 +78,10 @@ class Headline:
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in d.items()}
 
 
-OPEN = ("open", "open")
-"""How a bound of the 90% interval of places needed reads (nl, en) where the
-replications are too few to give one (:func:`capaciteit.outputs.capacity.quantile_interval`)."""
+OPEN = N_("open")
+"""How a bound of the 90% interval of places needed reads (in English; the
+catalogs translate it) where the replications are too few to give one
+(:func:`capaciteit.outputs.capacity.quantile_interval`)."""
 
 
 def _num(x: float) -> float | None:
