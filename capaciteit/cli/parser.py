@@ -12,6 +12,7 @@ from pathlib import Path
 
 from capaciteit import __version__
 from capaciteit.cli.common import BACKTEST, BASELINE
+from capaciteit.outputs.i18n import languages
 from capaciteit.scenario import MAX_REPLICATIONS, MAX_SEED
 
 
@@ -97,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
         help="replace a results folder (or start over a store) that capaciteit wrote",
     )
     r.add_argument("--quiet", action="store_true", help="no progress or summary output")
-    r.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
+    r.add_argument("--lang", choices=languages(), default="nl", help="report language")
     r.add_argument(
         "--backtest",
         type=Path,
@@ -115,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace results folders that capaciteit wrote"
     )
     u.add_argument("--quiet", action="store_true")
-    u.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
+    u.add_argument("--lang", choices=languages(), default="nl", help="report language")
     u.add_argument("--backtest", type=Path, default=BACKTEST)
     v = sub.add_parser("validate", help="check scenario files")
     v.add_argument("scenarios", type=Path, nargs="+")
@@ -152,7 +153,7 @@ def _parser() -> argparse.ArgumentParser:
         "--force", action="store_true", help="replace a compare folder that capaciteit wrote"
     )
     m.add_argument("--quiet", action="store_true")
-    m.add_argument("--lang", choices=("nl", "en"), default="nl", help="report language")
+    m.add_argument("--lang", choices=languages(), default="nl", help="report language")
     d = sub.add_parser("need", help="capacity needed for a risk of a shortage day per year")
     d.add_argument("scenario", type=Path)
     d.add_argument("--risk", type=float, default=0.05)

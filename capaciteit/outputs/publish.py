@@ -30,15 +30,9 @@ from pathlib import Path
 import xarray as xr
 
 from capaciteit import __version__
+from capaciteit.outputs.folders import RUN_FILES, check_folder, check_parent, plain_file, refused
 from capaciteit.outputs.headline import _pct, headline
-from capaciteit.outputs.write import (
-    RUN_FILES,
-    check_folder,
-    check_parent,
-    plain_file,
-    refused,
-    write_results,
-)
+from capaciteit.outputs.write import write_results
 from capaciteit.run.runner import simulate, start_stock
 from capaciteit.scenario import Scenario, load_scenario
 

@@ -15,19 +15,7 @@ import xarray as xr
 
 from capaciteit import __version__
 from capaciteit.data import history
-from capaciteit.outputs.folders import (  # noqa: F401  (the folder rules, for the commands)
-    BACKTEST_FILES,
-    MANIFEST,
-    NEED_COLUMNS,
-    RUN_FILES,
-    check_file,
-    check_folder,
-    check_parent,
-    owned,
-    plain_file,
-    refused,
-    staged,
-)
+from capaciteit.outputs.folders import MANIFEST, staged
 from capaciteit.run.results import monthly_summary, reuse, run_cautions
 from capaciteit.run.store import MAX_BATCH, chunk_shape
 from capaciteit.scenario import Scenario
