@@ -375,7 +375,9 @@ def difference_chart(
         label=t["interval"],
     )
     title = t[metric] if metric in t else metric
-    ax.set_title(title if unit == "total" else f"{title}: {unit}", loc="left", fontsize=10)
+    # the unit on a line of its own: three panels side by side leave a long
+    # title no room ("shortage probability (percentage points): bba")
+    ax.set_title(title if unit == "total" else f"{title}:\n{unit}", loc="left", fontsize=10)
     ax.set_xlabel(t["year"])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
     ax.yaxis.set_major_formatter(number_formatter(lang))

@@ -109,6 +109,7 @@ def render_report(
     ]
     if finite(stock):
         kind = str(attrs.get("start_stock_kind", ""))
+        kind = t.get(f"stock_{kind}", kind)  # the kind in the report's language
         meta.append((t["start_stock"], f"{fmt_num(stock, lang)} ({kind})" if kind else ""))
     sections = [
         ("question", t["sec_question"]),

@@ -55,6 +55,10 @@ REPORT: dict[str, Text] = {
     "created": N_("Created"),
     "version": N_("capaciteit version"),
     "start_stock": NC_("report", "Start stock"),
+    # the kinds of start stock (runner.start_stock): the data's, the file's, none
+    "stock_observed": N_("observed"),
+    "stock_given": N_("given in the scenario"),
+    "stock_empty": N_("empty"),
     "period_value": N_("{start} to {end}"),
     "replications_note": N_(
         "Each replication is one possible future; the bands and probabilities in this report "
