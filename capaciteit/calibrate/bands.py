@@ -39,6 +39,7 @@ import math
 
 import numpy as np
 
+from capaciteit.calibrate.context import without_band
 from capaciteit.calibrate.forecast import FIRST_SCORED_ORIGIN, HORIZONS, widening
 from capaciteit.data import history
 
@@ -87,7 +88,6 @@ def _forecast(sc, year: int) -> dict[int, tuple[float, float, float]]:
     """Quartiles of the simulated total on 30 September 1-3 years after
     ``year``, from ``sc`` as it stood on 30 September ``year``, without a band."""
     from capaciteit.calibrate.backtest import origin_scenario
-    from capaciteit.calibrate.calibration import without_band
     from capaciteit.run.runner import simulate
 
     past = origin_scenario(sc, year, max(HORIZONS))
