@@ -50,13 +50,13 @@ from capaciteit.calibrate.context import _BAND, banded, without_band
 from capaciteit.calibrate.forecast import Combination
 from capaciteit.calibrate.inflow import CATEGORIES, composition, stream_inflow
 from capaciteit.calibrate.overlay import _merge_into, _scale_rates, _scale_spec, apply
+from capaciteit.calibrate.plain import inverse as _inverse
 from capaciteit.calibrate.reconstruct import Reconstruction
 from capaciteit.calibrate.record import Calibration, _plain, stored, structure_hash
 from capaciteit.calibrate.stay_fit import (
     _FD_STEP,
     PRIOR_SD,
     SAMPLE,
-    _inverse,
     _solve,
     _stay_fit,
     _stay_streams,

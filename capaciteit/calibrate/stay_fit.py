@@ -15,6 +15,7 @@ import numpy as np
 from scipy import optimize
 
 from capaciteit.calibrate.overlay import _merge_into, _scale_rates, _scale_spec
+from capaciteit.calibrate.plain import inverse
 from capaciteit.calibrate.stay_moments import (
     _fitted_values,
     _moments,
@@ -138,27 +139,6 @@ def _stay_fit(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
     return problem, overlay
 
 
-def _inverse(a: list[list[float]]) -> list[list[float]] | None:
-    """Inverse of a small symmetric positive (semi)definite matrix by
-    Gauss-Jordan in plain Python (the same on every machine); None when it is
-    singular to working precision."""
-    n = len(a)
-    m = [list(map(float, row)) + [float(i == j) for j in range(n)] for i, row in enumerate(a)]
-    big = max((abs(m[i][i]) for i in range(n)), default=0.0)
-    for c in range(n):
-        p = max(range(c, n), key=lambda r: abs(m[r][c]))
-        if abs(m[p][c]) <= 1e-12 * big:
-            return None
-        m[c], m[p] = m[p], m[c]
-        piv = m[c][c]
-        m[c] = [v / piv for v in m[c]]
-        for r in range(n):
-            if r != c and m[r][c] != 0.0:
-                f = m[r][c]
-                m[r] = [v - f * w for v, w in zip(m[r], m[c], strict=True)]
-    return [row[n:] for row in m]
-
-
 def _solve(problem: _StayFit) -> dict:
     """Levenberg-Marquardt from the scenario's own values: MINPACK's lmder via
     ``scipy.optimize.least_squares``, which uses no BLAS, with the Jacobian
@@ -180,7 +160,7 @@ def _solve(problem: _StayFit) -> dict:
     k = len(x)
     grad = [2.0 * sum(jac[j][i] * r[j] for j in range(n)) for i in range(k)]
     data = len(problem.targets)
-    cov = _inverse(
+    cov = inverse(
         [[sum(jac[j][a] * jac[j][b] for j in range(n)) for b in range(k)] for a in range(k)]
     )
     return {
