@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import warnings
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,6 +59,7 @@ __all__ = [
 FIRST_YEAR = 2005
 
 
+@dataclass(frozen=True)
 class Reconstruction:
     """A fitted model: smoothed yearly series (log means and sds), and what
     forecasting needs (the last state and its covariance, the parameters)."""
