@@ -38,6 +38,7 @@ import json
 import math
 
 import numpy as np
+from scipy import stats
 
 from capaciteit.calibrate.context import without_band
 from capaciteit.calibrate.forecast import FIRST_SCORED_ORIGIN, HORIZONS, widening
@@ -46,7 +47,8 @@ from capaciteit.data import history
 
 REPLICATIONS = 200
 SEED = 1
-IQR_SD = 2 * 0.6744897501960817  # the interquartile range of a standard normal
+IQR_SD = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+"""The interquartile range of a standard normal (2 x 0.6744897501960817)."""
 _RUNS: dict[str, dict[int, tuple[float, float, float]]] = {}
 
 
