@@ -26,7 +26,7 @@ moves through its origins in order simulates each earlier origin once.
 
 The band belongs to the calibration it is part of: learned on the scenario that
 was calibrated, it is shared, like the rest of the calibration, by every
-scenario of the same structure (:func:`capaciteit.calibrate.calibration.structure_hash`:
+scenario of the same structure (:func:`capaciteit.calibrate.record.structure_hash`:
 capacity and policy variants), so their comparisons stay paired.
 """
 
