@@ -4,8 +4,10 @@ scenario's capacities, costs and PMJ figures beside them.
 Layout follows the contract: ``occupancy``, ``waiting``, ``admissions`` and
 ``releases`` over ``(replication, time, unit)``, ``capacity`` over
 ``(time, unit)``, plus ``stock_by_status`` over ``(replication, time, status)``.
-The engine's ``cautions`` and ``court_curve`` are imported where they are used,
-so that reading a stored dataset never loads the simulation.
+The engine's ``cautions`` and ``court_curve`` are imported inside
+:func:`to_dataset`, where they are used; the modules that read a dataset
+(:mod:`~capaciteit.run.rows`, :mod:`~capaciteit.run.reductions`) import
+nothing from the simulation.
 """
 
 from __future__ import annotations
