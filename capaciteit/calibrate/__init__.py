@@ -1,7 +1,8 @@
 """Calibration on real history: reconstruction of the sparse series, the stay
 and rate fits, the inflow forecast and its bands, and the rolling back-test.
 
-Data flow down this list; a module imports only those above it:
+Data flow down these layers: a module imports from its own layer and the
+layers above it, never from one below:
 
 - history: :mod:`~capaciteit.calibrate.censored` (a stock counted while the
   prisons were full), :mod:`~capaciteit.calibrate.little_model` and
