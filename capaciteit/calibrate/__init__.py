@@ -1,8 +1,29 @@
 """Calibration on real history: reconstruction of the sparse series, the stay
 and rate fits, the inflow forecast and its bands, and the rolling back-test.
 
-The one call back up the layers: the band (:mod:`~capaciteit.calibrate.bands`)
-and the back-test run the whole chain (:func:`capaciteit.run.runner.simulate`)
-at earlier origins, because the band is learned from the chain's own errors.
-Both import the runner inside the function that needs it.
+Data flow down these layers: a module imports from its own layer and the
+layers above it, never from one below:
+
+- history: :mod:`~capaciteit.calibrate.censored` (a stock counted while the
+  prisons were full), :mod:`~capaciteit.calibrate.little_model` and
+  :mod:`~capaciteit.calibrate.reconstruct` (the yearly inflow and stay, from
+  sparse data), with :mod:`~capaciteit.calibrate.plain` (linear algebra the same
+  on every machine);
+- forecast: :mod:`~capaciteit.calibrate.forecast` (the candidates combined) and
+  :mod:`~capaciteit.calibrate.bands` (the whole chain's widening), with
+  :mod:`~capaciteit.calibrate.origins` (a scenario as it stood at an origin) and
+  :mod:`~capaciteit.calibrate.context` (whether a calibration carries the band);
+- fit: :mod:`~capaciteit.calibrate.inflow`, :mod:`~capaciteit.calibrate.stay_targets`,
+  :mod:`~capaciteit.calibrate.stay_moments`, :mod:`~capaciteit.calibrate.stay_fit`
+  and :mod:`~capaciteit.calibrate.overlay`, kept as :mod:`~capaciteit.calibrate.record`
+  and fitted together by :mod:`~capaciteit.calibrate.calibration`, the door a run
+  goes through;
+- back-test: :mod:`~capaciteit.calibrate.scores` and
+  :mod:`~capaciteit.calibrate.backtest`.
+
+The one call back up the layers: the band and the back-test run the whole chain
+(:func:`capaciteit.run.runner.simulate`) at earlier origins, because the band is
+learned from the chain's own errors. The band, which the calibration imports,
+imports the runner inside the function that needs it; the back-test, which no
+module here imports, at its top.
 """

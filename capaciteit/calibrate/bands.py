@@ -9,7 +9,7 @@ covered 35% of the real stocks and the 80% band 71%.
 
 The band applies the candidates' rule one level up, to the whole chain, with
 errors made before the origin only. The scenario as it stood at each earlier
-origin (:func:`capaciteit.calibrate.backtest.as_of`, from
+origin (:func:`capaciteit.calibrate.origins.as_of`, from
 :data:`~capaciteit.calibrate.forecast.FIRST_SCORED_ORIGIN`) is simulated without a band
 (:data:`REPLICATIONS` replications, seed :data:`SEED`) and scored 1 to 3 years
 ahead against each CBS stock published by the origin. Each error is
@@ -26,7 +26,7 @@ moves through its origins in order simulates each earlier origin once.
 
 The band belongs to the calibration it is part of: learned on the scenario that
 was calibrated, it is shared, like the rest of the calibration, by every
-scenario of the same structure (:func:`capaciteit.calibrate.calibration.structure_hash`:
+scenario of the same structure (:func:`capaciteit.calibrate.record.structure_hash`:
 capacity and policy variants), so their comparisons stay paired.
 """
 
@@ -38,13 +38,17 @@ import json
 import math
 
 import numpy as np
+from scipy import stats
 
+from capaciteit.calibrate.context import without_band
 from capaciteit.calibrate.forecast import FIRST_SCORED_ORIGIN, HORIZONS, widening
+from capaciteit.calibrate.origins import origin_scenario
 from capaciteit.data import history
 
 REPLICATIONS = 200
 SEED = 1
-IQR_SD = 2 * 0.6744897501960817  # the interquartile range of a standard normal
+IQR_SD = float(stats.norm.ppf(0.75) - stats.norm.ppf(0.25))
+"""The interquartile range of a standard normal (2 x 0.6744897501960817)."""
 _RUNS: dict[str, dict[int, tuple[float, float, float]]] = {}
 
 
@@ -86,8 +90,6 @@ def band(sc, origin: dt.date) -> tuple[float, list[dict]]:
 def _forecast(sc, year: int) -> dict[int, tuple[float, float, float]]:
     """Quartiles of the simulated total on 30 September 1-3 years after
     ``year``, from ``sc`` as it stood on 30 September ``year``, without a band."""
-    from capaciteit.calibrate.backtest import origin_scenario
-    from capaciteit.calibrate.calibration import without_band
     from capaciteit.run.runner import simulate
 
     past = origin_scenario(sc, year, max(HORIZONS))

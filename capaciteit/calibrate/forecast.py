@@ -2,7 +2,7 @@
 how they did out of sample.
 
 The candidates are the dynamics of the reconstruction model
-(:data:`capaciteit.calibrate.reconstruct.DYNAMICS`: for inflow a random walk, a random walk
+(:data:`capaciteit.calibrate.little_model.DYNAMICS`: for inflow a random walk, a random walk
 with drift, a local linear trend or a damped trend, with the stay a random walk;
 or a damped trend on the stay, with inflow a random walk), each with the
 COVID-19 pulses. A forecast

@@ -1,611 +1,71 @@
-"""The dataset of a run, and the reductions users ask of it.
+"""The dataset of a run, and the reductions users ask of it: one door to three
+modules, each importable on its own.
 
-Layout follows the contract: ``occupancy``, ``waiting``, ``admissions`` and
-``releases`` over ``(replication, time, unit)``, ``capacity`` over
-``(time, unit)``, plus ``stock_by_status`` over ``(replication, time, status)``.
+- :mod:`~capaciteit.run.dataset`: the dataset's layout (:func:`to_dataset`,
+  :data:`VARIABLES`) and what it carries for a reader (:func:`run_cautions`);
+- :mod:`~capaciteit.run.rows`: the rows of summaries (units, pools, total) and
+  each variable read per row (:func:`series`, :func:`limit`, :func:`demand`,
+  :func:`shortage_days`, ...);
+- :mod:`~capaciteit.run.reductions`: the monthly and yearly figures, their
+  quantiles and the costs (:func:`monthly_summary`, :func:`yearly`,
+  :func:`yearly_summary`, :func:`daily_costs`), computed once within :func:`reuse`.
+
 Reductions are plain functions of a Dataset.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from capaciteit.run.dataset import VARIABLES, _place_costs, run_cautions, to_dataset
+from capaciteit.run.reductions import (
+    _MEMO,
+    _memo,
+    _monthly_summary,
+    _per_year,
+    _per_year_of,
+    _yearly,
+    _yearly_summary,
+    daily_costs,
+    monthly_summary,
+    reuse,
+    yearly,
+    yearly_summary,
+)
+from capaciteit.run.rows import (
+    _members,
+    beyond,
+    demand,
+    judged,
+    limit,
+    pools,
+    rows,
+    series,
+    shortage_days,
+)
 
-import numpy as np
-import pandas as pd
-import xarray as xr
-
-from capaciteit import __version__
-
-VARIABLES = {
-    "occupancy": ("persons", "persons present at the end of the day"),
-    "waiting": ("persons", "persons waiting for a place in the unit at the end of the day"),
-    "unplaced": (
-        "persons",
-        "persons who need a place in the unit and lack one because it is full, at the end of "
-        "the day: on its waiting list, turned away, held back by a response (not called up, "
-        "in a police cell; at most for the stay they would have had) or released early (by "
-        "a response or an early-release policy, until the law's day); demand, everyone who "
-        "would be inside without limits, is occupancy + unplaced (- deferred, where a "
-        "response called someone up late). total: those who lack a cell and are in none "
-        "(not those waiting in a cell for a special unit)",
-    ),
-    "admissions": (
-        "persons/day",
-        "entries into the unit that day (transfers in included; for total: entries into a cell "
-        "from outside the cell units)",
-    ),
-    "releases": (
-        "persons/day",
-        "exits from the unit that day (transfers out included; for total: exits from the cell "
-        "units)",
-    ),
-    "stock_by_status": ("persons", "persons in cells at the end of the day, by legal status"),
-}
-
-
-def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dict) -> xr.Dataset:
-    """Label the stacked arrays of a run."""
-    from capaciteit.sim.engine import cautions
-
-    sc = model.scenario
-    n = next(iter(arrays.values())).shape[0]
-    coords = {
-        "replication": np.arange(n),
-        "time": model.output_dates().astype("datetime64[ns]"),
-        "unit": [*model.unit_names, "total"],
-        "status": model.statuses,
-    }
-    data = {}
-    for name, (units, desc) in VARIABLES.items():
-        dims = ("replication", "time", "status" if name == "stock_by_status" else "unit")
-        data[name] = xr.Variable(dims, arrays[name], {"units": units, "long_name": desc})
-    if "deferred" in arrays:  # only where responses can call someone up late
-        data["deferred"] = xr.Variable(
-            ("replication", "time", "unit"),
-            arrays["deferred"],
-            {
-                "units": "persons",
-                "long_name": "persons in a cell after the day they would have left without "
-                "limits (called up late, the rest of their stay): demand = occupancy + "
-                "unplaced - deferred",
-            },
-        )
-    if "returns" in arrays:  # only with re-entry
-        data["returns"] = xr.Variable(
-            ("replication", "time", "unit"),
-            arrays["returns"],
-            {
-                "units": "persons/day",
-                "long_name": "admissions that are returns (people released before, in the run "
-                "or before its start, admitted again), by the unit of their stream; total: "
-                "their entries into a cell. First admissions are admissions - returns (total)",
-            },
-        )
-        data["returned_inside"] = xr.Variable(
-            ("replication", "time"),
-            arrays["returned_inside"],
-            {
-                "units": "persons",
-                "long_name": "people in cells at the end of the day who came in as a return "
-                "(their planned time in cells, before any full wing or response moves them)",
-            },
-        )
-    if "response_acted" in arrays:
-        coords["response"] = [r.name for r in sc.response]
-        dims = ("replication", "time", "response")
-        data["response_acted"] = xr.Variable(
-            dims,
-            arrays["response_acted"],
-            {"units": "1", "long_name": "1 on the days the response acted (the prisons full)"},
-        )
-        data["response_moved"] = xr.Variable(
-            dims,
-            arrays["response_moved"],
-            {
-                "units": "persons/day",
-                "long_name": "people the response moved that day "
-                "(released early, not called up, held in a police cell; places it opened)",
-            },
-        )
-        data["extra_places"] = xr.Variable(
-            ("replication", "time", "unit"),
-            arrays["extra_places"],
-            {
-                "units": "places",
-                "long_name": "places opened by responses that day, on top "
-                "of capacity (two in a cell, rented)",
-            },
-        )
-    data["capacity"] = xr.Variable(
-        ("time", "unit"),
-        model.capacity,
-        {
-            "units": "places",
-            "long_name": "places available that day: the plan times the "
-            "usable share (NaN: none set)",
-        },
-    )
-    data["capacity_planned"] = xr.Variable(
-        ("time", "unit"),
-        model.planned,
-        {"units": "places", "long_name": "places in the capacity plan"},
-    )
-    data["threshold"] = xr.Variable(
-        ("time", "unit"),
-        model.threshold,
-        {
-            "units": "places",
-            "long_name": "shortage threshold: usable places less the "
-            "operational margin; occupancy above it is a shortage",
-        },
-    )
-    costs = np.array([[u.cost_per_day, u.cost_per_place] for u in sc.unit] + [[np.nan] * 2])
-    data["cost_per_day"] = xr.Variable(
-        ("unit",),
-        costs[:, 0],
-        {"units": "EUR/place/day", "long_name": "cost of an occupied place per day"},
-    )
-    data["cost_per_place"] = xr.Variable(
-        ("unit",),
-        costs[:, 1],
-        {"units": "EUR/place/day", "long_name": "cost of a usable place per day"},
-    )
-    data["place_cost"] = xr.Variable(
-        ("time", "unit"),
-        _place_costs(model, len(coords["unit"])),
-        {
-            "units": "EUR/day",
-            "long_name": "cost of the places capacity policies add (negative: the places "
-            "they take away save), from their cost_per_place_per_year",
-        },
-    )
-    years = np.unique(model.output_dates().astype("datetime64[Y]").astype(int) + 1970)
-    pmj = np.full((years.size, len(coords["unit"])), np.nan)
-    for p in sc.pmj_figures():
-        if p.year in years and p.unit in coords["unit"]:
-            pmj[np.searchsorted(years, p.year), coords["unit"].index(p.unit)] = p.places
-    data["pmj"] = xr.Variable(
-        ("year", "unit"),
-        pmj,
-        {
-            "units": "places",
-            "long_name": "PMJ figure (capacity need or plan), from the scenario",
-            "sources": "; ".join(sorted({p.source for p in sc.pmj_figures()})),
-        },
-    )
-    coords["year"] = years
-    if sc.court is not None:
-        from capaciteit.sim.engine import court_curve
-
-        days, share = court_curve(model)
-        t = model.warmup + np.arange(model.n_days) + 1.0  # the end of each day
-        data["court_backlog"] = xr.Variable(
-            ("time",),
-            (1 - np.interp(t, days, share)) * sc.court.backlog_cases,
-            {"units": "cases", "long_name": "COVID-19 court backlog: cases not yet heard"},
-        )
-    ds = xr.Dataset(data, coords=coords)
-    ds["unit"].attrs["long_name"] = "capacity unit; 'total' sums the cell-occupying units"
-    ds["replication"].attrs["long_name"] = "replication r uses SeedSequence(seed).spawn(...)[r]"
-    ds["time"].attrs["long_name"] = "day (counts are taken at its end)"
-    ds["status"].attrs["long_name"] = "legal status of the people in cells"
-    ds["year"].attrs["long_name"] = "calendar year (of the PMJ figures)"
-    if "response" in ds.coords:
-        ds["response"].attrs["long_name"] = "system response to a shortage, by its name"
-    ds.attrs.update(
-        {
-            "scenario": sc.name,
-            "scenario_title": sc.scenario.title or "",
-            "scenario_hash": sc.content_hash or "",
-            "seed": seed,
-            "replications": n,
-            "capaciteit_version": __version__,
-            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "start_stock": start_stock.get("value", model.start_stock),
-            "start_stock_kind": start_stock["kind"],
-            "start_stock_source": start_stock.get("source", ""),
-            "calibration": json.dumps(start_stock.get("calibration", {})),
-            "cell_units": ",".join(
-                n for n, c in zip(model.unit_names, model.cell, strict=True) if c
-            ),
-            "pools": json.dumps(sc.pools()),
-            "costs": json.dumps(sc.costs.model_dump(exclude_none=True)),
-            "cautions": json.dumps([f"{key}: {text}" for key, text in cautions(model)]),
-        }
-    )
-    return ds
-
-
-def _place_costs(model, width: int) -> np.ndarray:
-    """(days, units + total): euros a day for the places capacity policies add."""
-    from capaciteit.scenario import CapacityChange
-
-    out = np.zeros((model.n_days, width))
-    days = model.warmup + np.arange(model.n_days)
-    for p in model.scenario.policy:
-        if isinstance(p, CapacityChange) and p.cost_per_place_per_year:
-            start = model.day_of(p.start)
-            end = model.day_of(p.end) if p.end else np.inf
-            on = (days >= start) & (days < end)
-            u = model.unit_names.index(p.unit)
-            out[on, u] += p.places * p.cost_per_place_per_year / 365.25
-    return out
-
-
-def run_cautions(ds: xr.Dataset) -> list[str]:
-    """What a reader of the run must know (the scenario's cautions, as the
-    command line warned them), from the dataset."""
-    return list(json.loads(ds.attrs.get("cautions", "[]") or "[]"))
-
-
-def pools(ds: xr.Dataset) -> dict[str, list[str]]:
-    """The run's pools of places (name -> its units): every unit with a capacity
-    is in one; a dataset from before pools has one per such unit."""
-    if "pools" in ds.attrs:
-        return json.loads(ds.attrs["pools"])
-    units = [str(u) for u in ds["unit"].values if u != "total"]
-    return {u: [u] for u in units if ds["threshold"].sel(unit=u).notnull().any()}
-
-
-def rows(ds: xr.Dataset) -> list[str]:
-    """The rows of summaries: each unit, each pool of several units, ``total``."""
-    units = [str(u) for u in ds["unit"].values]
-    extra = [p for p, members in pools(ds).items() if members != [p]]
-    return [u for u in units if u != "total"] + extra + (["total"] if "total" in units else [])
-
-
-def _members(ds: xr.Dataset, row: str) -> list[str]:
-    return pools(ds).get(row, [row]) if row not in ds["unit"].values else [row]
-
-
-def series(ds: xr.Dataset, name: str, row: str) -> np.ndarray:
-    """(replication, time) of a variable for a unit, a pool (its units summed)
-    or ``total``."""
-    units = _members(ds, row)
-    if name not in ds:
-        return np.zeros((ds.sizes["replication"], ds.sizes["time"]), np.int64)
-    if len(units) == 1:
-        return ds[name].sel(unit=units[0]).values
-    return ds[name].sel(unit=units).sum("unit").values
-
-
-def limit(ds: xr.Dataset, name: str, row: str) -> np.ndarray:
-    """(time,) capacity or threshold of a unit or pool (NaN: none set)."""
-    units = _members(ds, row)
-    return ds[name].sel(unit=units).sum("unit", min_count=len(units)).values
-
-
-def judged(ds: xr.Dataset, row: str) -> np.ndarray:
-    """(time,) True on the days a shortage can be judged in the row: its places
-    are set (for ``total``: those of any pool)."""
-    names = list(pools(ds)) if row == "total" else [row]
-    known = np.zeros(ds.sizes["time"], bool)
-    for r in names:
-        known |= np.isfinite(limit(ds, "threshold", r))
-    return known
-
-
-def shortage_days(ds: xr.Dataset, unit: str, occ: np.ndarray | None = None) -> np.ndarray:
-    """(replication, time) booleans: a shortage that day in the unit or pool: its
-    demand (occupancy plus those who need a place there and lack one: on its
-    waiting list, turned away, held back by a response or released early) above
-    its threshold (usable places less the margin, plus places a response
-    opened); the places needed (:func:`capaciteit.outputs.capacity.need`) are the same
-    comparison. For ``total``: a shortage in any pool (the total is never a place
-    to put someone). False where no capacity is set."""
-    if unit == "total" and ("pools" in ds.attrs or "unit" in ds.dims):
-        out = np.zeros((ds.sizes["replication"], ds.sizes["time"]), bool)
-        for p in pools(ds):
-            out |= shortage_days(ds, p)
-        return out
-    if occ is None:
-        occ = series(ds, "occupancy", unit)
-    lim = limit(ds, "threshold", unit)[None, :]
-    if "extra_places" in ds:
-        lim = lim + series(ds, "extra_places", unit)
-    return occ + beyond(ds, unit) > lim  # NaN compares False
-
-
-def beyond(ds: xr.Dataset, row: str) -> np.ndarray:
-    """(replication, time): demand less occupancy: those who need a place in the
-    row and lack one, less those inside only because a response called them up
-    late (``deferred``). Occupancy plus this is everyone who would be inside
-    without limits."""
-    out = series(ds, "unplaced", row)
-    if "deferred" in ds:
-        out = out - series(ds, "deferred", row)
-    return out
-
-
-def demand(ds: xr.Dataset, row: str) -> np.ndarray:
-    """(replication, time): everyone who would be inside the unit or pool without
-    limits: occupancy + unplaced - deferred."""
-    return series(ds, "occupancy", row) + beyond(ds, row)
-
-
-_MEMO: dict[int, tuple[xr.Dataset, dict]] = {}
-
-
-@contextmanager
-def reuse(ds: xr.Dataset) -> Iterator[None]:
-    """Within the block, :func:`yearly` and :func:`monthly_summary` of this very
-    dataset are computed once: the report, workbook and headline each ask for them,
-    and on a run of 10,000 replications read from disk each pass costs seconds.
-    Re-entrant: an inner block keeps the outer one's figures."""
-    held = _MEMO.get(id(ds))
-    if held is not None and held[0] is ds:
-        yield
-        return
-    _MEMO[id(ds)] = (ds, {})
-    try:
-        yield
-    finally:
-        _MEMO.pop(id(ds), None)
-
-
-def _memo(ds: xr.Dataset, key: str, make):
-    held = _MEMO.get(id(ds))
-    if held is None or held[0] is not ds:
-        return make(ds)
-    if key not in held[1]:
-        held[1][key] = make(ds)
-    return held[1][key].copy()
-
-
-def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
-    """Per month and unit: P10/P50/P90 over replications of the monthly mean
-    occupancy, its mean, the mean capacity, the share of replications with at
-    least one day over capacity that month and with at least one shortage day
-    (above the threshold: usable places less the margin; both empty where no
-    capacity is set), the mean number waiting and the mean admissions; with
-    re-entry, the mean returns among them and (total) the mean number in cells
-    who came in as a return."""
-    return _memo(ds, "monthly", _monthly_summary)
-
-
-def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
-    """Works unit by unit on the integer arrays, so memory stays small however many
-    replications the run has.
-    """
-    months = ds["time"].values.astype("datetime64[M]")
-    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
-    days = np.diff(np.r_[starts, months.size])
-    labels = [str(m) for m in months[starts]]
-    out = []
-    for u in rows(ds):
-        occ = series(ds, "occupancy", u)  # (replication, time) int
-        cap = limit(ds, "capacity", u)
-        mean = np.add.reduceat(occ, starts, axis=1) / days  # (replication, month)
-        q10, q50, q90 = np.quantile(mean, [0.1, 0.5, 0.9], axis=0)
-        capm = np.add.reduceat(cap, starts) / days
-        known = judged(ds, u)
-        over = short = np.full(len(starts), np.nan)
-        if not np.isnan(cap).all():
-            over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
-        if known.any():
-            short = np.maximum.reduceat(shortage_days(ds, u, occ), starts, axis=1).mean(axis=0)
-            short[np.add.reduceat(known, starts) == 0] = np.nan
-        wait = np.add.reduceat(series(ds, "waiting", u), starts, axis=1) / days
-        lack = np.add.reduceat(series(ds, "unplaced", u), starts, axis=1) / days
-        adm = np.add.reduceat(series(ds, "admissions", u), starts, axis=1)
-        loop = {}
-        if "returns" in ds:  # re-entry: admissions that are returns, and who came in as one
-            back = np.add.reduceat(series(ds, "returns", u), starts, axis=1)
-            loop["returns_mean"] = back.mean(axis=0)
-            inside = np.full(len(starts), np.nan)
-            if str(u) == "total":
-                inside = (
-                    np.add.reduceat(ds["returned_inside"].values, starts, axis=1) / days
-                ).mean(0)
-            loop["returned_inside_mean"] = inside
-        out.append(
-            pd.DataFrame(
-                {
-                    "month": labels,
-                    "unit": str(u),
-                    "occupancy_p10": q10,
-                    "occupancy_p50": q50,
-                    "occupancy_p90": q90,
-                    "occupancy_mean": mean.mean(axis=0),
-                    "capacity": capm,
-                    "p_over_capacity": over,
-                    "p_shortage": short,
-                    "waiting_mean": wait.mean(axis=0),
-                    "unplaced_mean": lack.mean(axis=0),
-                    "admissions_mean": adm.mean(axis=0),
-                    **loop,
-                }
-            )
-        )
-    frame = pd.concat(out, ignore_index=True)
-    frame["unit"] = pd.Categorical(frame["unit"], categories=rows(ds), ordered=True)
-    return frame.sort_values(["month", "unit"], kind="stable").reset_index(drop=True)
-
-
-def daily_costs(ds: xr.Dataset) -> xr.DataArray:
-    """Euros per day per replication and unit (``total``: all units together):
-    occupied places times their daily cost plus usable places times theirs,
-    plus what the places capacity policies add cost (``place_cost``)."""
-    occ = ds["occupancy"].drop_sel(unit="total")
-    cap = ds["capacity"].drop_sel(unit="total").fillna(0.0)
-    per_day = ds["cost_per_day"].drop_sel(unit="total")
-    per_place = ds["cost_per_place"].drop_sel(unit="total")
-    units = occ * per_day + cap * per_place
-    if "place_cost" in ds:  # the places capacity policies add
-        units = units + ds["place_cost"].drop_sel(unit="total")
-    total = units.sum("unit").expand_dims(unit=["total"])
-    out = xr.concat([units, total], dim="unit")
-    out.attrs.update(units="EUR/day", long_name="cost per day")
-    return out
-
-
-def yearly(ds: xr.Dataset) -> xr.Dataset:
-    """Per replication, year and unit: mean and peak occupancy, whether any day
-    was a shortage (occupancy above the threshold: usable places less the
-    margin, plus places a response opened), the cost in euros and the mean
-    number waiting. The basis of summaries and comparisons."""
-    return _memo(ds, "yearly", _yearly)
-
-
-def _yearly(ds: xr.Dataset) -> xr.Dataset:
-    """Works unit by unit on the integer arrays (as :func:`monthly_summary`), so a
-    national run of 1,000 replications needs no float copy of the daily cube.
-    """
-    years = ds["time"].dt.year.values
-    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
-    days = np.diff(np.r_[starts, years.size])
-    units = rows(ds)
-    shape = (ds.sizes["replication"], starts.size, len(units))
-    mean = np.empty(shape)
-    waiting = np.empty(shape)
-    lacking = np.empty(shape)
-    above = np.empty(shape)  # demand less occupancy, mean over the year
-    peak = np.empty(shape, dtype=ds["occupancy"].dtype)
-    short = np.full(shape, np.nan)
-    euros = np.zeros(shape)
-    back = np.zeros(shape) if "returns" in ds else None  # re-entry: returns in the year
-    per_day = ds["cost_per_day"].fillna(0.0)
-    per_place = ds["cost_per_place"].fillna(0.0)
-    plain = [str(u) for u in ds["unit"].values if u != "total"]
-    for k, u in enumerate(units):
-        occ = series(ds, "occupancy", u)  # (replication, time) int
-        total = np.add.reduceat(occ, starts, axis=1, dtype=np.int64)
-        mean[:, :, k] = total / days
-        wait = series(ds, "waiting", u)
-        waiting[:, :, k] = np.add.reduceat(wait, starts, axis=1, dtype=np.int64) / days
-        lack = series(ds, "unplaced", u)
-        lacking[:, :, k] = np.add.reduceat(lack, starts, axis=1, dtype=np.int64) / days
-        more = beyond(ds, u)
-        above[:, :, k] = np.add.reduceat(more, starts, axis=1, dtype=np.int64) / days
-        peak[:, :, k] = np.maximum.reduceat(occ + more, starts, axis=1)
-        if back is not None:
-            back[:, :, k] = np.add.reduceat(series(ds, "returns", u), starts, axis=1)
-        known = judged(ds, u)
-        if known.any():
-            over = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1)
-            short[:, :, k] = np.where(np.add.reduceat(known, starts) > 0, over, np.nan)
-        if u in plain:
-            places = np.add.reduceat(np.nan_to_num(ds["capacity"].sel(unit=u).values), starts)
-            euros[:, :, k] = (
-                float(per_day.sel(unit=u)) * total + float(per_place.sel(unit=u)) * places
-            )
-            if "place_cost" in ds:  # the places capacity policies add (daily_costs too)
-                euros[:, :, k] += np.add.reduceat(ds["place_cost"].sel(unit=u).values, starts)
-    for k, u in enumerate(units):  # a pool's euros and the total's: their units'
-        if u not in plain:
-            members = plain if u == "total" else _members(ds, u)
-            euros[:, :, k] = euros[:, :, [units.index(m) for m in members]].sum(axis=2)
-    coords = {"replication": ds["replication"].values, "year": years[starts], "unit": units}
-    dims = ("replication", "year", "unit")
-    out = xr.Dataset(
-        {
-            "occupancy_mean": (dims, mean),
-            "demand_mean": (dims, mean + above),
-            "demand_max": (dims, peak),
-            "shortage": (dims, short),
-            "euros": (dims, euros),
-            "waiting_mean": (dims, waiting),
-            "unplaced_mean": (dims, lacking),
-            "days": ("year", days),
-        },
-        coords=coords,
-    )
-    if back is not None:
-        out["returns"] = (dims, back)
-        out["returns"].attrs.update(
-            units="persons",
-            long_name="admissions in the year that are returns (re-entry; total: into a cell)",
-        )
-    out["occupancy_mean"].attrs.update(units="persons", long_name="mean occupancy in the year")
-    out["demand_mean"].attrs.update(
-        units="persons",
-        long_name="mean demand in the year: everyone who would be inside without limits "
-        "(occupancy + unplaced - deferred)",
-    )
-    out["demand_max"].attrs.update(
-        units="persons",
-        long_name="highest demand in the year: everyone who would be inside without limits",
-    )
-    out["shortage"].attrs.update(
-        units="1",
-        long_name="1 if on at least one day of the year demand (occupancy plus those who need a "
-        "place and lack one) exceeded the shortage threshold (total: in any pool)",
-    )
-    out["unplaced_mean"].attrs.update(
-        units="persons", long_name="mean number who need a place and lack one in the year"
-    )
-    out["euros"].attrs.update(units="EUR", long_name="cost in the year")
-    out["waiting_mean"].attrs.update(
-        units="persons", long_name="mean number waiting for a place in the year"
-    )
-    return out
-
-
-def yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
-    """Per year and unit: P10/P50/P90 of mean occupancy, mean usable capacity and
-    threshold, the probability of at least one shortage day, mean and P10/P90 of
-    the cost in euros. Years cut by the run's start or end are marked partial."""
-    return _memo(ds, "yearly_summary", _yearly_summary)
-
-
-def _yearly_summary(ds: xr.Dataset) -> pd.DataFrame:
-    y = yearly(ds)
-    q = y["occupancy_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
-    d = y["demand_mean"].quantile([0.1, 0.5, 0.9], dim="replication")
-    e = y["euros"].quantile([0.1, 0.9], dim="replication")
-    frame = pd.DataFrame(
-        {
-            "occupancy_p10": q.sel(quantile=0.1).to_series(),
-            "occupancy_p50": q.sel(quantile=0.5).to_series(),
-            "occupancy_p90": q.sel(quantile=0.9).to_series(),
-            "demand_p10": d.sel(quantile=0.1).to_series(),
-            "demand_p50": d.sel(quantile=0.5).to_series(),
-            "demand_p90": d.sel(quantile=0.9).to_series(),
-            "unplaced_mean": y["unplaced_mean"].mean("replication").to_series(),
-            "capacity": _per_year(ds, "capacity").to_series(),
-            "threshold": _per_year(ds, "threshold").to_series(),
-            "p_shortage": y["shortage"].mean("replication").to_series(),
-            "euros_mean": y["euros"].mean("replication").to_series(),
-            "euros_p10": e.sel(quantile=0.1).to_series(),
-            "euros_p90": e.sel(quantile=0.9).to_series(),
-        }
-    )
-    frame.index = frame.index.set_names(["year", "unit"])
-    frame = frame.reset_index()
-    frame["days"] = frame["year"].map(y["days"].to_series())
-    pmj = ds["pmj"].to_series()
-    frame["pmj"] = [
-        pmj.get((yr, u), np.nan) for yr, u in zip(frame["year"], frame["unit"], strict=True)
-    ]
-    frame["gap_pmj"] = frame["occupancy_p50"] - frame["pmj"]
-    pmj_rows = ds["pmj"].reindex(unit=rows(ds))
-    over = (y["demand_max"] > pmj_rows).where(pmj_rows.notnull()).mean("replication")
-    over = over.to_series()
-    frame["p_above_pmj"] = [
-        over.get((yr, u), np.nan) for yr, u in zip(frame["year"], frame["unit"], strict=True)
-    ]
-    frame["unit"] = pd.Categorical(frame["unit"], categories=rows(ds), ordered=True)
-    return frame.sort_values(["year", "unit"], kind="stable").reset_index(drop=True)
-
-
-def _per_year(ds: xr.Dataset, name: str, how: str = "mean") -> xr.DataArray:
-    """(year, row) of a unit's or pool's capacity, threshold or margin (the
-    places kept free: capacity less threshold) over the year."""
-    return _memo(ds, f"per_year/{name}/{how}", lambda d: _per_year_of(d, name, how))
-
-
-def _per_year_of(ds: xr.Dataset, name: str, how: str) -> xr.DataArray:
-    year = ds["time"].dt.year
-    names = rows(ds)
-
-    def one(r: str) -> np.ndarray:
-        if name == "margin":
-            return limit(ds, "capacity", r) - limit(ds, "threshold", r)
-        return limit(ds, name, r)
-
-    table = np.stack([one(r) for r in names], axis=1)
-    arr = xr.DataArray(table, dims=("time", "unit"), coords={"time": ds["time"], "unit": names})
-    return getattr(arr.groupby(year), how)("time")
+__all__ = [
+    "VARIABLES",
+    "_MEMO",
+    "_members",
+    "_memo",
+    "_monthly_summary",
+    "_per_year",
+    "_per_year_of",
+    "_place_costs",
+    "_yearly",
+    "_yearly_summary",
+    "beyond",
+    "daily_costs",
+    "demand",
+    "judged",
+    "limit",
+    "monthly_summary",
+    "pools",
+    "reuse",
+    "rows",
+    "run_cautions",
+    "series",
+    "shortage_days",
+    "to_dataset",
+    "yearly",
+    "yearly_summary",
+]
