@@ -27,7 +27,6 @@ UPWARD = {
     # the band is learned from the whole chain's errors at earlier origins: the
     # calibration runs the chain it calibrates (docs/calibration.md, section 6)
     ("calibrate.bands", "run.runner"),
-    ("calibrate.bands", "run.backtest"),
 }
 MAX_LINES = 400
 LONG = "Long on purpose:"

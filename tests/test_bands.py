@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit.calibrate import backtest, bands, calibration, forecast
 from capaciteit.data import history
+from capaciteit.run import backtest, bands, calibration, forecast
 
 from .conftest import SCENARIOS
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit.calibrate import backtest, calibration, censored, reconstruct
 from capaciteit.data import history
+from capaciteit.run import backtest, calibration, censored, reconstruct
 
 from .conftest import SCENARIOS
 

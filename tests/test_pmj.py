@@ -14,11 +14,11 @@ import openpyxl
 import pytest
 
 import capaciteit as cap
-from capaciteit.calibrate.backtest import origin_scenario
 from capaciteit.outputs import pmj
-from capaciteit.outputs.figures import pmj_chart
+from capaciteit.outputs.pmj import pmj_chart
 from capaciteit.outputs.report import fmt_num, fmt_pct, pmj_sentence, render_report
 from capaciteit.outputs.workbook import sheet_names, write_workbook
+from capaciteit.run.backtest import origin_scenario
 from capaciteit.run.results import yearly_summary
 from capaciteit.scenario import parse_scenario, year_ranges
 from capaciteit.scenario.provenance import scenario_notes

@@ -336,7 +336,7 @@ def fast_backtest(monkeypatch):
     test_backtest; here only what it does to folders matters)."""
     import pandas as pd
 
-    from capaciteit.calibrate import backtest
+    from capaciteit.run import backtest
 
     def run(base, origins, replications, seed, workers=1, progress=None):
         rows = [

@@ -18,12 +18,12 @@ layers above it, never from one below:
   and :mod:`~capaciteit.calibrate.overlay`, kept as :mod:`~capaciteit.calibrate.record`
   and fitted together by :mod:`~capaciteit.calibrate.calibration`, the door a run
   goes through;
-- back-test: :mod:`~capaciteit.calibrate.scores` and
-  :mod:`~capaciteit.calibrate.backtest`.
+- scores: :mod:`~capaciteit.calibrate.scores` (CRPS, the naive baselines, what the
+  scores say about a run's bands), used by the back-test
+  (:mod:`capaciteit.run.backtest`, one layer down: it runs the whole chain).
 
-The one call back up the layers: the band and the back-test run the whole chain
+The one call back up the layers: the band runs the whole chain
 (:func:`capaciteit.run.runner.simulate`) at earlier origins, because the band is
-learned from the chain's own errors. The band, which the calibration imports,
-imports the runner inside the function that needs it; the back-test, which no
-module here imports, at its top.
+learned from the chain's own errors. It imports the runner inside the function
+that needs it (``tests/test_architecture.py`` lists it as the one exception).
 """

@@ -5,7 +5,7 @@ rule, :func:`as_of`): no announcement dates are sourced, so a change is known at
 an origin only if it had started by then. Policies, responses and end phases
 that start later are dropped; rate and capacity tables, court hearings, an end
 date and the Wet straffen en beschermen after the origin are frozen as they
-stood on it. :func:`capaciteit.calibrate.backtest.vintage` says, per origin,
+stood on it. :func:`capaciteit.run.backtest.vintage` says, per origin,
 which data and changes it used. The rule is idempotent but for rounding: the
 scenario as it stood at an origin, taken back to an earlier origin, is the
 scenario as it stood at that earlier one, except that a court curve's share

@@ -71,20 +71,6 @@ def _stay_parameters(x: np.ndarray) -> tuple[float, float, float, float]:
     return math.exp(a), 1.0 / (1.0 + math.exp(-b)), math.exp(c), math.exp(d)
 
 
-def _cell_end(model, p) -> np.ndarray:
-    """The end of each person's time in cells: the end of the stay, or the start
-    of an end phase in a unit that is not a cell, whichever comes first.
-
-    The same rule as the engine's (``capaciteit.sim.engine._cell_window``) and
-    the responses' (``capaciteit.sim.responses._flatten``); kept here as a copy
-    until the simulation layer offers it as one public function."""
-    end = p.t_end.copy()
-    for plc, who, a, _b in p.phases:
-        if not model.cell[model.unit_names.index(plc.unit)]:
-            end[who] = np.fmin(end[who], a)
-    return end
-
-
 def _stream_sums(sc: Scenario, model, smp: _StreamSample, key: tuple) -> np.ndarray:
     """One stream's sums (:data:`_PARTS`) for one setting of the parameters it
     depends on. ``key``: ``("not_convicted", pre-trial scale)``,
@@ -110,7 +96,7 @@ def _stream_sums(sc: Scenario, model, smp: _StreamSample, key: tuple) -> np.ndar
     out = np.zeros(_PARTS)
     for w, s2, d2 in cases:
         p = timeline(s2, t, d2, sc.release, model.senb_start, pl, model.day_of)
-        in_cell = np.maximum(_cell_end(model, p) - p.t_adm, 0.0)
+        in_cell = np.maximum(p.cell_exit(model.is_cell) - p.t_adm, 0.0)
         if s.path == "stay":
             out[2] += np.mean(w * in_cell)
         else:

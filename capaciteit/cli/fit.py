@@ -141,10 +141,11 @@ def _print_calibration(sc, cal, out: Path) -> None:
 def _backtest(a: argparse.Namespace) -> int:
     import pandas as pd
 
-    from capaciteit.calibrate import backtest
     from capaciteit.data import history
     from capaciteit.outputs import pmj
+    from capaciteit.outputs.figures import backtest_chart
     from capaciteit.outputs.folders import BACKTEST_FILES, check_folder, staged
+    from capaciteit.run import backtest
     from capaciteit.run.runner import default_workers
     from capaciteit.scenario import load_scenario
 
@@ -177,7 +178,7 @@ def _backtest(a: argparse.Namespace) -> int:
         summ.to_csv(tmp / "summary.csv", index_label="horizon", float_format="%.4f")
         known.to_csv(tmp / "vintage.csv", index=False)
         pmj.score(base.pmj).to_csv(tmp / "pmj.csv", index=False, float_format="%.4f")
-        backtest.figure(fans, tmp / "backtest.png")
+        backtest_chart(fans, tmp / "backtest.png")
     if not a.quiet:
         print(
             f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import base64
 import io
-import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -183,96 +183,6 @@ def fan_chart(
     return ax
 
 
-PMJ_COLOURS = (PMJ, "#756bb1", "#31a354", "#a63603", "#d6616b", "#636363")
-
-
-def pmj_chart(
-    frame: pd.DataFrame,
-    editions: Sequence[tuple[str, bool]],
-    ax: Axes | None = None,
-    lang: str = "en",
-) -> Axes:
-    """PMJ side by side, by year: the run's yearly mean occupancy of all cells
-    (P10-P90 band, P50) and its demand P50 against each edition's path, with the
-    CBS 30-September stock as crosses. ``frame`` is :func:`capaciteit.outputs.pmj.beside`;
-    ``editions`` its edition columns, each with whether its path is DERIVED
-    (open markers, dashed). The sources go under the axes, so the figure
-    carries them wherever it is shown."""
-    t = _text(lang)
-    ax = ax if ax is not None else new_axes((8.0, 4.2))
-    years = frame.index.to_numpy(dtype=float)
-    run = frame["occupancy_p50"].notna().to_numpy()
-    if run.any():
-        ax.fill_between(
-            years[run],
-            frame["occupancy_p10"].to_numpy(float)[run],
-            frame["occupancy_p90"].to_numpy(float)[run],
-            color=BAND,
-            linewidth=0,
-            label=t["run_band"],
-        )
-        ax.plot(
-            years[run],
-            frame["occupancy_p50"].to_numpy(float)[run],
-            color=MEDIAN,
-            linewidth=1.4,
-            marker="o",
-            markersize=3,
-            label=t["run_median"],
-        )
-        ax.plot(
-            years[run],
-            frame["demand_p50"].to_numpy(float)[run],
-            color=MEDIAN,
-            linewidth=1.0,
-            linestyle=":",
-            label=t["run_demand"],
-        )
-    for k, (name, derived) in enumerate(editions):
-        ok = frame[name].notna().to_numpy()
-        colour = PMJ_COLOURS[k % len(PMJ_COLOURS)]
-        ax.plot(
-            years[ok],
-            frame[name].to_numpy(float)[ok],
-            color=colour,
-            linewidth=1.2,
-            linestyle="--" if derived else "-",
-            marker="o" if derived else "D",
-            markersize=5,
-            markerfacecolor="white" if derived else colour,
-            label=f"PMJ {name}" + (f" ({t['derived']})" if derived else ""),
-        )
-    cbs = frame["cbs"].notna().to_numpy()
-    if cbs.any():
-        ax.plot(
-            years[cbs],
-            frame["cbs"].to_numpy(float)[cbs],
-            linestyle="none",
-            marker="x",
-            markersize=7,
-            color="black",
-            label=t["cbs"],
-        )
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    ax.yaxis.set_major_formatter(number_formatter(lang))
-    ax.set_ylabel(t["persons"])
-    ax.set_title(unit_label("total", lang), loc="left", fontsize=11)
-    ax.grid(True, color="#e0e0e0", linewidth=0.6)
-    ax.set_axisbelow(True)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
-    ax.text(
-        0.0,
-        -0.12,
-        textwrap.fill(t["pmj_source"], 120),
-        transform=ax.transAxes,
-        fontsize=7,
-        va="top",
-        color="#404040",
-    )
-    return ax
-
-
 def shortage_chart(
     ds: xr.Dataset,
     units: Sequence[str] | None = None,
@@ -384,3 +294,37 @@ def difference_chart(
     ax.grid(True, color="#e0e0e0", linewidth=0.6)
     ax.set_axisbelow(True)
     return ax
+
+
+def backtest_chart(fans: dict, path: Path) -> None:
+    """Forecast fans (P10-P90 and median) from each origin against the real stock.
+
+    Drawn on its own Agg canvas, not pyplot, so that calling it from a notebook
+    leaves the notebook's backend alone."""
+    from matplotlib import colormaps
+
+    from capaciteit.data import history
+
+    stock = history.load_stock()
+    fig = new_figure((10, 5))
+    fig.set_dpi(110)
+    fig.set_layout_engine("tight")
+    ax = fig.add_subplot()
+    cmap = colormaps["viridis"].resampled(max(len(fans), 2))
+    for k, (year, q) in enumerate(sorted(fans.items())):
+        t = q.index.values
+        ax.fill_between(t, q[0.1], q[0.9], color=cmap(k), alpha=0.18, lw=0)
+        ax.plot(t, q[0.5], color=cmap(k), lw=1.2, label=f"from {year}")
+    ax.plot(
+        [np.datetime64(o.date) for o in stock],
+        [o.value for o in stock],
+        "ko-",
+        ms=4,
+        lw=1.5,
+        label="CBS 30 Sept stock",
+    )
+    ax.set_ylabel("people in prison (cells)")
+    ax.set_title("Back-test: forecasts from each origin (median, 80% band) and what happened")
+    ax.legend(ncol=4, fontsize=7, loc="upper right")
+    ax.grid(alpha=0.3)
+    fig.savefig(path, dpi=110)

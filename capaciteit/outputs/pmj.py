@@ -16,13 +16,25 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Mapping
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter
 
 from capaciteit.data import history
+from capaciteit.outputs.figures import (
+    BAND,
+    MEDIAN,
+    PMJ,
+    _text,
+    new_axes,
+    number_formatter,
+    unit_label,
+)
 from capaciteit.scenario import PmjEdition, published_span
 
 CBS = "CBS"
@@ -261,3 +273,93 @@ def beside(
     for name, values in cols.items():
         frame[name] = [values.get(y, np.nan) for y in years]
     return frame
+
+
+PMJ_COLOURS = (PMJ, "#756bb1", "#31a354", "#a63603", "#d6616b", "#636363")
+
+
+def pmj_chart(
+    frame: pd.DataFrame,
+    editions: Sequence[tuple[str, bool]],
+    ax: Axes | None = None,
+    lang: str = "en",
+) -> Axes:
+    """PMJ side by side, by year: the run's yearly mean occupancy of all cells
+    (P10-P90 band, P50) and its demand P50 against each edition's path, with the
+    CBS 30-September stock as crosses. ``frame`` is :func:`capaciteit.outputs.pmj.beside`;
+    ``editions`` its edition columns, each with whether its path is DERIVED
+    (open markers, dashed). The sources go under the axes, so the figure
+    carries them wherever it is shown."""
+    t = _text(lang)
+    ax = ax if ax is not None else new_axes((8.0, 4.2))
+    years = frame.index.to_numpy(dtype=float)
+    run = frame["occupancy_p50"].notna().to_numpy()
+    if run.any():
+        ax.fill_between(
+            years[run],
+            frame["occupancy_p10"].to_numpy(float)[run],
+            frame["occupancy_p90"].to_numpy(float)[run],
+            color=BAND,
+            linewidth=0,
+            label=t["run_band"],
+        )
+        ax.plot(
+            years[run],
+            frame["occupancy_p50"].to_numpy(float)[run],
+            color=MEDIAN,
+            linewidth=1.4,
+            marker="o",
+            markersize=3,
+            label=t["run_median"],
+        )
+        ax.plot(
+            years[run],
+            frame["demand_p50"].to_numpy(float)[run],
+            color=MEDIAN,
+            linewidth=1.0,
+            linestyle=":",
+            label=t["run_demand"],
+        )
+    for k, (name, derived) in enumerate(editions):
+        ok = frame[name].notna().to_numpy()
+        colour = PMJ_COLOURS[k % len(PMJ_COLOURS)]
+        ax.plot(
+            years[ok],
+            frame[name].to_numpy(float)[ok],
+            color=colour,
+            linewidth=1.2,
+            linestyle="--" if derived else "-",
+            marker="o" if derived else "D",
+            markersize=5,
+            markerfacecolor="white" if derived else colour,
+            label=f"PMJ {name}" + (f" ({t['derived']})" if derived else ""),
+        )
+    cbs = frame["cbs"].notna().to_numpy()
+    if cbs.any():
+        ax.plot(
+            years[cbs],
+            frame["cbs"].to_numpy(float)[cbs],
+            linestyle="none",
+            marker="x",
+            markersize=7,
+            color="black",
+            label=t["cbs"],
+        )
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_ylabel(t["persons"])
+    ax.set_title(unit_label("total", lang), loc="left", fontsize=11)
+    ax.grid(True, color="#e0e0e0", linewidth=0.6)
+    ax.set_axisbelow(True)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
+    ax.text(
+        0.0,
+        -0.12,
+        textwrap.fill(t["pmj_source"], 120),
+        transform=ax.transAxes,
+        fontsize=7,
+        va="top",
+        color="#404040",
+    )
+    return ax

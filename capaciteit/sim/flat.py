@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from capaciteit.scenario import EarlyReleaseWhenFull, ExtraPlaces
 from capaciteit.sim.people import People
 from capaciteit.sim.rng import Streams
 
@@ -320,3 +321,25 @@ def _exits(f: _Flat, enter, leave, who: np.ndarray, delta: int) -> None:
     if sw.size:
         _add(leave, f.pool[sw], f.switch[sw], delta)
         _add(enter, f.pool_end[sw], f.switch[sw], delta)
+
+
+def _per_pool(pool: np.ndarray, day: np.ndarray, n_pools: int, width: int) -> np.ndarray:
+    """(pools, days): how many of ``day`` fall on each day, per pool."""
+    at = pool * width + np.clip(day, 0, width - 1)
+    return np.bincount(at, minlength=n_pools * width).reshape(n_pools, width).astype(np.int64)
+
+
+def _in_streams(r, f: _Flat, index: dict[str, int]) -> np.ndarray:
+    if r.streams is None:
+        return np.ones(f.adm.size, bool)
+    return np.isin(f.stream, [index[n] for n in r.streams])
+
+
+def _pools_of(r, f: _Flat, model, index: dict[str, int]) -> list[int]:
+    """The cell pools a response acts in: that of the unit its places go to, or
+    those of the people it may act on."""
+    if isinstance(r, ExtraPlaces):
+        q = int(model.pool_of_unit[model.unit_names.index(r.unit)])
+        return [q] if q >= 0 else []
+    pool = f.pool_end if isinstance(r, EarlyReleaseWhenFull) else f.pool
+    return np.unique(pool[_in_streams(r, f, index)]).tolist()

@@ -130,7 +130,7 @@ def placements_as_of(
     dropped; one whose rules end later (``until``, with its transition) keeps
     them; one that replaces such rules (``instead_of``) is dropped, since it
     would apply to nobody. ``kept`` and ``dropped`` collect what was done, by
-    name (:func:`capaciteit.calibrate.backtest.as_of`)."""
+    name (:func:`capaciteit.run.backtest.as_of`)."""
     out, gone = [], set()
     for p, raw in zip(base.placement, raws, strict=True):
         if p.from_ is not None and p.from_ > origin:

@@ -53,6 +53,9 @@ from capaciteit.sim.flat import (
     _exits,
     _Flat,
     _flatten,
+    _in_streams,
+    _per_pool,
+    _pools_of,
     _write_back,
     own_uniforms,
 )
@@ -219,28 +222,6 @@ def _minus(unit, a0, a1, b0, b1, mask=None) -> list[tuple]:
 
 def _stack(parts: list[tuple]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return tuple(np.concatenate(c) for c in zip(*parts, strict=True))  # type: ignore[return-value]
-
-
-def _per_pool(pool: np.ndarray, day: np.ndarray, n_pools: int, width: int) -> np.ndarray:
-    """(pools, days): how many of ``day`` fall on each day, per pool."""
-    at = pool * width + np.clip(day, 0, width - 1)
-    return np.bincount(at, minlength=n_pools * width).reshape(n_pools, width).astype(np.int64)
-
-
-def _in_streams(r, f: _Flat, index: dict[str, int]) -> np.ndarray:
-    if r.streams is None:
-        return np.ones(f.adm.size, bool)
-    return np.isin(f.stream, [index[n] for n in r.streams])
-
-
-def _pools_of(r, f: _Flat, model, index: dict[str, int]) -> list[int]:
-    """The cell pools a response acts in: that of the unit its places go to, or
-    those of the people it may act on."""
-    if isinstance(r, ExtraPlaces):
-        q = int(model.pool_of_unit[model.unit_names.index(r.unit)])
-        return [q] if q >= 0 else []
-    pool = f.pool_end if isinstance(r, EarlyReleaseWhenFull) else f.pool
-    return np.unique(pool[_in_streams(r, f, index)]).tolist()
 
 
 def _plan(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from capaciteit.calibrate.backtest import reliability
+from capaciteit.calibrate.scores import reliability
 from capaciteit.outputs.formats import (
     fmt_num,
     fmt_pct,
@@ -61,7 +61,7 @@ def backtest_section(
     backtest_pmj: pd.DataFrame | str | Path | None = None,
     trust: dict | None = None,
 ) -> dict:
-    """The back-test section; ``trust`` is :func:`~capaciteit.calibrate.backtest.reliability`
+    """The back-test section; ``trust`` is :func:`~capaciteit.run.backtest.reliability`
     of the same scores (read once, by the caller)."""
     t = translate(REPORT, lang)
     out: dict = {"table": None, "summary": None, "figure": None}

@@ -9,7 +9,6 @@ from collections.abc import Sequence
 import xarray as xr
 
 from capaciteit.outputs import pmj
-from capaciteit.outputs.figures import pmj_chart
 from capaciteit.outputs.formats import (
     finite,
     fmt_date,
@@ -18,6 +17,7 @@ from capaciteit.outputs.formats import (
     fmt_pct,
 )
 from capaciteit.outputs.i18n import translate
+from capaciteit.outputs.pmj import pmj_chart
 from capaciteit.outputs.report.page import (
     Cell,
     Table,

@@ -11,7 +11,7 @@ import xarray as xr
 from markupsafe import Markup, escape
 
 from capaciteit import __version__
-from capaciteit.calibrate.backtest import reliability
+from capaciteit.calibrate.scores import reliability
 from capaciteit.outputs.figures import fan_chart, unit_label
 from capaciteit.outputs.formats import (
     finite,

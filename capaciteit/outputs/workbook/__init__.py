@@ -29,7 +29,7 @@ import pandas as pd
 import xarray as xr
 from openpyxl import Workbook
 
-from capaciteit.calibrate.backtest import reliability
+from capaciteit.calibrate.scores import reliability
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.i18n import N_, check_lang, translate, translate_text
 from capaciteit.outputs.workbook.cells import Col, save

@@ -17,7 +17,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -53,7 +52,6 @@ __all__ = [
     "crps_lognormal",
     "dated_changes",
     "drift",
-    "figure",
     "log_changes",
     "origin_date",
     "origin_scenario",
@@ -198,37 +196,3 @@ def _target_dates(targets: list[dict], origin: dt.date) -> dict[str, str]:
         else:
             out[t["name"]] = ""
     return out
-
-
-def figure(fans: dict, path: Path) -> None:
-    """Forecast fans (P10-P90 and median) from each origin against the real stock.
-
-    Drawn on its own Agg canvas, not pyplot, so that calling it from a notebook
-    leaves the notebook's backend alone."""
-    from matplotlib import colormaps
-
-    from capaciteit.outputs.figures import new_figure
-
-    stock = history.load_stock()
-    fig = new_figure((10, 5))
-    fig.set_dpi(110)
-    fig.set_layout_engine("tight")
-    ax = fig.add_subplot()
-    cmap = colormaps["viridis"].resampled(max(len(fans), 2))
-    for k, (year, q) in enumerate(sorted(fans.items())):
-        t = q.index.values
-        ax.fill_between(t, q[0.1], q[0.9], color=cmap(k), alpha=0.18, lw=0)
-        ax.plot(t, q[0.5], color=cmap(k), lw=1.2, label=f"from {year}")
-    ax.plot(
-        [np.datetime64(o.date) for o in stock],
-        [o.value for o in stock],
-        "ko-",
-        ms=4,
-        lw=1.5,
-        label="CBS 30 Sept stock",
-    )
-    ax.set_ylabel("people in prison (cells)")
-    ax.set_title("Back-test: forecasts from each origin (median, 80% band) and what happened")
-    ax.legend(ncol=4, fontsize=7, loc="upper right")
-    ax.grid(alpha=0.3)
-    fig.savefig(path, dpi=110)
