@@ -13,8 +13,9 @@ import pytest
 from scipy import integrate, stats
 
 import capaciteit as cap
+from capaciteit.calibrate import calibration, forecast
 from capaciteit.data import history
-from capaciteit.run import backtest, calibration, forecast
+from capaciteit.run import backtest
 from capaciteit.scenario import parse_scenario
 
 from .conftest import SCENARIOS

@@ -11,8 +11,9 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
+from capaciteit.calibrate import bands, calibration, forecast
 from capaciteit.data import history
-from capaciteit.run import backtest, bands, calibration, forecast
+from capaciteit.run import backtest
 
 from .conftest import SCENARIOS
 

@@ -14,8 +14,9 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
+from capaciteit.calibrate import calibration, censored, reconstruct
 from capaciteit.data import history
-from capaciteit.run import backtest, calibration, censored, reconstruct
+from capaciteit.run import backtest
 
 from .conftest import SCENARIOS
 

@@ -463,7 +463,7 @@ def test_the_folder_is_refused_before_any_simulation(
 
     runner, compare, backtest = (
         importlib.import_module(f"capaciteit.{m}")
-        for m in ("run.runner", "run.compare", "calibrate.backtest")
+        for m in ("run.runner", "run.compare", "run.backtest")
     )
 
     def broken(*args, **kwargs):
