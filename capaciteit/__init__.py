@@ -12,8 +12,6 @@ Importing the package registers ``ds.cap`` (:mod:`capaciteit.outputs.accessor`) 
 every xarray Dataset.
 """
 
-__version__ = "0.1.0"
-
 from capaciteit.errors import DataError, InputError, ScenarioError, ScenarioWarning
 from capaciteit.law.release import conditional_release_day
 from capaciteit.outputs import accessor as _accessor  # noqa: F401  (registers ds.cap)
@@ -23,6 +21,7 @@ from capaciteit.run.compare import compare, paired
 from capaciteit.run.results import monthly_summary, yearly, yearly_summary
 from capaciteit.run.runner import simulate
 from capaciteit.scenario import Scenario, load_scenario, parse_scenario
+from capaciteit.version import __version__
 
 __all__ = [
     "DataError",

@@ -1,8 +1,9 @@
 """Calibration on real history: reconstruction of the sparse series, the stay
-and rate fits, the inflow forecast and its bands, and the rolling back-test.
+and rate fits, the inflow forecast and its bands, and the scores the back-test
+(:mod:`capaciteit.run.backtest`) gives them.
 
-Data flow down these layers: a module imports from its own layer and the
-layers above it, never from one below:
+Inside this layer, a module imports from its own group and the groups listed
+before it, never from one listed after it:
 
 - history: :mod:`~capaciteit.calibrate.censored` (a stock counted while the
   prisons were full), :mod:`~capaciteit.calibrate.little_model` and
@@ -20,7 +21,7 @@ layers above it, never from one below:
   goes through;
 - scores: :mod:`~capaciteit.calibrate.scores` (CRPS, the naive baselines, what the
   scores say about a run's bands), used by the back-test
-  (:mod:`capaciteit.run.backtest`, one layer down: it runs the whole chain).
+  (:mod:`capaciteit.run.backtest`, in the layer above: it runs the whole chain).
 
 The one call back up the layers: the band runs the whole chain
 (:func:`capaciteit.run.runner.simulate`) at earlier origins, because the band is

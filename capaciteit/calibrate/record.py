@@ -12,13 +12,13 @@ from pathlib import Path
 
 import numpy as np
 
-from capaciteit import __version__
 from capaciteit.calibrate.context import banded
 from capaciteit.calibrate.forecast import Combination
 from capaciteit.data import history
 from capaciteit.errors import ScenarioError
 from capaciteit.scenario import Scenario
 from capaciteit.sim.policies import known_at
+from capaciteit.version import __version__
 
 
 @dataclass

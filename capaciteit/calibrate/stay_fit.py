@@ -119,7 +119,7 @@ def _stay_fit(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: fl
             overlay.append(entry)
             fixed[s.status] = fixed.get(s.status, 0.0) + rate * mean_stay / 365.25
             continue
-        pl = [p for p in sc.placement if p.streams is None or s.name in p.streams]
+        pl = [p for p in sc.placement if p.acts_on(s.name)]
         samples.append(_StreamSample(s, rate, draw(s, SAMPLE, streams, "fit", sc.release, pl), t0))
         if s.name in inflow:
             overlay.append({"name": s.name, "rate_per_year": _scale_rates(s, origin, rate)})

@@ -91,7 +91,7 @@ def _stream_sums(sc: Scenario, model, smp: _StreamSample, key: tuple) -> np.ndar
         cases = [(w, s, replace(d, sentence=sen)) for sen, w in _whole_days(d.sentence * key[1])]
     else:
         cases = [(1.0, s, d)]
-    pl = [p for p in sc.placement if p.streams is None or s.name in p.streams]
+    pl = [p for p in sc.placement if p.acts_on(s.name)]
     t = np.full(len(d.vi_u) if d.vi_u is not None else len(d.stay), smp.t0)
     out = np.zeros(_PARTS)
     for w, s2, d2 in cases:

@@ -1,7 +1,7 @@
 """The command line's grammar: commands, options, and the checks of their values.
 
-Kept apart from what the commands do, so that ``capaciteit --help`` and a usage
-error (exit 2) need none of the model's imports.
+Kept apart from what the commands do, so that the grammar reads as one piece;
+the commands import what they need when they run.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from capaciteit import __version__
 from capaciteit.cli.common import BACKTEST, BASELINE
 from capaciteit.outputs.i18n import languages
 from capaciteit.scenario import MAX_REPLICATIONS, MAX_SEED
+from capaciteit.version import __version__
 
 
 class _Parser(argparse.ArgumentParser):

@@ -8,8 +8,8 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from capaciteit import __version__
 from capaciteit.outputs.headline import _pct
+from capaciteit.version import __version__
 
 #: the runs whose fan charts the Markdown index shows: the current forecast first
 FEATURED = ("forecast-2024", "baseline")

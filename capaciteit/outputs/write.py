@@ -13,12 +13,12 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from capaciteit import __version__
 from capaciteit.data import history
 from capaciteit.outputs.folders import MANIFEST, staged
 from capaciteit.run.results import monthly_summary, reuse, run_cautions
 from capaciteit.run.store import MAX_BATCH, chunk_shape
 from capaciteit.scenario import Scenario
+from capaciteit.version import __version__
 
 
 def write_manifest(folder: Path, fields: dict) -> None:

@@ -18,7 +18,7 @@ import json
 import numpy as np
 import xarray as xr
 
-from capaciteit import __version__
+from capaciteit.version import __version__
 
 VARIABLES = {
     "occupancy": ("persons", "persons present at the end of the day"),

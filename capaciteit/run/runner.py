@@ -26,6 +26,7 @@ from capaciteit.run.store import Block, ReplicationStore, batches
 from capaciteit.scenario import Scenario, declared_in
 from capaciteit.sim.engine import Model, compile_model, run_replication
 from capaciteit.sim.rng import replication_seed
+from capaciteit.version import __version__
 
 
 def start_stock(sc: Scenario) -> tuple[int, dict]:
@@ -75,9 +76,7 @@ def _stack(results: list[Block]) -> Block:
 
 
 def _versions() -> dict[str, str]:
-    import capaciteit
-
-    return {"capaciteit": capaciteit.__version__, "numpy": np.__version__}
+    return {"capaciteit": __version__, "numpy": np.__version__}
 
 
 def cluster_extra(flag: str):

@@ -28,9 +28,9 @@ import numpy as np
 import xarray as xr
 import zarr
 
-from capaciteit import __version__
 from capaciteit.errors import InputError
 from capaciteit.run.results import to_dataset
+from capaciteit.version import __version__
 
 Block = dict[str, np.ndarray]
 STORE = "replications.zarr"

@@ -170,7 +170,7 @@ def _stretch_inside(groups: list[People], warp: Warp) -> None:
     """At the start of each forecast year, the year's change of the mean stay
     stretches the rest of the stay of everyone inside; those who arrive during
     the year got the year's level when they arrived. The rules already judged
-    dates where these stretches put them (:class:`~capaciteit.sim.sentencing.Warp`)."""
+    dates where these stretches put them (:class:`~capaciteit.sim.people.Warp`)."""
     for g in groups:
         g.stretch(warp)
 

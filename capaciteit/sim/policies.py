@@ -179,7 +179,7 @@ def sentence_factor(
     """Sentences (days, as drawn) after the sentence-length policies: those in a
     policy's class imposed in its period are multiplied by its factor. ``at(c)``
     is the day (per person) that the forecast's stay changes will move to day
-    ``c`` (:meth:`~capaciteit.sim.sentencing.Warp.judge`)."""
+    ``c`` (:meth:`~capaciteit.sim.people.Warp.judge`)."""
     out = sentence
     for p in sc.policy:
         if isinstance(p, SentenceLengths) and p.acts_on(stream.name):
@@ -210,7 +210,7 @@ def early_release(
 
     ``at(c)`` is the day (per person) that the forecast's stay changes will move
     to day ``c``: the policy's dates are compared with where the release will
-    end up (:meth:`~capaciteit.sim.sentencing.Warp.judge`)."""
+    end up (:meth:`~capaciteit.sim.people.Warp.judge`)."""
     out = t_end
     for p in sc.policy:
         if not (isinstance(p, EarlyRelease) and p.acts_on(stream.name)) or streams is None:

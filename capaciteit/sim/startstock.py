@@ -1,7 +1,7 @@
 """Who enters a run, dated under the scenario's rules: new arrivals, the call-up
 list at the start, and the people already inside at the origin (the start stock).
 
-The start stock is a stationary M/G/inf start (:func:`residents`): people drawn
+The start stock is a stationary M/G/inf start (:func:`_residents`): people drawn
 length-biased from a pool of candidates per stream, built once per scenario
 (:func:`resident_pools`), judged on the scenario as it stood at the origin.
 """

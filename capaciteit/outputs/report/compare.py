@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capaciteit import __version__
 from capaciteit.outputs.figures import difference_chart, new_figure, png_data_uri
 from capaciteit.outputs.formats import (
     fmt_num,
@@ -25,6 +24,7 @@ from capaciteit.outputs.report.page import (
     num_cell,
     slug,
 )
+from capaciteit.version import __version__
 
 COMPARE: dict[str, Text] = {
     "title": N_("Scenario comparison"),

@@ -10,7 +10,6 @@ import pandas as pd
 import xarray as xr
 from markupsafe import Markup, escape
 
-from capaciteit import __version__
 from capaciteit.calibrate.scores import reliability
 from capaciteit.outputs.figures import fan_chart, unit_label
 from capaciteit.outputs.formats import (
@@ -43,6 +42,7 @@ from capaciteit.outputs.report.sections import (
 )
 from capaciteit.outputs.report.texts import GLOSSARY, REPORT
 from capaciteit.run.results import run_cautions
+from capaciteit.version import __version__
 
 
 def render_report(
