@@ -3,8 +3,9 @@ Playwright) opens a report and a compare report that the command line made from
 small real runs, in both languages, at laptop widths, and finds no console or page
 error, no request for anything outside the file, every image loaded and
 undistorted, nothing wider than the window, nothing clipped or to be scrolled
-sideways, no block over a sibling and no text over text or an image (the checks:
-tests/browser_checks.js, themselves tested on a page with one of each fault).
+sideways, no block over a sibling and no HTML text over text or an image (the
+checks: tests/browser_checks.js, themselves tested on a page with one of each
+fault). Text drawn inside a figure's PNG is not seen by these checks.
 
 Outside CI the module skips when Playwright or Chromium is missing; under CI (the
 CI environment variable, which .ci/run sets after installing Chromium) it fails

@@ -15,9 +15,11 @@ import shutil
 import string
 from pathlib import Path
 
+import openpyxl
 import pytest
 from babel.messages.pofile import read_po
 
+from capaciteit import cli
 from capaciteit.outputs import i18n
 from capaciteit.outputs.catalogs import POT, extract
 from capaciteit.outputs.formats import (
@@ -93,7 +95,9 @@ def test_no_hand_written_language_switch_in_the_outputs():
 
 
 def test_a_new_language_is_a_file(tmp_path, monkeypatch):
-    """Adding a .po adds the language: its texts, and numbers and dates in its locale."""
+    """Adding a .po adds the language: its texts, and numbers, percentages, euros
+    and dates in its locale's layout; the command line takes it, and the report
+    and workbook come out in it."""
     locale = tmp_path / "locale"
     shutil.copytree(i18n.LOCALE_DIR, locale)
     de = locale / "de" / "LC_MESSAGES"
@@ -109,6 +113,13 @@ def test_a_new_language_is_a_file(tmp_path, monkeypatch):
         assert i18n.translations("de").gettext("Summary") == "Zusammenfassung"
         assert fmt_num(9850.5, "de", 1) == "9.850,5"
         assert fmt_date("2021-07-01", "de") == "1. Juli 2021"
+        assert fmt_pct(0.05, "de") == "5,0\xa0%" and fmt_pct_short(0.05, "de") == "5\xa0%"
+        assert fmt_euros(82000, "de") == "82.000\xa0€"
+        out = tmp_path / "out"
+        args = ["run", str(ROOT / "scenarios/stylized.toml"), "-n", "2", "-o", str(out)]
+        assert cli.main([*args, "--lang", "de", "--quiet"]) == 0
+        assert '<html lang="de">' in (out / "report.html").read_text(encoding="utf-8")
+        assert "Zusammenfassung" in openpyxl.load_workbook(out / "workbook.xlsx").sheetnames
     finally:
         i18n.languages.cache_clear()
 

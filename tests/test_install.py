@@ -2,19 +2,59 @@
 folder, report and workbook; the extras are needed only for what they name
 (``notebooks``: JupyterLab; ``cluster``: a Dask cluster).
 
-The extras' packages are made unimportable in a child process (``sys.modules[name]
-= None`` makes ``import name`` raise ImportError), so the test sees what a core-only
-install would, without building one."""
+Every installed package outside the core's dependency closure (the extras, the
+test tools and all they bring) is made unimportable in a child process
+(``sys.modules[name] = None`` makes ``import name`` raise ImportError), so the test
+sees what a core-only install would, without building one."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 import tomllib
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-EXTRAS_ONLY = ["distributed", "jupyterlab", "ipykernel", "IPython", "nbclient", "simpy"]
+
+
+def _core_closure() -> set[str]:
+    """The distributions a core install brings: the project's dependencies and
+    theirs, each requirement's environment marker judged here (extras left out)."""
+    from packaging.requirements import Requirement
+
+    def norm(name: str) -> str:
+        return name.lower().replace("_", "-").replace(".", "-")
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    todo = [Requirement(r) for r in project["dependencies"]]
+    seen: set[str] = set()
+    while todo:
+        req = todo.pop()
+        if req.marker is not None and not req.marker.evaluate({"extra": ""}):
+            continue
+        name = norm(req.name)
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += [Requirement(r) for r in metadata.requires(req.name) or []]
+    return seen
+
+
+def _not_core() -> list[str]:
+    """Top-level modules of every installed distribution outside the core: the
+    extras, the test tools and what they bring."""
+    core = _core_closure()
+    found = set()
+    for module, dists in metadata.packages_distributions().items():
+        if module.isidentifier() and not module.startswith("_") and module != "capaciteit":
+            if not any(d.lower().replace("_", "-").replace(".", "-") in core for d in dists):
+                found.add(module)
+    in_every_venv = {"pip", "setuptools", "pkg_resources", "wheel"}
+    return sorted(found - set(sys.stdlib_module_names) - in_every_venv)
+
+
+EXTRAS_ONLY = _not_core()
 CHILD = f"""
 import sys
 for name in {EXTRAS_ONLY!r}:
@@ -66,3 +106,11 @@ def test_the_extras_are_not_core_dependencies():
         if "==" in line
     }
     assert {"jupyterlab", "ipykernel", "distributed", "dask", "zarr", "babel"} <= locked
+
+
+def test_the_blocked_packages_include_the_extras_and_what_they_bring():
+    """The check is not empty: the extras and their dependencies are blocked."""
+    for name in ("distributed", "jupyterlab", "ipykernel", "IPython", "simpy", "tornado"):
+        assert name in EXTRAS_ONLY, name
+    for name in ("numpy", "xarray", "dask", "zarr", "babel", "openpyxl", "jinja2"):
+        assert name not in EXTRAS_ONLY, name

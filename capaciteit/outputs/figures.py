@@ -28,6 +28,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from capaciteit.outputs.formats import fmt_pct
 from capaciteit.outputs.i18n import N_, check_lang, locale, translate, translations
 
 SIZE = (8.0, 3.5)  # inches
@@ -212,7 +213,7 @@ def shortage_chart(
         )
     _date_axis(ax, ds["time"].values)
     ax.set_ylim(-2, 102)
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}%"))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: fmt_pct(x / 100, lang, 0)))
     ax.set_ylabel(t["probability"])
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return ax

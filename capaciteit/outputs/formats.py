@@ -21,7 +21,6 @@ from babel.dates import format_date, format_skeleton, format_time
 from babel.numbers import (
     NumberPattern,
     format_decimal,
-    format_percent,
     parse_pattern,
 )
 
@@ -56,18 +55,20 @@ def fmt_num(x: object, lang: str, digits: int = 0, sign: bool = False) -> str:
     return format_decimal(v, format=_pattern(digits, sign and v != 0), locale=locale(lang))
 
 
-def fmt_pct(p: object, lang: str, digits: int = 1) -> str:
-    """A share as a percentage with ``digits`` decimals: 5,0% (nl), 5.0% (en)."""
+def fmt_pct(p: object, lang: str, digits: int = 1, sign: bool = False) -> str:
+    """A share as a percentage with ``digits`` decimals in the locale's layout:
+    5,0% (nl), 5.0% (en), 5,0 % (de); ``sign`` writes a + before a rise."""
     if not finite(p):
         return MISSING
     v = Decimal(repr(round(float(p) * 100, digits))) / 100  # type: ignore[arg-type]
-    return format_percent(v, format=_pattern(digits, suffix="%"), locale=locale(lang))
+    text = _decimals(locale(lang).percent_formats[None], digits, digits).apply(v, locale(lang))
+    return f"{locale(lang).number_symbols['latn']['plusSign']}{text}" if sign and v > 0 else text
 
 
 def fmt_pct_short(p: float, lang: str) -> str:
     """A share with at most one decimal and none when whole: 5%, 2,5%, 96,7%."""
     v = Decimal(repr(round(float(p) * 100, 1))) / 100
-    return format_percent(v, format="#,##0.#%", locale=locale(lang))
+    return _decimals(locale(lang).percent_formats[None], 0, 1).apply(v, locale(lang))
 
 
 def fmt_eur(x: object, lang: str) -> str:
@@ -96,13 +97,19 @@ def fmt_euros(x: object, lang: str) -> str:
 
 def _whole(pattern: NumberPattern) -> NumberPattern:
     """The locale's currency pattern without decimals (its layout kept)."""
+    return _decimals(pattern, 0, 0)
+
+
+def _decimals(pattern: NumberPattern, least: int, most: int) -> NumberPattern:
+    """A locale's pattern with other decimals, its layout (where the sign, the
+    symbol and the spaces go) kept."""
     return NumberPattern(
         pattern.pattern,
         pattern.prefix,
         pattern.suffix,
         pattern.grouping,
         pattern.int_prec,
-        (0, 0),
+        (least, most),
         pattern.exp_prec,
         pattern.exp_plus,
         pattern.number_pattern,
@@ -121,7 +128,7 @@ def fmt_month(year: int, month: int, lang: str) -> str:
 
 def fmt_time(t: dt.datetime, lang: str) -> str:
     """A day and time of day: 1 juli 2021 14:05 CEST."""
-    when = f"{fmt_date(t.date(), lang)} {format_time(t, 'HH:mm', locale=locale(lang))}"
+    when = f"{fmt_date(t.date(), lang)} {format_time(t, 'short', locale=locale(lang))}"
     return f"{when} {t.tzname() or ''}".strip()
 
 

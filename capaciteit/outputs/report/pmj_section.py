@@ -49,9 +49,9 @@ def _pmj_basis(d: pmj.Difference, lang: str) -> str:
         return t["pmj_level"].format(status=e.status)
     base = fmt_num(pmj.path(e)[0].value, lang)
     if e.growth_per_year is not None:
-        rate = fmt_num(e.growth_per_year * 100, lang, 1, sign=True) + "%"
+        rate = fmt_pct(e.growth_per_year, lang, 1, sign=True)
         return t["pmj_growth"].format(rate=rate, year=e.from_year, base=base)
-    rate = fmt_num((e.total_change or 0.0) * 100, lang, 1, sign=True) + "%"
+    rate = fmt_pct(e.total_change or 0.0, lang, 1, sign=True)
     return t["pmj_change"].format(rate=rate, year=e.from_year, to_year=e.to_year, base=base)
 
 
