@@ -91,7 +91,7 @@ def cluster_extra(flag: str):
                     "",
                     flag,
                     "running on a Dask cluster needs the cluster extra: "
-                    "pip install 'capaciteit[cluster]'",
+                    "pip install 'capaciteit[cluster]' (from a checkout: pip install '.[cluster]')",
                 )
             ]
         ) from None
