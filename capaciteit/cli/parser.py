@@ -73,9 +73,20 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"capaciteit {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="run a scenario and write its results folder")
-    r.add_argument("scenario", type=Path)
-    r.add_argument("-n", "--replications", type=_replications, default=None)
-    r.add_argument("--seed", type=_seed, default=None)
+    r.add_argument("scenario", type=Path, help="the scenario file (TOML)")
+    r.add_argument(
+        "-n",
+        "--replications",
+        type=_replications,
+        default=None,
+        help="replications: simulated futures (default: the scenario's [scenario] replications)",
+    )
+    r.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="seed of the random numbers (default: the scenario's [scenario] seed)",
+    )
     r.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/")
     r.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
     _dask_flags(r)
@@ -144,8 +155,19 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("compare", help="paired differences of scenarios against a base")
     m.add_argument("base", type=Path)
     m.add_argument("alternatives", type=Path, nargs="+")
-    m.add_argument("-n", "--replications", type=_replications, default=None)
-    m.add_argument("--seed", type=_seed, default=None)
+    m.add_argument(
+        "-n",
+        "--replications",
+        type=_replications,
+        default=None,
+        help="replications: simulated futures (default: the scenario's [scenario] replications)",
+    )
+    m.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="seed of the random numbers (default: the scenario's [scenario] seed)",
+    )
     m.add_argument("-o", "--out", type=Path, default=None, help="default: results/compare/")
     m.add_argument("--workers", type=int, default=None)
     _dask_flags(m)
@@ -155,10 +177,21 @@ def _parser() -> argparse.ArgumentParser:
     m.add_argument("--quiet", action="store_true")
     m.add_argument("--lang", choices=languages(), default="nl", help="report language")
     d = sub.add_parser("need", help="capacity needed for a risk of a shortage day per year")
-    d.add_argument("scenario", type=Path)
+    d.add_argument("scenario", type=Path, help="the scenario file (TOML)")
     d.add_argument("--risk", type=float, default=0.05)
-    d.add_argument("-n", "--replications", type=_replications, default=None)
-    d.add_argument("--seed", type=_seed, default=None)
+    d.add_argument(
+        "-n",
+        "--replications",
+        type=_replications,
+        default=None,
+        help="replications: simulated futures (default: the scenario's [scenario] replications)",
+    )
+    d.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="seed of the random numbers (default: the scenario's [scenario] seed)",
+    )
     d.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/need.csv")
     d.add_argument("--workers", type=int, default=None)
     _dask_flags(d)
