@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import core_schema
@@ -164,3 +164,10 @@ class _Dated(_OnStreams):
         if self.end is not None and self.end <= self.start:  # type: ignore[attr-defined]
             raise ValueError("end must be after start")
         return self
+
+
+def tags(union: Any, key: str) -> tuple[str, ...]:
+    """The tags of a discriminated union (``Annotated[A | B, Field(discriminator=key)]``),
+    in the union's order: the one list of kinds, read from the models themselves."""
+    members = get_args(get_args(union)[0])
+    return tuple(get_args(m.model_fields[key].annotation)[0] for m in members)

@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from capaciteit.scenario.base import Days, _Model
+from capaciteit.scenario.base import Days, _Model, tags
 from capaciteit.scenario.limits import MAX_CV
 
 
@@ -71,4 +71,4 @@ class Empirical(_Model):
 Distribution = Annotated[
     Lognormal | Exponential | Gamma | Fixed | Empirical, Field(discriminator="distribution")
 ]
-DIST_NAMES = ("lognormal", "exponential", "gamma", "fixed", "empirical")
+DIST_NAMES = tags(Distribution, "distribution")

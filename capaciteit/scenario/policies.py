@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from capaciteit.scenario.base import Name, Text, _Dated
+from capaciteit.scenario.base import Name, Text, _Dated, tags
 from capaciteit.scenario.limits import MAX_PLACES
 
 
@@ -80,4 +80,4 @@ Policy = Annotated[
     EarlyRelease | SentenceLengths | InflowChange | CapacityChange | Reintegration,
     Field(discriminator="kind"),
 ]
-POLICY_KINDS = ("early_release", "sentence_lengths", "inflow", "capacity", "reintegration")
+POLICY_KINDS = tags(Policy, "kind")

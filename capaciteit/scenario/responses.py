@@ -10,7 +10,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import Field
 
-from capaciteit.scenario.base import Name, Text, _Dated
+from capaciteit.scenario.base import Name, Text, _Dated, tags
 from capaciteit.scenario.limits import MAX_PLACES
 
 Weekday = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -72,4 +72,4 @@ class ExtraPlaces(_Response):
 Response = Annotated[
     StopCallups | EarlyReleaseWhenFull | PoliceCells | ExtraPlaces, Field(discriminator="kind")
 ]
-RESPONSE_KINDS = ("stop_callups", "early_release", "police_cells", "extra_places")
+RESPONSE_KINDS = tags(Response, "kind")
