@@ -347,6 +347,7 @@ def test_backtest_command(run_cli, tmp_path):
     assert code == 0, err
     assert "MASE" in stdout and "coverage_80" in stdout and "CRPS_drift" in stdout
     assert sorted(p.name for p in out.iterdir()) == [
+        "backtest-nl.png",  # the chart in each language there is a catalog for
         "backtest.csv",
         "backtest.png",
         "pmj.csv",

@@ -657,6 +657,7 @@ def test_the_committed_results_folder_may_be_published_again():
         "vintage.csv",
         "pmj.csv",
         "backtest.png",
+        "backtest-nl.png",
     }
 
 

@@ -144,7 +144,8 @@ def _backtest(a: argparse.Namespace) -> int:
     from capaciteit.data import history
     from capaciteit.outputs import pmj
     from capaciteit.outputs.figures import backtest_chart
-    from capaciteit.outputs.folders import BACKTEST_FILES, check_folder, staged
+    from capaciteit.outputs.folders import backtest_chart_name, backtest_files, check_folder, staged
+    from capaciteit.outputs.i18n import languages
     from capaciteit.run import backtest
     from capaciteit.run.runner import default_workers
     from capaciteit.scenario import load_scenario
@@ -165,7 +166,7 @@ def _backtest(a: argparse.Namespace) -> int:
     if a.replications < 2:
         return _fail(["capaciteit backtest: --replications must be >= 2"])
     out = _named(a.out)
-    check_folder(out, force=a.force, writes=BACKTEST_FILES)  # before any work
+    check_folder(out, force=a.force, writes=backtest_files())  # before any work
     base = load_scenario(a.scenario)
     prog = bar(f"back-test {base.name}", a.quiet)
     table, fans = backtest.run(
@@ -178,7 +179,8 @@ def _backtest(a: argparse.Namespace) -> int:
         summ.to_csv(tmp / "summary.csv", index_label="horizon", float_format="%.4f")
         known.to_csv(tmp / "vintage.csv", index=False)
         pmj.score(base.pmj).to_csv(tmp / "pmj.csv", index=False, float_format="%.4f")
-        backtest_chart(fans, tmp / "backtest.png")
+        for lang in languages():  # the report shows the chart in its own language
+            backtest_chart(fans, tmp / backtest_chart_name(lang), lang)
     if not a.quiet:
         print(
             f"back-test of {base.name} from {origins[0]}-{origins[-1]}, "

@@ -62,6 +62,10 @@ TEXT: dict[str, str] = {
     "run_demand": N_("capaciteit: demand P50 (no limits)"),
     "cbs": N_("CBS stock 30 Sept."),
     "derived": N_("DERIVED"),
+    "bt_title": N_("Back-test: forecasts from each origin (median, 80% band) and what happened"),
+    "bt_from": N_("from {year}"),
+    "bt_cbs": N_("CBS 30 Sept stock"),
+    "bt_persons": N_("people in prison (cells)"),
     "pmj_source": N_(
         "Sources: PMJ statements as in the table below (paths DERIVED: the CBS stock of the "
         "first year grown as stated); CBS StatLine 84425NED (30 Sept.); capaciteit: this "
@@ -297,8 +301,10 @@ def difference_chart(
     return ax
 
 
-def backtest_chart(fans: dict, path: Path) -> None:
-    """Forecast fans (P10-P90 and median) from each origin against the real stock.
+def backtest_chart(fans: dict, path: Path, lang: str = "en") -> None:
+    """Forecast fans (P10-P90 and median) from each origin against the real stock,
+    in ``lang`` (``capaciteit backtest`` draws one per language: the report shows
+    its own language's).
 
     Drawn on its own Agg canvas, not pyplot, so that calling it from a notebook
     leaves the notebook's backend alone."""
@@ -306,6 +312,7 @@ def backtest_chart(fans: dict, path: Path) -> None:
 
     from capaciteit.data import history
 
+    t = _text(lang)
     stock = history.load_stock()
     fig = new_figure((10, 5))
     fig.set_dpi(110)
@@ -313,19 +320,20 @@ def backtest_chart(fans: dict, path: Path) -> None:
     ax = fig.add_subplot()
     cmap = colormaps["viridis"].resampled(max(len(fans), 2))
     for k, (year, q) in enumerate(sorted(fans.items())):
-        t = q.index.values
-        ax.fill_between(t, q[0.1], q[0.9], color=cmap(k), alpha=0.18, lw=0)
-        ax.plot(t, q[0.5], color=cmap(k), lw=1.2, label=f"from {year}")
+        days = q.index.values
+        ax.fill_between(days, q[0.1], q[0.9], color=cmap(k), alpha=0.18, lw=0)
+        ax.plot(days, q[0.5], color=cmap(k), lw=1.2, label=t["bt_from"].format(year=year))
     ax.plot(
         [np.datetime64(o.date) for o in stock],
         [o.value for o in stock],
         "ko-",
         ms=4,
         lw=1.5,
-        label="CBS 30 Sept stock",
+        label=t["bt_cbs"],
     )
-    ax.set_ylabel("people in prison (cells)")
-    ax.set_title("Back-test: forecasts from each origin (median, 80% band) and what happened")
+    ax.yaxis.set_major_formatter(number_formatter(lang))
+    ax.set_ylabel(t["bt_persons"])
+    ax.set_title(t["bt_title"])
     ax.legend(ncol=4, fontsize=7, loc="upper right")
     ax.grid(alpha=0.3)
     fig.savefig(path, dpi=110)

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from capaciteit.errors import InputError
+from capaciteit.outputs.i18n import SOURCE_LANG, languages
 
 MANIFEST = "manifest.json"
 
@@ -42,6 +43,19 @@ RUN_FILES = (
 
 #: what ``capaciteit backtest`` writes (it has no manifest: known by its columns)
 BACKTEST_FILES = ("backtest.csv", "summary.csv", "vintage.csv", "pmj.csv", "backtest.png")
+
+
+def backtest_chart_name(lang: str) -> str:
+    """The back-test chart's file in ``lang``: ``backtest.png`` in the source
+    language (English), ``backtest-<lang>.png`` in each other."""
+    return "backtest.png" if lang == SOURCE_LANG else f"backtest-{lang}.png"
+
+
+def backtest_files() -> tuple[str, ...]:
+    """Every file ``capaciteit backtest`` writes: the tables, and its chart in each
+    language there is a catalog for."""
+    charts = tuple(backtest_chart_name(lang) for lang in languages() if lang != SOURCE_LANG)
+    return (*BACKTEST_FILES, *charts)
 
 
 _BACKTEST_COLUMNS = {"origin", "horizon", "year", "observed", "p50", "crps", "crps_naive"}
@@ -115,7 +129,7 @@ def owned(folder: Path) -> set[str] | None:
         and _BACKTEST_COLUMNS <= _columns(backtest)
         and _SCORES_COLUMNS <= _columns(scores)
     ):
-        return set(BACKTEST_FILES)
+        return set(backtest_files())
     return None
 
 

@@ -14,7 +14,8 @@ import numpy as np
 import xarray as xr
 
 from capaciteit.data import history
-from capaciteit.outputs.folders import MANIFEST, staged
+from capaciteit.outputs.folders import MANIFEST, backtest_chart_name, staged
+from capaciteit.outputs.i18n import SOURCE_LANG
 from capaciteit.run.results import monthly_summary, reuse, run_cautions
 from capaciteit.run.store import MAX_BATCH, chunk_shape
 from capaciteit.scenario import Scenario
@@ -53,8 +54,10 @@ def _documents(
     bt = {}
     if backtest is not None and (backtest / "summary.csv").is_file():
         bt["backtest"] = backtest / "summary.csv"
-        if (backtest / "backtest.png").is_file():
-            bt["backtest_png"] = backtest / "backtest.png"
+        for chart in (backtest_chart_name(lang), backtest_chart_name(SOURCE_LANG)):
+            if (backtest / chart).is_file():  # its language's, else the source language's
+                bt["backtest_png"] = backtest / chart
+                break
         if (backtest / "pmj.csv").is_file():
             bt["backtest_pmj"] = backtest / "pmj.csv"
     write_report(ds, folder / "report.html", scenario_path=path, lang=lang, risk=risk, **bt)
