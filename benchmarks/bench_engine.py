@@ -31,7 +31,8 @@ from pathlib import Path
 import numpy as np
 
 import capaciteit as cap
-from capaciteit.sim.engine import compile_model, run_replication
+from capaciteit.sim.compile import compile_model
+from capaciteit.sim.engine import run_replication
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent

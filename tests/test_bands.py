@@ -152,7 +152,7 @@ def test_a_shipped_calibration_records_its_band(name):
 def test_a_fit_in_memory_is_announced(capsys):
     """The band makes a fit take minutes: a command that must fit says so first,
     with the command that keeps the fit; with a current file it says nothing."""
-    from capaciteit import cli
+    from capaciteit.cli import fit as cli
 
     shipped = cap.load_scenario(SCENARIOS / "baseline.toml")
     cli._say_if_calibrating(shipped, "scenarios/baseline.toml")

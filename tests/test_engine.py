@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import capaciteit as cap
-from capaciteit.sim.engine import compile_model
+from capaciteit.sim.compile import compile_model
 from capaciteit.sim.rng import Streams
 from capaciteit.sim.sentencing import draw, timeline
 

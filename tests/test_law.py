@@ -28,7 +28,7 @@ from capaciteit.errors import ScenarioError
 from capaciteit.law import release
 from capaciteit.scenario import parse_scenario
 from capaciteit.sim import distributions as dist
-from capaciteit.sim.engine import compile_model
+from capaciteit.sim.compile import compile_model
 from capaciteit.sim.people import Warp
 from capaciteit.sim.rng import Streams
 from capaciteit.sim.sentencing import draw, timeline

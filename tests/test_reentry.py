@@ -467,7 +467,7 @@ def test_a_programme_takes_its_expected_returns_from_one_group(write):
     share x factor x P(X < horizon - t) if reached and released in the window,
     share x P(X < horizon - t) otherwise."""
     from capaciteit.sim import reentry
-    from capaciteit.sim.engine import compile_model
+    from capaciteit.sim.compile import compile_model
     from capaciteit.sim.rng import Streams
 
     extra = (

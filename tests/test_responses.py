@@ -278,7 +278,8 @@ def test_early_release_never_more_than_its_days_with_stopped_callups(tmp_path):
     (it once used the release day from before the move: 8 to 11 days early with
     ``days = 7``). Worked person by person against the same replication without
     responses (the responses draw from streams of their own)."""
-    from capaciteit.sim.engine import _everyone, compile_model
+    from capaciteit.sim.compile import compile_model
+    from capaciteit.sim.engine import _everyone
     from capaciteit.sim.rng import Streams, replication_seed
 
     # full on some days only, so that call-ups stop, resume, and people are let in
@@ -403,7 +404,9 @@ def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, cas
     are one pool; where the wing is a pool of its own the count of all cells is
     still the census's, but its waiting list is counted in the wing's pool, not
     in the main unit's whose cells it waits in: a caution says so."""
-    from capaciteit.sim.engine import _everyone, cautions, compile_model, run_replication
+    from capaciteit.sim.cautions import cautions
+    from capaciteit.sim.compile import compile_model
+    from capaciteit.sim.engine import _everyone, run_replication
     from capaciteit.sim.rng import Streams, replication_seed
 
     wing = WING.replace("WAIT_IN", 'wait_in = "main"' if case == "phase" else "")
@@ -535,7 +538,8 @@ def test_early_release_never_takes_someone_held_back(tmp_path, monkeypatch):
     arrays the responses work on."""
     from capaciteit.sim import flat
     from capaciteit.sim import responses as rs
-    from capaciteit.sim.engine import _everyone, compile_model
+    from capaciteit.sim.compile import compile_model
+    from capaciteit.sim.engine import _everyone
     from capaciteit.sim.rng import Streams, replication_seed
 
     seen = {}
@@ -701,7 +705,8 @@ def test_demand_and_the_count_follow_people_into_an_end_phase_of_another_pool(tm
     census's, pool by pool: a person counts in the main unit until the phase
     begins (moved with a late call-up), then in the phase's unit."""
     from capaciteit.run.results import demand
-    from capaciteit.sim.engine import _everyone, compile_model, run_replication
+    from capaciteit.sim.compile import compile_model
+    from capaciteit.sim.engine import _everyone, run_replication
     from capaciteit.sim.rng import Streams, replication_seed
 
     blocks = {
@@ -752,7 +757,8 @@ def test_the_count_follows_a_start_stock_already_in_its_end_phase(tmp_path):
     began before the first day (a negative day): each pool's count is still the
     census's, day by day (once, day numbers below 0 read as 'no phase', and
     the phase's pool went negative)."""
-    from capaciteit.sim.engine import _everyone, compile_model, run_replication
+    from capaciteit.sim.compile import compile_model
+    from capaciteit.sim.engine import _everyone, run_replication
     from capaciteit.sim.rng import Streams, replication_seed
 
     text = BASE.replace("CAPACITY", "280").replace("warmup_days = 400", "start_stock = 600")
@@ -822,7 +828,8 @@ def test_a_return_comes_back_after_the_actual_exit_of_the_one_it_follows(
     deciding, is the census's, day by day. (Before this, in forecast-2024,
     thousands came back before their own exit in a replication.)"""
     from capaciteit.sim import distributions
-    from capaciteit.sim.engine import _everyone, compile_model, run_replication
+    from capaciteit.sim.compile import compile_model
+    from capaciteit.sim.engine import _everyone, run_replication
     from capaciteit.sim.rng import Streams, replication_seed
 
     path = tmp_path / "loop.toml"

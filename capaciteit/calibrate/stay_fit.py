@@ -103,7 +103,7 @@ class _StayFit:
 def _stay_fit(sc: Scenario, origin: dt.date, inflow: dict[str, float], stock: float):
     """The stay fit's problem and the overlay entries it sets before fitting
     (the rates, and the stay-path streams set from the data)."""
-    from capaciteit.sim.engine import compile_model
+    from capaciteit.sim.compile import compile_model
 
     model = compile_model(sc, 0, warn=False)  # a fit, not a run: no cautions
     t0 = model.day_of(origin) - 365.0  # people arriving a year before the origin

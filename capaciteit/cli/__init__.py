@@ -20,12 +20,7 @@ import warnings
 
 from capaciteit.cli.common import _fail
 from capaciteit.cli.compare import _compare, _need, _publish
-from capaciteit.cli.fit import (
-    _backtest,
-    _calibrate,
-    _say_if_calibrating,  # noqa: F401  (tests call it as cli.<name>)
-    _validate,
-)
+from capaciteit.cli.fit import _backtest, _calibrate, _validate
 from capaciteit.cli.parser import _parser
 from capaciteit.cli.run import _run
 from capaciteit.errors import InputError, ScenarioError, ScenarioWarning, one_line

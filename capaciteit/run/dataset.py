@@ -49,7 +49,7 @@ VARIABLES = {
 
 def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dict) -> xr.Dataset:
     """Label the stacked arrays of a run."""
-    from capaciteit.sim.engine import cautions
+    from capaciteit.sim.cautions import cautions
 
     sc = model.scenario
     n = next(iter(arrays.values())).shape[0]

@@ -24,7 +24,9 @@ from capaciteit.errors import InputError, ScenarioError
 from capaciteit.run.results import to_dataset
 from capaciteit.run.store import Block, ReplicationStore, batches
 from capaciteit.scenario import Scenario, declared_in
-from capaciteit.sim.engine import Model, compile_model, run_replication
+from capaciteit.sim.compile import compile_model
+from capaciteit.sim.engine import run_replication
+from capaciteit.sim.model import Model
 from capaciteit.sim.rng import replication_seed
 from capaciteit.version import __version__
 

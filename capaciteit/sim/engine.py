@@ -23,16 +23,12 @@ import numpy as np
 
 from capaciteit.sim import reentry, responses
 from capaciteit.sim.census import Census, _add_status, _with_total
-from capaciteit.sim.compile import compile_model
 from capaciteit.sim.inflow import arrival_times
 from capaciteit.sim.model import Model, _indexed
 from capaciteit.sim.people import People, Warp
 from capaciteit.sim.rng import Streams
 from capaciteit.sim.routing import _capacities, _route
 from capaciteit.sim.startstock import _cell_window, _people, _residents, _start_list
-
-__all__ = ["Model", "cautions", "compile_model", "court_curve", "run_replication"]
-from capaciteit.sim.cautions import cautions
 
 
 def _everyone(
