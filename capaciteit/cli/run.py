@@ -134,10 +134,10 @@ def _run(a: argparse.Namespace) -> int:
 
 def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> list[str]:
     from capaciteit.outputs.headline import answer_lines, headline
-    from capaciteit.run.results import demand, limit, pools
+    from capaciteit.run.results import demand, limit, pools, read
 
     h = headline(ds)
-    tot = ds["occupancy"].sel(unit="total")
+    tot = read(ds["occupancy"].sel(unit="total"))  # (replication, time), read once
     resumed = f" ({kept:,} from the interrupted run)" if kept else ""
     lines = [f"{name}: {n} replications{resumed} in {wall:.1f} s -> {out}/"]
     picks, every = _checkpoints(ds)
@@ -149,10 +149,10 @@ def _run_summary(ds, name: str, n: int, kept: int, wall: float, out: Path) -> li
         places = limit(ds, "capacity", pool)
     times = list(ds["time"].values)
     for when in picks:
-        q = np.quantile(tot.sel(time=when).values, [0.1, 0.5, 0.9])
+        i = times.index(when)
+        q = np.quantile(tot[:, i], [0.1, 0.5, 0.9])
         text = f"  {str(when)[:10]}: in cells P50 {q[1]:,.0f} (P10-P90 {q[0]:,.0f}-{q[2]:,.0f})"
         if pool is not None:
-            i = times.index(when)
             d = np.quantile(wanted[:, i], [0.5, 0.9])
             text += (
                 f"; {pool!r} demand P50 {d[0]:,.0f} (P90 {d[1]:,.0f}) "

@@ -55,20 +55,15 @@ class CapaciteitAccessor:
             out = results.yearly(ds)["shortage"].mean("replication")
         elif freq in ("day", "month"):
             units = results.rows(ds)
-            t = ds["time"].values
+            passed = results.swept(ds)  # each row's shortage days, read once
             if freq == "month":
-                months = t.astype("datetime64[M]")
-                starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
-                index = months[starts].astype("datetime64[ns]")
+                index = results.months(ds).labels.astype("datetime64[ns]")
             else:
-                starts, index = np.arange(t.size), t
+                index = ds["time"].values
             p = np.full((index.size, len(units)), np.nan)
             for k, u in enumerate(units):
-                known = results.judged(ds, u)
-                if known.any():
-                    over = np.maximum.reduceat(results.shortage_days(ds, u), starts, axis=1)
-                    p[:, k] = over.mean(axis=0)
-                    p[np.add.reduceat(known, starts) == 0, k] = np.nan
+                if passed[u]["d_short"] is not None:
+                    p[:, k] = passed[u]["m_short" if freq == "month" else "d_short"]
             out = xr.DataArray(p, coords={freq: index, "unit": units}, dims=(freq, "unit"))
         else:
             raise ValueError("freq must be 'day', 'month' or 'year'")

@@ -30,6 +30,7 @@ from matplotlib.ticker import FuncFormatter
 
 from capaciteit.outputs.formats import fmt_pct
 from capaciteit.outputs.i18n import N_, check_lang, locale, translate, translations
+from capaciteit.run.rows import read
 
 SIZE = (8.0, 3.5)  # inches
 DPI = 100
@@ -143,8 +144,7 @@ def daily_quantiles(
 ) -> np.ndarray:
     """(len(q), time) quantiles over replications of one unit's daily variable;
     only that unit's (replication, time) slice is ever converted to floats."""
-    values = ds[variable].sel(unit=unit).values
-    return np.quantile(values, list(q), axis=0)
+    return np.quantile(read(ds[variable].sel(unit=unit)), list(q), axis=0)
 
 
 def fan_chart(

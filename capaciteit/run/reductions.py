@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from capaciteit.run.rows import _members, beyond, judged, limit, rows, series, shortage_days
+from capaciteit.run.rows import _members, limit, rows
+from capaciteit.run.sweep import months, sweep, years
 
 _MEMO: dict[int, tuple[xr.Dataset, dict]] = {}
 
@@ -54,40 +55,17 @@ def monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
 
 
 def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
-    """Works unit by unit on the integer arrays, so memory stays small however many
-    replications the run has.
-    """
-    months = ds["time"].values.astype("datetime64[M]")
-    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
-    days = np.diff(np.r_[starts, months.size])
-    labels = [str(m) for m in months[starts]]
+    """From :func:`swept`: each row's variables read once, unit by unit on the
+    integer arrays, so memory stays small however many replications the run has."""
+    m, passed = months(ds), swept(ds)
+    labels = [str(x) for x in m.labels]
     out = []
     for u in rows(ds):
-        occ = series(ds, "occupancy", u)  # (replication, time) int
-        cap = limit(ds, "capacity", u)
-        mean = np.add.reduceat(occ, starts, axis=1) / days  # (replication, month)
-        q10, q50, q90 = np.quantile(mean, [0.1, 0.5, 0.9], axis=0)
-        capm = np.add.reduceat(cap, starts) / days
-        known = judged(ds, u)
-        over = short = np.full(len(starts), np.nan)
-        if not np.isnan(cap).all():
-            over = np.maximum.reduceat(occ > cap, starts, axis=1).mean(axis=0)
-        if known.any():
-            short = np.maximum.reduceat(shortage_days(ds, u, occ), starts, axis=1).mean(axis=0)
-            short[np.add.reduceat(known, starts) == 0] = np.nan
-        wait = np.add.reduceat(series(ds, "waiting", u), starts, axis=1) / days
-        lack = np.add.reduceat(series(ds, "unplaced", u), starts, axis=1) / days
-        adm = np.add.reduceat(series(ds, "admissions", u), starts, axis=1)
+        r = passed[u]
         loop = {}
         if "returns" in ds:  # re-entry: admissions that are returns, and who came in as one
-            back = np.add.reduceat(series(ds, "returns", u), starts, axis=1)
-            loop["returns_mean"] = back.mean(axis=0)
-            inside = np.full(len(starts), np.nan)
-            if str(u) == "total":
-                inside = (
-                    np.add.reduceat(ds["returned_inside"].values, starts, axis=1) / days
-                ).mean(0)
-            loop["returned_inside_mean"] = inside
+            loop = {"returns_mean": r["m_returns"], "returned_inside_mean": r["m_inside"]}
+        q10, q50, q90 = r["m_q"]
         out.append(
             pd.DataFrame(
                 {
@@ -96,13 +74,13 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
                     "occupancy_p10": q10,
                     "occupancy_p50": q50,
                     "occupancy_p90": q90,
-                    "occupancy_mean": mean.mean(axis=0),
-                    "capacity": capm,
-                    "p_over_capacity": over,
-                    "p_shortage": short,
-                    "waiting_mean": wait.mean(axis=0),
-                    "unplaced_mean": lack.mean(axis=0),
-                    "admissions_mean": adm.mean(axis=0),
+                    "occupancy_mean": r["m_mean"],
+                    "capacity": r["m_capacity"],
+                    "p_over_capacity": r["m_over"],
+                    "p_shortage": r["m_short"],
+                    "waiting_mean": r["m_wait"],
+                    "unplaced_mean": r["m_lack"],
+                    "admissions_mean": r["m_adm"],
                     **loop,
                 }
             )
@@ -110,6 +88,11 @@ def _monthly_summary(ds: xr.Dataset) -> pd.DataFrame:
     frame = pd.concat(out, ignore_index=True)
     frame["unit"] = pd.Categorical(frame["unit"], categories=rows(ds), ordered=True)
     return frame.sort_values(["month", "unit"], kind="stable").reset_index(drop=True)
+
+
+def swept(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
+    """:func:`~capaciteit.run.sweep.sweep` of this dataset, once within :func:`reuse`."""
+    return _memo(ds, "sweep", sweep)
 
 
 def daily_costs(ds: xr.Dataset) -> xr.DataArray:
@@ -138,12 +121,10 @@ def yearly(ds: xr.Dataset) -> xr.Dataset:
 
 
 def _yearly(ds: xr.Dataset) -> xr.Dataset:
-    """Works unit by unit on the integer arrays (as :func:`monthly_summary`), so a
-    national run of 1,000 replications needs no float copy of the daily cube.
-    """
-    years = ds["time"].dt.year.values
-    starts = np.flatnonzero(np.r_[True, years[1:] != years[:-1]])
-    days = np.diff(np.r_[starts, years.size])
+    """From :func:`swept`, so a national run of 1,000 replications needs no float
+    copy of the daily cube."""
+    y, passed = years(ds), swept(ds)
+    starts, days = y.starts, y.days
     units = rows(ds)
     shape = (ds.sizes["replication"], starts.size, len(units))
     mean = np.empty(shape)
@@ -158,26 +139,20 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
     per_place = ds["cost_per_place"].fillna(0.0)
     plain = [str(u) for u in ds["unit"].values if u != "total"]
     for k, u in enumerate(units):
-        occ = series(ds, "occupancy", u)  # (replication, time) int
-        total = np.add.reduceat(occ, starts, axis=1, dtype=np.int64)
-        mean[:, :, k] = total / days
-        wait = series(ds, "waiting", u)
-        waiting[:, :, k] = np.add.reduceat(wait, starts, axis=1, dtype=np.int64) / days
-        lack = series(ds, "unplaced", u)
-        lacking[:, :, k] = np.add.reduceat(lack, starts, axis=1, dtype=np.int64) / days
-        more = beyond(ds, u)
-        above[:, :, k] = np.add.reduceat(more, starts, axis=1, dtype=np.int64) / days
-        peak[:, :, k] = np.maximum.reduceat(occ + more, starts, axis=1)
+        r = passed[u]
+        mean[:, :, k] = r["y_mean"]
+        waiting[:, :, k] = r["y_wait"]
+        lacking[:, :, k] = r["y_lack"]
+        above[:, :, k] = r["y_above"]
+        peak[:, :, k] = r["y_peak"]
         if back is not None:
-            back[:, :, k] = np.add.reduceat(series(ds, "returns", u), starts, axis=1)
-        known = judged(ds, u)
-        if known.any():
-            over = np.maximum.reduceat(shortage_days(ds, u), starts, axis=1)
-            short[:, :, k] = np.where(np.add.reduceat(known, starts) > 0, over, np.nan)
+            back[:, :, k] = r["y_returns"]
+        if r["y_short"] is not None:
+            short[:, :, k] = r["y_short"]
         if u in plain:
             places = np.add.reduceat(np.nan_to_num(ds["capacity"].sel(unit=u).values), starts)
             euros[:, :, k] = (
-                float(per_day.sel(unit=u)) * total + float(per_place.sel(unit=u)) * places
+                float(per_day.sel(unit=u)) * r["y_total"] + float(per_place.sel(unit=u)) * places
             )
             if "place_cost" in ds:  # the places capacity policies add (daily_costs too)
                 euros[:, :, k] += np.add.reduceat(ds["place_cost"].sel(unit=u).values, starts)
@@ -185,7 +160,7 @@ def _yearly(ds: xr.Dataset) -> xr.Dataset:
         if u not in plain:
             members = plain if u == "total" else _members(ds, u)
             euros[:, :, k] = euros[:, :, [units.index(m) for m in members]].sum(axis=2)
-    coords = {"replication": ds["replication"].values, "year": years[starts], "unit": units}
+    coords = {"replication": ds["replication"].values, "year": y.labels, "unit": units}
     dims = ("replication", "year", "unit")
     out = xr.Dataset(
         {

@@ -1,4 +1,4 @@
-"""The dataset of a run, and the reductions users ask of it: one door to three
+"""The dataset of a run, and the reductions users ask of it: one door to four
 modules, each importable on its own.
 
 - :mod:`~capaciteit.run.dataset`: the dataset's layout (:func:`to_dataset`,
@@ -6,6 +6,8 @@ modules, each importable on its own.
 - :mod:`~capaciteit.run.rows`: the rows of summaries (units, pools, total) and
   each variable read per row (:func:`series`, :func:`limit`, :func:`demand`,
   :func:`shortage_days`, ...);
+- :mod:`~capaciteit.run.sweep`: one pass over every row, each variable read once
+  (:func:`swept`, :func:`months`, :func:`years`);
 - :mod:`~capaciteit.run.reductions`: the monthly and yearly figures, their
   quantiles and the costs (:func:`monthly_summary`, :func:`yearly`,
   :func:`yearly_summary`, :func:`daily_costs`), computed once within :func:`reuse`.
@@ -27,6 +29,7 @@ from capaciteit.run.reductions import (
     daily_costs,
     monthly_summary,
     reuse,
+    swept,
     yearly,
     yearly_summary,
 )
@@ -37,10 +40,12 @@ from capaciteit.run.rows import (
     judged,
     limit,
     pools,
+    read,
     rows,
     series,
     shortage_days,
 )
+from capaciteit.run.sweep import months, years
 
 __all__ = [
     "VARIABLES",
@@ -59,13 +64,17 @@ __all__ = [
     "judged",
     "limit",
     "monthly_summary",
+    "months",
     "pools",
+    "read",
     "reuse",
     "rows",
     "run_cautions",
     "series",
     "shortage_days",
+    "swept",
     "to_dataset",
     "yearly",
     "yearly_summary",
+    "years",
 ]

@@ -37,8 +37,21 @@ def series(ds: xr.Dataset, name: str, row: str) -> np.ndarray:
     if name not in ds:
         return np.zeros((ds.sizes["replication"], ds.sizes["time"]), np.int64)
     if len(units) == 1:
-        return ds[name].sel(unit=units[0]).values
-    return ds[name].sel(unit=units).sum("unit").values
+        return read(ds[name].sel(unit=units[0]))
+    out = read(ds[name].sel(unit=units[0])).astype(np.int64)
+    for u in units[1:]:
+        out += read(ds[name].sel(unit=u))
+    return out
+
+
+def read(x: xr.DataArray) -> np.ndarray:
+    """The values of one slice (a unit's, say). Read from a store (dask), it is computed on this
+    thread with its graph as it is: for the few chunks of one unit, the threaded
+    scheduler and the graph's optimisation cost more than the read itself."""
+    data = x.data
+    if hasattr(data, "__dask_graph__"):
+        return np.asarray(data.compute(scheduler="synchronous", optimize_graph=False))
+    return np.asarray(data)
 
 
 def limit(ds: xr.Dataset, name: str, row: str) -> np.ndarray:

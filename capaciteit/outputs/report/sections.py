@@ -34,7 +34,7 @@ from capaciteit.outputs.report.page import (
     say,
 )
 from capaciteit.outputs.report.texts import REPORT, RESPONSE_KINDS
-from capaciteit.run.results import yearly_summary
+from capaciteit.run.results import swept, yearly_summary, years
 from capaciteit.scenario.provenance import data_sources, scenario_notes
 
 
@@ -122,12 +122,10 @@ def reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
     if "returns" not in ds:
         return None
     t = translate(REPORT, lang)
-    year = ds["time"].dt.year
-    adm = ds["admissions"].sel(unit="total").groupby(year).sum("time").mean("replication")
-    back = ds["returns"].sel(unit="total").groupby(year).sum("time").mean("replication")
-    occ = ds["occupancy"].sel(unit="total").groupby(year).mean("time").mean("replication")
-    inside = ds["returned_inside"].groupby(year).mean("time").mean("replication")
-    days = year.groupby(year).count()
+    y = years(ds)
+    total = swept(ds)["total"]  # each row's variables read once; means over replications
+    adm, back, occ = total["y_adm"], total["y_returns"].mean(axis=0), total["y_mean"].mean(axis=0)
+    inside = total["y_inside"]
     head = header(
         t["col_year"],
         t["col_admissions"],
@@ -137,17 +135,17 @@ def reentry_section(ds: xr.Dataset, lang: str) -> Table | None:
         t["col_inside_share"],
     )
     rows = []
-    for y in adm["year"].values.tolist():
-        a, b = float(adm.sel(year=y)), float(back.sel(year=y))
-        whole = int(days.sel(year=y)) >= 365
+    for k, year in enumerate(y.labels.tolist()):
+        a, b = float(adm[k]), float(back[k])
+        whole = int(y.days[k]) >= 365
         rows.append(
             [
-                Cell(str(y) if whole else f"{y} ({t['partial']})"),
+                Cell(str(year) if whole else f"{year} ({t['partial']})"),
                 num_cell(fmt_num(a, lang)),
                 num_cell(fmt_num(a - b, lang)),
                 num_cell(fmt_num(b, lang)),
                 num_cell(fmt_pct(b / a if a else float("nan"), lang, 0)),
-                num_cell(fmt_pct(float(inside.sel(year=y)) / float(occ.sel(year=y)), lang, 0)),
+                num_cell(fmt_pct(float(inside[k]) / float(occ[k]), lang, 0)),
             ]
         )
     return Table("table-reentry", head, rows)
