@@ -49,8 +49,12 @@ def keys(messages) -> set[tuple[str | None, str]]:
     return {(m.context, m.id) for m in messages if m.id}
 
 
-def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+def fields(text: str) -> set[tuple[str, str, str | None]]:
+    """A text's {fields}, each with its format spec and conversion (``{need:,.0f}``,
+    ``{unit!r}``): they say how the value is laid out, so a translation keeps them."""
+    return {
+        (name, spec or "", conv) for _, name, spec, conv in string.Formatter().parse(text) if name
+    }
 
 
 @pytest.fixture(scope="module")
