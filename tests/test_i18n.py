@@ -33,6 +33,7 @@ from capaciteit.outputs.formats import (
     fmt_pct_short,
     fmt_time,
 )
+from capaciteit.outputs.workbook.cells import euro_format
 
 from .conftest import ROOT
 
@@ -49,8 +50,12 @@ def keys(messages) -> set[tuple[str | None, str]]:
     return {(m.context, m.id) for m in messages if m.id}
 
 
-def fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+def fields(text: str) -> set[tuple[str, str, str | None]]:
+    """A text's {fields}, each with its format spec and conversion (``{need:,.0f}``,
+    ``{unit!r}``): they say how the value is laid out, so a translation keeps them."""
+    return {
+        (name, spec or "", conv) for _, name, spec, conv in string.Formatter().parse(text) if name
+    }
 
 
 @pytest.fixture(scope="module")
@@ -115,6 +120,7 @@ def test_a_new_language_is_a_file(tmp_path, monkeypatch):
         assert fmt_date("2021-07-01", "de") == "1. Juli 2021"
         assert fmt_pct(0.05, "de") == "5,0\xa0%" and fmt_pct_short(0.05, "de") == "5\xa0%"
         assert fmt_euros(82000, "de") == "82.000\xa0€"
+        assert euro_format("de") == '#,##0" €"'  # the workbook's euros: de_DE's layout
         out = tmp_path / "out"
         args = ["run", str(ROOT / "scenarios/stylized.toml"), "-n", "2", "-o", str(out)]
         assert cli.main([*args, "--lang", "de", "--quiet"]) == 0

@@ -526,12 +526,16 @@ def test_compare_report_shows_the_paired_differences(national):
 
 
 def test_the_cautions_reach_the_report_the_workbook_and_the_manifest(tmp_path, run_cli):
-    """ta-48's wing is full most of the run: the command line warns, and the
-    report (beside the answer), the workbook's front sheet and the manifest say
-    the same, word for word."""
+    """ta-48's wing is full most of the run: the command line warns in English,
+    the manifest says the same word for word, and the report (beside the answer)
+    and the workbook's front sheet say it in their language (Dutch here), each
+    the same text (tests/test_cautions.py: the languages and their numbers)."""
     import json
 
     import openpyxl
+    import xarray as xr
+
+    from capaciteit.outputs.cautions import caution_texts
 
     code, _, err = run_cli(
         "run", ROOT / "scenarios" / "ta-48.toml", "-n", "4", "-o", tmp_path / "r"
@@ -541,11 +545,16 @@ def test_the_cautions_reach_the_report_the_workbook_and_the_manifest(tmp_path, r
     assert any("its arrivals need about 63 places, it has 48" in w for w in warned)
     manifest = json.loads((tmp_path / "r" / "manifest.json").read_text())
     assert manifest["cautions"] == warned
+    with xr.open_dataset(tmp_path / "r" / "occupancy.nc") as ds:
+        said = caution_texts(ds, "nl")
+    assert len(said) == len(warned)
+    assert "unit 'ta': de eigen instroom vraagt ongeveer 63 plaatsen, er zijn er 48" in said[0]
     page = Page((tmp_path / "r" / "report.html").read_text())
-    assert page.text["cautions"].count("its arrivals need about 63 places") == 1
+    assert page.text["cautions"].count("de eigen instroom vraagt ongeveer 63 plaatsen") == 1
+    assert all(text in page.text["cautions"] for text in said)
     wb = openpyxl.load_workbook(tmp_path / "r" / "workbook.xlsx")
     front = [row for row in wb.worksheets[0].iter_rows(values_only=True) if row[0] == "Let op"]
-    assert [r[1] for r in front] == manifest["cautions"]
+    assert [r[1] for r in front] == said
 
 
 def test_the_waiting_list_sentence_gives_each_quantile_its_own_peak(national, report_nl):

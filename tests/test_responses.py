@@ -423,7 +423,7 @@ def test_the_responses_count_the_people_in_cells_the_census_counts(tmp_path, cas
     path = tmp_path / "w.toml"
     path.write_text(text)  # 600 in cells want 300 places in the wing: it has 150
     model = compile_model(cap.load_scenario(path))
-    said = [text for _key, text in cautions(model) if "'wing'" in text]
+    said = [c.text() for c in cautions(model) if "'wing'" in c.text()]
     unseen = "the responses' count of people in cells does not see those waiting"
     expect = {
         "entry, at home": [f"{unseen} at home for 'wing'"],

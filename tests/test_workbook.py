@@ -149,6 +149,35 @@ def test_yearly_sheet_numbers_formats_filter_and_frozen_header(run):
     assert pp and all(r[cols["P(shortage)"]].value is None for r in pp)  # no capacity: empty
 
 
+EUROS = {"nl": '"€ "#,##0;"€ -"#,##0', "en": '"€"#,##0'}
+"""Whole euros as Excel shows them: CLDR's currency pattern of nl_NL (€ 1.234,
+€ -1.234) and en_GB (€1,234, -€1,234); separators US-style, Excel localises them."""
+
+
+def test_euros_have_the_currency_format_of_the_workbooks_language(run, tmp_path):
+    """Every euro cell of the front sheet, the yearly sheet and a comparison, in
+    the language's layout; none keeps the mark it was written with."""
+    from capaciteit.outputs.workbook.cells import EUR, euro_format
+
+    labels = {"nl": ("Samenvatting", "Kosten per jaar", "Per jaar", "Kosten gemiddeld")}
+    labels["en"] = ("Summary", "Cost per year", "Yearly", "Cost mean")
+    table = write_compare_workbook(
+        {"alt": run.table}, "baseline", tmp_path / "c.xlsx", n=N, seed=SEED
+    )
+    compared = openpyxl.load_workbook(table)
+    for lang, wb in (("nl", run.nl), ("en", run.en)):
+        assert euro_format(lang) == EUROS[lang]
+        summary, per_year, yearly, mean = labels[lang]
+        front = {row[0].value: row[1] for row in wb[summary].iter_rows(min_row=4)}
+        assert front[per_year].number_format == EUROS[lang]
+        cols, rows = rows_by_header(wb[yearly])
+        assert {r[cols[mean]].number_format for r in rows} == {EUROS[lang]}
+        formats = {c.number_format for ws in wb.worksheets for row in ws.iter_rows() for c in row}
+        assert EUR not in formats and {f for f in formats if "€" in f} == {EUROS[lang]}
+    formats = {c.number_format for ws in compared.worksheets for row in ws.iter_rows() for c in row}
+    assert EUROS["nl"] in formats and EUR not in formats
+
+
 def test_summary_sheet_holds_the_headline(run):
     h = cap.headline(run.ds, risk=0.05)
     values = {

@@ -15,13 +15,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir, extract_from_file
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po, write_po
 
 from capaciteit.outputs.i18n import DOMAIN, LOCALE_DIR, languages
 
 SOURCES = Path(__file__).parent
+CAUTIONS = SOURCES.parent / "sim" / "cautions.py"
+"""The model's cautions: templates the simulation marks ``N_`` and the outputs
+translate (``capaciteit.outputs.cautions``); the simulation imports nothing of
+the outputs, so they are read from there."""
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
 KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "NC_": ((1, "c"), 2)}
 """``_``, ``gettext``, ``pgettext``, ... as usual, ``N_(text)`` and ``NC_(context, text)``."""
@@ -30,7 +34,8 @@ CONFIG = LOCALE_DIR / "babel.cfg"
 
 
 def extract() -> Catalog:
-    """The texts marked in ``capaciteit/outputs`` (code and templates)."""
+    """The texts marked in ``capaciteit/outputs`` (code and templates) and the
+    model's cautions (:data:`CAUTIONS`)."""
     with CONFIG.open() as f:
         methods, options = parse_mapping_cfg(f)
     catalog = Catalog(domain=DOMAIN, project="capaciteit", charset="utf-8")
@@ -38,6 +43,11 @@ def extract() -> Catalog:
         SOURCES, methods, options, KEYWORDS, strip_comment_tags=True
     ):
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    where = CAUTIONS.relative_to(SOURCES.parent).as_posix()
+    for lineno, message, comments, context in extract_from_file(
+        "python", CAUTIONS, KEYWORDS, strip_comment_tags=True
+    ):
+        catalog.add(message, None, [(where, lineno)], auto_comments=comments, context=context)
     return _brace_only(catalog)
 
 

@@ -5,7 +5,8 @@ English (en_GB): 9,850; 5.0%; €850m; 1 July 2021. The locale of a language
 comes from its catalog (:func:`capaciteit.outputs.i18n.locale`), so a new
 language formats its own way without code. A value is rounded with Python's
 ``round`` first (as the figures were before Babel) and Babel only lays it out;
-a missing value reads "–".
+a missing value reads "–". :func:`fill` fills a ``str.format`` template
+(the model's cautions) the same way, as its fields' format specs say.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import string
+from collections.abc import Mapping
 from decimal import Decimal
 
 import numpy as np
@@ -135,3 +138,37 @@ def fmt_time(t: dt.datetime, lang: str) -> str:
 def fmt_bound(x: object, lang: str) -> str:
     """A bound of an interval, or 'open' where the replications are too few for one."""
     return fmt_num(x, lang) if finite(x) else translations(lang).gettext(OPEN)
+
+
+def fill(template: str, values: Mapping[str, object], lang: str) -> str:
+    """``template.format(**values)`` the reader's way: a number or a date is
+    laid out by Babel as its field's format spec says (``{n:,.0f}`` rounded to
+    whole ones: 1.250; ``{n:g}``, or no spec, as it is: 12,5; ``{p:.0%}`` a
+    percentage: 70%; ``{d:%Y-%m-%d}`` a date: 31 december 2031); ``{name!r}``
+    quotes a name as Python does ('ta'); any other text is shown as it is."""
+    out = []
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        out.append(literal)
+        if name is not None:
+            out.append(_field(values[name], spec or "", conversion, lang))
+    return "".join(out)
+
+
+def _field(value: object, spec: str, conversion: str | None, lang: str) -> str:
+    """One field of :func:`fill`."""
+    if conversion == "r":
+        return repr(value)
+    if conversion is not None or (isinstance(value, str) and "%" not in spec):
+        return str(value)
+    precision = re.search(r"\.(\d+)", spec)
+    digits = int(precision[1]) if precision else None
+    if spec.endswith("%"):
+        return fmt_pct(value, lang, 6 if digits is None else digits)
+    if "%" in spec or isinstance(value, dt.date):  # a strftime spec: a date
+        return fmt_date(value, lang)  # type: ignore[arg-type]
+    if spec.endswith("f"):
+        return fmt_num(value, lang, 6 if digits is None else digits)
+    if not finite(value):
+        return MISSING
+    shown = Decimal(f"{float(value):g}")  # type: ignore[arg-type]  # as Python's g: 6 digits
+    return fmt_num(value, lang, max(0, -shown.normalize().as_tuple().exponent))  # type: ignore[operator]

@@ -167,7 +167,7 @@ def _write_results(
                 for name, sha in history.data_files().items()
             ],
             "calibration": json.loads(ds.attrs.get("calibration", "{}") or "{}"),
-            "cautions": run_cautions(ds),
+            "cautions": [str(c) for c in run_cautions(ds)],  # English, as warned
             "scenario_content": scenario_dict,
         }
         write_manifest(tmp, fields)

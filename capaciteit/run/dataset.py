@@ -5,7 +5,8 @@ Layout follows the contract: ``occupancy``, ``waiting``, ``admissions`` and
 ``releases`` over ``(replication, time, unit)``, ``capacity`` over
 ``(time, unit)``, plus ``stock_by_status`` over ``(replication, time, status)``.
 The engine's ``cautions`` and ``court_curve`` are imported inside
-:func:`to_dataset`, where they are used; the modules that read a dataset
+:func:`to_dataset`, where they are used (and ``Caution`` inside
+:func:`run_cautions`, which reads them back); the modules that read a dataset
 (:mod:`~capaciteit.run.rows`, :mod:`~capaciteit.run.reductions`) import
 nothing from the simulation.
 """
@@ -14,11 +15,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
 import xarray as xr
 
 from capaciteit.version import __version__
+
+if TYPE_CHECKING:
+    from capaciteit.sim.cautions import Caution
 
 VARIABLES = {
     "occupancy": ("persons", "persons present at the end of the day"),
@@ -214,7 +219,7 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
             ),
             "pools": json.dumps(sc.pools()),
             "costs": json.dumps(sc.costs.model_dump(exclude_none=True)),
-            "cautions": json.dumps([f"{key}: {text}" for key, text in cautions(model)]),
+            "cautions": json.dumps([c.to_json() for c in cautions(model)]),
         }
     )
     return ds
@@ -236,7 +241,13 @@ def _place_costs(model, width: int) -> np.ndarray:
     return out
 
 
-def run_cautions(ds: xr.Dataset) -> list[str]:
-    """What a reader of the run must know (the scenario's cautions, as the
-    command line warned them), from the dataset."""
-    return list(json.loads(ds.attrs.get("cautions", "[]") or "[]"))
+def run_cautions(ds: xr.Dataset) -> list[Caution | str]:
+    """What a reader of the run must know: the scenario's cautions, from the
+    dataset, each a :class:`~capaciteit.sim.cautions.Caution` (``str()`` is the
+    English the command line warned; ``capaciteit.outputs.cautions`` writes it in
+    a report's language). A dataset written before the cautions were data holds
+    their English sentences: those come back as the strings they are."""
+    from capaciteit.sim.cautions import Caution
+
+    stored = json.loads(ds.attrs.get("cautions", "[]") or "[]")
+    return [c if isinstance(c, str) else Caution.from_json(c) for c in stored]

@@ -128,6 +128,6 @@ def compile_model(sc: Scenario, start_stock: int = 0, forecast=None, warn: bool 
         pools, shares = resident_pools(model)
         model = replace(model, resident_pools=pools, resident_shares=shares)
     if warn:
-        for where, what in cautions(model):
-            warnings.warn(f"{sc.source_file or '<scenario>'}: {where}: {what}", ScenarioWarning, 2)
+        for caution in cautions(model):  # in English: the command line's language
+            warnings.warn(f"{sc.source_file or '<scenario>'}: {caution}", ScenarioWarning, 2)
     return model

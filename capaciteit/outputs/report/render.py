@@ -11,6 +11,7 @@ import xarray as xr
 from markupsafe import Markup, escape
 
 from capaciteit.calibrate.scores import reliability
+from capaciteit.outputs.cautions import caution_texts
 from capaciteit.outputs.figures import fan_chart, unit_label
 from capaciteit.outputs.formats import (
     finite,
@@ -41,7 +42,6 @@ from capaciteit.outputs.report.sections import (
     sources_table,
 )
 from capaciteit.outputs.report.texts import GLOSSARY, REPORT
-from capaciteit.run.results import run_cautions
 from capaciteit.version import __version__
 
 
@@ -133,7 +133,7 @@ def render_report(
         meta=meta,
         sections=sections,
         headline=head,
-        cautions=run_cautions(ds),
+        cautions=caution_texts(ds, lang),
         occupancy_intro=t["occupancy_intro"].format(pmj=t["pmj_note"] if head["has_pmj"] else ""),
         fans=fans,
         pmj=pmj_section(ds, lang, sc.pmj_editions() if sc is not None else []),

@@ -19,7 +19,7 @@ REPORT: dict[str, Text] = {
     "sec_question": N_("The question"),
     "sec_headline": N_("The answer"),
     "cautions": N_(
-        "Read these results with care (the model's cautions, as the command line gave them):"
+        "Read these results with care (the model's cautions; the command line warned of them too):"
     ),
     "sec_occupancy": N_("Occupancy against capacity"),
     "sec_shortage": N_("Shortage probability by month"),

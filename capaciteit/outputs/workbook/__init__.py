@@ -32,7 +32,7 @@ from openpyxl import Workbook
 from capaciteit.calibrate.scores import reliability
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.i18n import N_, check_lang, translate, translate_text
-from capaciteit.outputs.workbook.cells import Col, save
+from capaciteit.outputs.workbook.cells import Col, euro_cells, save
 from capaciteit.outputs.workbook.columns import (
     COMPARE_COLUMNS,
     METRIC_LABELS,
@@ -120,7 +120,7 @@ def write_workbook(
         pmj_sheet(wb.create_sheet(translate_text(PMJ_SHEET, lang)), ds, editions, lang)
     settings_sheet(wb.create_sheet(sheets["settings"]), ds, scenario, lang)
     sources_sheet(wb.create_sheet(sheets["sources"]), notes_path, lang)
-    return save(wb, path)
+    return save(euro_cells(wb, lang), path)
 
 
 __all__: Sequence[str] = [

@@ -15,13 +15,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from babel.numbers import get_currency_symbol
 from openpyxl import Workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from capaciteit.outputs.i18n import Text, translate_text
+from capaciteit.outputs.formats import CURRENCY
+from capaciteit.outputs.i18n import Text, locale, translate_text
 
 LEVEL = 0.9  # confidence level of the places-needed interval (capacity.need's default)
 
@@ -31,6 +33,8 @@ INT = "#,##0"
 DEC = "#,##0.0"
 PCT = "0.0%"
 EUR = '"€" #,##0'
+"""Whole euros: a column or figure marks its cells so, and :func:`euro_cells`
+gives them the currency format of the workbook's language (:func:`euro_format`)."""
 YEAR = "0"
 DATE = "yyyy-mm-dd"
 MONTH = "yyyy-mm"
@@ -67,6 +71,39 @@ class Col:
     def help(self, lang: str) -> str:
         """What the column means, in ``lang``."""
         return self._say(self.note, lang)
+
+
+def euro_format(lang: str) -> str:
+    """The Excel number format of whole euros in ``lang``: Babel's (CLDR's)
+    currency pattern for the catalog's locale, its layout kept (where the
+    symbol, the space and the minus go) and its number written ``#,##0``, as
+    Excel wants it whatever the locale (no decimals; a non-breaking space a
+    plain one). nl_NL: ``"€ "#,##0;"€ -"#,##0`` (€ 1.234, € -1.234); en_GB:
+    ``"€"#,##0`` (€1,234, -€1,234, Excel's own minus); de_DE: ``#,##0" €"``."""
+    pattern = locale(lang).currency_formats["standard"]
+    symbol = get_currency_symbol(CURRENCY, locale(lang))
+
+    def text(affix: str) -> str:
+        said = affix.replace("¤", symbol).replace("\xa0", " ").replace("\u202f", " ")
+        return f'"{said}"' if said else ""  # quoted: Excel shows it as it is
+
+    (pos, neg), (pos_end, neg_end) = pattern.prefix, pattern.suffix
+    positive = f"{text(pos)}#,##0{text(pos_end)}"
+    if neg == f"-{pos}" and neg_end == pos_end:
+        return positive  # the minus in front: Excel writes it itself
+    return f"{positive};{text(neg)}#,##0{text(neg_end)}"
+
+
+def euro_cells(wb: Workbook, lang: str) -> Workbook:
+    """Give every cell marked :data:`EUR` the euro format of ``lang``, once a
+    workbook is written (its widths were fitted on the mark)."""
+    fmt = euro_format(lang)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.number_format == EUR:
+                    cell.number_format = fmt
+    return wb
 
 
 def present_columns(frame: pd.DataFrame, spec: list[Col]) -> list[Col]:

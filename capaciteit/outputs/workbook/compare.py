@@ -22,6 +22,7 @@ from capaciteit.outputs.workbook.cells import (
     INT,
     WRAP,
     YEAR,
+    euro_cells,
     fit_widths,
     header,
     present_columns,
@@ -169,4 +170,4 @@ def write_compare_workbook(
     compare_front(front, base_name, sheets, n, seed, lang, titles, price_level)
     for name, table in tables.items():
         compare_sheet(wb.create_sheet(sheets[name]), table, lang)
-    return save(wb, path)
+    return save(euro_cells(wb, lang), path)

@@ -9,6 +9,7 @@ import xarray as xr
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
+from capaciteit.outputs.cautions import caution_texts
 from capaciteit.outputs.formats import fmt_pct, fmt_pct_short
 from capaciteit.outputs.headline import LIKELY, OPEN, Headline
 from capaciteit.outputs.i18n import N_, Text, check_lang, translate, translations
@@ -27,7 +28,6 @@ from capaciteit.outputs.workbook.cells import (
     put,
 )
 from capaciteit.outputs.workbook.sheets import created
-from capaciteit.run.results import run_cautions
 
 VERDICTS: dict[str, str] = {
     "likely": N_("Shortage likely"),
@@ -280,7 +280,7 @@ def summary_sheet(
         cell.alignment = Alignment(horizontal="left", wrap_text=isinstance(cell.value, str))
         ws.cell(row=r, column=3, value=meaning).alignment = WRAP
     r = 4 + len(SUMMARY_TEXT)
-    for text in run_cautions(ds):  # the scenario's cautions, as the command line gave them
+    for text in caution_texts(ds, lang):  # the scenario's cautions, in the sheet's language
         r += 1
         ws.cell(row=r, column=1, value=_("Caution")).font = HEADER_FONT
         ws.cell(row=r, column=2, value=text).alignment = WRAP
