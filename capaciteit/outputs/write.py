@@ -8,6 +8,7 @@ import datetime as dt
 import hashlib
 import json
 import platform
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -78,6 +79,48 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def write_netcdf(ds: xr.Dataset, nc: Path) -> None:
+    """``occupancy.nc``: the small variables, then the per-replication ones one at
+    a time (the encoder's copies then stay one variable large)."""
+    encoding = {
+        # the byte shuffle makes counts compress a third faster, to the same size
+        v: {"zlib": True, "complevel": 1, "shuffle": True}
+        for v in ds.data_vars
+        if ds[v].dtype.kind in "iuf"
+    }
+    big = [v for v in ds.data_vars if "replication" in ds[v].dims]
+    for v in big:
+        # the store's layout (a batch of replications, all days, one unit): a
+        # reader of one unit reads only its chunks; a 10,000-replication file
+        # written in one piece (chunks of all replications) took minutes
+        x = ds[v]
+        batch = min(MAX_BATCH, ds.sizes["replication"])
+        encoding[v]["chunksizes"] = chunk_shape(x.dims, x.shape, batch)
+    ds.drop_vars(big).to_netcdf(nc, encoding={v: e for v, e in encoding.items() if v not in big})
+    for v in big:
+        ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]})
+
+
+def _summaries_and_documents(
+    ds: xr.Dataset,
+    tmp: Path,
+    scenario: Scenario | None,
+    lang: str,
+    risk: float,
+    backtest: Path | None,
+    documents: bool,
+) -> list[str]:
+    monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")
+    # the workbook's yearly sheet: with the places needed at the planning risk
+    from capaciteit.outputs.workbook import yearly_table
+
+    yearly_table(ds, risk).to_csv(tmp / "yearly.csv", index=False, float_format="%.4f")
+    files = ["occupancy.nc", "summary.csv", "yearly.csv"]
+    if documents:
+        files += _documents(ds, tmp, scenario, lang, risk, backtest)
+    return files
+
+
 def write_results(ds: xr.Dataset, *args, **kwargs) -> list[Path]:
     """Write a run's results folder atomically (see :func:`_write_results`); the
     yearly and monthly reductions the files share are computed once."""
@@ -111,36 +154,15 @@ def _write_results(
     :func:`check_folder`, before the run.
     """
     out = Path(out)
-    with staged(out) as tmp:
-        encoding = {
-            # the byte shuffle makes counts compress a third faster, to the same size
-            v: {"zlib": True, "complevel": 1, "shuffle": True}
-            for v in ds.data_vars
-            if ds[v].dtype.kind in "iuf"
-        }
-        # one variable at a time: the encoder's copies then stay one variable large
-        big = [v for v in ds.data_vars if "replication" in ds[v].dims]
-        for v in big:
-            # the store's layout (a batch of replications, all days, one unit): a
-            # reader of one unit reads only its chunks; a 10,000-replication file
-            # written in one piece (chunks of all replications) took minutes
-            x = ds[v]
-            batch = min(MAX_BATCH, ds.sizes["replication"])
-            encoding[v]["chunksizes"] = chunk_shape(x.dims, x.shape, batch)
-        nc = tmp / "occupancy.nc"
-        ds.drop_vars(big).to_netcdf(
-            nc, encoding={v: e for v, e in encoding.items() if v not in big}
-        )
-        for v in big:
-            ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]})
-        monthly_summary(ds).to_csv(tmp / "summary.csv", index=False, float_format="%.4f")
-        # the workbook's yearly sheet: with the places needed at the planning risk
-        from capaciteit.outputs.workbook import yearly_table
-
-        yearly_table(ds, risk).to_csv(tmp / "yearly.csv", index=False, float_format="%.4f")
-        files = ["occupancy.nc", "summary.csv", "yearly.csv"]
-        if documents:
-            files += _documents(ds, tmp, scenario, lang, risk, backtest)
+    with staged(out) as tmp, ThreadPoolExecutor(1) as pool:
+        # the netCDF file is compressed on a thread of its own (zlib and the zarr
+        # reads release the GIL) while the summaries and documents are made here
+        nc = pool.submit(write_netcdf, ds, tmp / "occupancy.nc")
+        try:
+            files = _summaries_and_documents(ds, tmp, scenario, lang, risk, backtest, documents)
+        finally:
+            wait([nc])  # never leave it writing into a folder that is removed
+        nc.result()  # its error, if any
         fields = {
             "scenario": ds.attrs["scenario"],
             "scenario_title": ds.attrs.get("scenario_title", ""),
