@@ -195,12 +195,12 @@ class People:
         """The people at sorted, distinct positions ``idx``."""
         phases = []
         for pl, who, a, b in self.phases:
-            sel = np.isin(who, idx)
-            phases.append((pl, np.searchsorted(idx, who[sel]), a[sel], b[sel]))
+            sel, pos = _among(who, idx)
+            phases.append((pl, pos[sel], a[sel], b[sel]))
         moves = []
         for m in self.moves:
-            sel = np.isin(m.who, idx)
-            moves.append(Move(m.day, np.searchsorted(idx, m.who[sel]), m.before[sel], m.cut[sel]))
+            sel, pos = _among(m.who, idx)
+            moves.append(Move(m.day, pos[sel], m.before[sel], m.cut[sel]))
         return People(
             self.t_event[idx],
             self.t_adm[idx],
@@ -212,6 +212,15 @@ class People:
             phases,
             moves,
         )
+
+
+def _among(who: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``who`` are in the sorted, distinct ``idx`` (``np.isin``), and
+    where each would be in it (``np.searchsorted``): one binary search for both."""
+    pos = np.searchsorted(idx, who)
+    if not idx.size:
+        return np.zeros(who.size, bool), pos
+    return idx[np.minimum(pos, idx.size - 1)] == who, pos
 
 
 @dataclass
