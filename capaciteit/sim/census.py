@@ -31,7 +31,8 @@ class Census:
 
     def bins(self, t: np.ndarray) -> np.ndarray:
         """Bin of each time: 0 before the first reported day, then one per day."""
-        return (np.clip(t, self.lo, self.lo + self.width - 1) - self.lo).astype(np.int64)
+        x = np.minimum(np.maximum(t, self.lo), self.lo + self.width - 1)  # np.clip's steps
+        return (x - self.lo).astype(np.int64)
 
     def add(self, row, t_in: np.ndarray, t_out: np.ndarray) -> None:
         """Count stretches (zero-length ones cancel out)."""

@@ -56,7 +56,8 @@ def _everyone(
         stretch = None
         if drv and stay_index.size:
             year = drv.year_of(t)
-            stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
+            at = np.minimum(np.maximum(year, 0), stay_index.size - 1)  # np.clip's steps
+            stretch = np.where(year >= 0, stay_index[at], 1.0)
         return _people(model, si, t, streams, prefix, stretch, warp)
 
     for si, s in enumerate(sc.stream):
