@@ -117,7 +117,7 @@ class Warp:
         starts = np.asarray(self.starts, dtype=float)
         if not starts.size or np.all(self.ratios == 1.0):
             return policies.unwarped
-        reps = np.r_[starts, np.inf]  # one arrival per group of stretches seen
+        reps = np.append(starts, np.inf)  # one arrival per group of stretches seen
         group = np.searchsorted(starts, t_event, side="left")  # sees those from b >= arrival
 
         def at(c: float) -> float | np.ndarray:
