@@ -56,7 +56,8 @@ def _everyone(
         stretch = None
         if drv and stay_index.size:
             year = drv.year_of(t)
-            stretch = np.where(year >= 0, stay_index[np.clip(year, 0, stay_index.size - 1)], 1.0)
+            at = np.minimum(np.maximum(year, 0), stay_index.size - 1)  # np.clip's steps
+            stretch = np.where(year >= 0, stay_index[at], 1.0)
         return _people(model, si, t, streams, prefix, stretch, warp)
 
     for si, s in enumerate(sc.stream):
@@ -193,7 +194,8 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         s = sc.stream[si]
         u = model.unit_names.index(s.unit)
         listed = g.t_adm > g.t_event  # self-reporters on the call-up list, waiting at home
-        waits.add(u, g.t_event[listed], g.t_adm[listed])
+        if listed.any():  # else: nothing to count
+            waits.add(u, g.t_event[listed], g.t_adm[listed])
         routed = np.zeros(len(g), bool)
         if u in wings:
             routed[:] = True
@@ -286,9 +288,13 @@ def _returned(model: Model, groups: list[People], of_stream: np.ndarray, labels,
         elif not reentry.is_return(label):
             continue
         start, end = _cell_window(model, g, u)
-        out.add(u, g.t_adm, g.t_adm)  # entries only (those before the first day are not reported)
+        entered = out.bins(g.t_adm)  # entries only (those before the first day are not reported)
+        out.add_bins(u, entered, entered)
         inside = np.isfinite(start)
-        out.add(n_units, start[inside], end[inside])
+        if inside.all():  # else: no copies
+            out.add(n_units, start, end)
+        else:
+            out.add(n_units, start[inside], end[inside])
     return out
 
 

@@ -77,6 +77,31 @@ class Warp:
                 t = np.where((t_event <= b) & (t > b), b + (t - b) * r, t)
         return t
 
+    def moved(self, first: np.ndarray, t: np.ndarray) -> np.ndarray | None:
+        """``self(t_event, t)`` given ``first``, per date the first year start at
+        or after its person's arrival (``np.searchsorted(starts, t_event)``); None
+        when no date moves. The same arithmetic on each date, taken only where it
+        acts: a date goes year by year from its first start on, and drops out at
+        the first start it does not lie beyond (later starts are later still)."""
+        starts, ratios = np.asarray(self.starts, dtype=float), np.asarray(self.ratios)
+        beyond = np.append(starts, np.inf)  # after the last start: nothing to pass
+        act = np.flatnonzero(t > beyond[first])
+        if not act.size:
+            return None
+        t = t.copy()
+        k, x = first[act], t[act]
+        unit = bool((ratios == 1.0).any())  # a year with no change moves no date
+        while act.size:
+            b, r = starts[k], ratios[k]
+            y = b + (x - b) * r
+            x = np.where(r != 1.0, y, x) if unit else y
+            t[act] = x
+            k += 1
+            on = x > beyond[k]
+            if not on.all():
+                act, k, x = act[on], k[on], x[on]
+        return t
+
     def inverse(self, t_event: np.ndarray, t: np.ndarray) -> np.ndarray:
         """The date that the stretches move to ``t``."""
         t = np.broadcast_to(np.asarray(t, dtype=float), np.shape(t_event))
@@ -92,7 +117,7 @@ class Warp:
         starts = np.asarray(self.starts, dtype=float)
         if not starts.size or np.all(self.ratios == 1.0):
             return policies.unwarped
-        reps = np.r_[starts, np.inf]  # one arrival per group of stretches seen
+        reps = np.append(starts, np.inf)  # one arrival per group of stretches seen
         group = np.searchsorted(starts, t_event, side="left")  # sees those from b >= arrival
 
         def at(c: float) -> float | np.ndarray:
@@ -162,30 +187,27 @@ class People:
         """Stretch, in place, every date still ahead of each forecast year start
         by that year's ratio, for those who arrived by then (a change of the mean
         stay in the forecast reaches the people inside too). The dates go through
-        :class:`Warp`'s own map, so each ends up exactly where :meth:`Warp.judge`
-        expects it; all of a group's dates in one array, one call."""
+        :class:`Warp`'s own map (:meth:`Warp.moved`), so each ends up exactly where
+        :meth:`Warp.judge` expects it; all of a group's dates in one array, one call."""
         starts = np.asarray(warp.starts, dtype=float)
         if not len(self) or not starts.size or np.all(warp.ratios == 1.0):
             return
+        # per person, the first year start they saw arrive: a date is stretched
+        # only if it lies beyond it (later starts are later still)
+        first = np.searchsorted(starts, self.t_event, side="left")
         dates = [self.t_adm, self.t_end]
         if self.t_trial is not self.t_adm:  # one array on path "sentence"
             dates.append(self.t_trial)
-        arrived = [self.t_event] * len(dates)
+        seen = [first] * len(dates)
         for _pl, who, a, e in self.phases:
             dates += [a, e]
-            arrived += [self.t_event[who]] * 2
+            seen += [first[who]] * 2
         for m in self.moves:
             dates.append(m.before)
-            arrived.append(self.t_event[m.who])
-        t_all, event = np.concatenate(dates), np.concatenate(arrived)
-        # a date is stretched only if it lies beyond the first year start its
-        # person saw arrive (later starts are later still)
-        first = np.searchsorted(starts, event, side="left")
-        seen = first < starts.size
-        live = np.flatnonzero(seen & (t_all > starts[np.minimum(first, starts.size - 1)]))
-        if not live.size:
+            seen.append(first[m.who])
+        t_all = warp.moved(np.concatenate(seen), np.concatenate(dates))  # the rules' map
+        if t_all is None:
             return
-        t_all[live] = warp(event[live], t_all[live])  # the map the rules judged by
         offset = 0
         for arr in dates:
             arr[:] = t_all[offset : offset + arr.size]
@@ -195,12 +217,12 @@ class People:
         """The people at sorted, distinct positions ``idx``."""
         phases = []
         for pl, who, a, b in self.phases:
-            sel = np.isin(who, idx)
-            phases.append((pl, np.searchsorted(idx, who[sel]), a[sel], b[sel]))
+            sel, pos = _among(who, idx)
+            phases.append((pl, pos[sel], a[sel], b[sel]))
         moves = []
         for m in self.moves:
-            sel = np.isin(m.who, idx)
-            moves.append(Move(m.day, np.searchsorted(idx, m.who[sel]), m.before[sel], m.cut[sel]))
+            sel, pos = _among(m.who, idx)
+            moves.append(Move(m.day, pos[sel], m.before[sel], m.cut[sel]))
         return People(
             self.t_event[idx],
             self.t_adm[idx],
@@ -212,6 +234,15 @@ class People:
             phases,
             moves,
         )
+
+
+def _among(who: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which of ``who`` are in the sorted, distinct ``idx`` (``np.isin``), and
+    where each would be in it (``np.searchsorted``): one binary search for both."""
+    pos = np.searchsorted(idx, who)
+    if not idx.size:
+        return np.zeros(who.size, bool), pos
+    return idx[np.minimum(pos, idx.size - 1)] == who, pos
 
 
 @dataclass

@@ -161,7 +161,8 @@ def returns(
         for people, si, label, k in pending:
             who, t = _comes_back(model, people, si, label, streams)
             if t.size:
-                parent = np.column_stack([np.full(who.size, k, np.int64), who])
+                parent = np.empty((who.size, 2), np.int64)
+                parent[:, 0], parent[:, 1] = k, who
                 back.setdefault(si, []).append((t, parent))
         pending = []
         for si in sorted(back):
@@ -170,7 +171,8 @@ def returns(
             order = np.argsort(t, kind="stable")
             t, parent = t[order], parent[order]
             keep = t < horizon
-            t, parent = t[keep], parent[keep]
+            if not keep.all():  # else: no copies
+                t, parent = t[keep], parent[keep]
             if t.size:
                 prefix = f"{RETURN}{generation}"
                 label = f"{prefix}/{sc.stream[si].name}"

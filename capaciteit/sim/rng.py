@@ -11,6 +11,7 @@ numbers).
 
 from __future__ import annotations
 
+import functools
 import zlib
 
 import numpy as np
@@ -26,13 +27,46 @@ def name_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _name_words(names: tuple[str, ...]) -> np.ndarray:
+    """The spawn-key words of a decision's names: one 32-bit word per name."""
+    return np.array([name_key(n) for n in names], dtype=np.uint32)
+
+
+def _words(x) -> np.ndarray | None:
+    """The 32-bit words SeedSequence makes of a non-negative int or a sequence of
+    them (least significant first; 0 is one word), or None for anything else: a
+    seed sequence given these words mixes exactly the same entropy, without
+    converting every int again for each child."""
+    if isinstance(x, int | np.integer):
+        n = int(x)
+        if n < 0:
+            return None
+        out = [n & 0xFFFFFFFF]
+        while n > 0xFFFFFFFF:
+            n >>= 32
+            out.append(n & 0xFFFFFFFF)
+        return np.array(out, dtype=np.uint32)
+    if isinstance(x, tuple):
+        parts = [_words(v) for v in x]
+        if any(p is None for p in parts):
+            return None
+        return np.concatenate(parts) if parts else np.zeros(0, np.uint32)
+    return None
+
+
 class Streams:
     """Named child generators of one replication's seed sequence."""
 
     def __init__(self, seq: np.random.SeedSequence):
         self.seq = seq
+        self._entropy, self._spawn = _words(seq.entropy), _words(tuple(seq.spawn_key))
 
     def __call__(self, *names: str) -> np.random.Generator:
-        key = tuple(name_key(n) for n in names)
-        child = np.random.SeedSequence(self.seq.entropy, spawn_key=(*self.seq.spawn_key, *key))
+        if self._entropy is None or self._spawn is None:  # as numpy has it: the same
+            key = tuple(name_key(n) for n in names)
+            child = np.random.SeedSequence(self.seq.entropy, spawn_key=(*self.seq.spawn_key, *key))
+        else:  # the child's words given as words: the same pool, the same draws
+            words = np.concatenate((self._spawn, _name_words(names)))
+            child = np.random.SeedSequence(self._entropy, spawn_key=(words,))
         return np.random.Generator(np.random.PCG64(child))
