@@ -186,6 +186,11 @@ MISTAKES = [
         ('name = "main"', 'name = "total"'),
         "unit 'total'.name: 'total' is reserved",
     ),
+    (
+        "reserved pool name",
+        ('when_full = "overflow"', 'pool = "total"\nwhen_full = "overflow"'),
+        "unit 'bba'.pool: 'total' is reserved",
+    ),
 ]
 
 

@@ -8,7 +8,8 @@ import datetime as dt
 import hashlib
 import json
 import platform
-from concurrent.futures import ThreadPoolExecutor, wait
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -79,11 +80,13 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def write_netcdf(ds: xr.Dataset, nc: Path) -> None:
+def write_netcdf(ds: xr.Dataset, nc: Path, stop: threading.Event | None = None) -> None:
     """``occupancy.nc``: the small variables, then the per-replication ones one at
-    a time (the encoder's copies then stay one variable large)."""
+    a time (the encoder's copies then stay one variable large); ``stop`` set, it
+    stops before the next variable."""
     encoding = {
-        # the byte shuffle makes counts compress a third faster, to the same size
+        # the byte shuffle: counts compress faster and smaller (1,000 national
+        # replications: 1.27 s to 0.89 s for occupancy; 40: a third smaller)
         v: {"zlib": True, "complevel": 1, "shuffle": True}
         for v in ds.data_vars
         if ds[v].dtype.kind in "iuf"
@@ -98,6 +101,8 @@ def write_netcdf(ds: xr.Dataset, nc: Path) -> None:
         encoding[v]["chunksizes"] = chunk_shape(x.dims, x.shape, batch)
     ds.drop_vars(big).to_netcdf(nc, encoding={v: e for v, e in encoding.items() if v not in big})
     for v in big:
+        if stop is not None and stop.is_set():
+            return
         ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]})
 
 
@@ -154,14 +159,18 @@ def _write_results(
     :func:`check_folder`, before the run.
     """
     out = Path(out)
-    with staged(out) as tmp, ThreadPoolExecutor(1) as pool:
+    stop = threading.Event()
+    with staged(out) as tmp:
         # the netCDF file is compressed on a thread of its own (zlib and the zarr
-        # reads release the GIL) while the summaries and documents are made here
-        nc = pool.submit(write_netcdf, ds, tmp / "occupancy.nc")
-        try:
-            files = _summaries_and_documents(ds, tmp, scenario, lang, risk, backtest, documents)
-        finally:
-            wait([nc])  # never leave it writing into a folder that is removed
+        # reads release the GIL) while the summaries and documents are made here;
+        # the folder is removed on an error only once the thread has stopped
+        with ThreadPoolExecutor(1) as pool:
+            nc = pool.submit(write_netcdf, ds, tmp / "occupancy.nc", stop)
+            try:
+                files = _summaries_and_documents(ds, tmp, scenario, lang, risk, backtest, documents)
+            except BaseException:  # Ctrl-C too: the thread stops after its variable
+                stop.set()
+                raise
         nc.result()  # its error, if any
         fields = {
             "scenario": ds.attrs["scenario"],

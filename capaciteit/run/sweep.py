@@ -7,7 +7,8 @@ same slices again and again. :func:`sweep` reads each row's variables once, in
 row order (units, pools of several units, total), and keeps only reductions:
 per replication by month and year, and per day over replications. The
 arithmetic is that of the functions it replaces, expression by expression, so
-the figures are the same to the bit (``tests/test_reductions.py``).
+the figures are the same to the bit (``tests/test_sweep.py`` keeps the
+functions it replaced and compares).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from capaciteit.run.rows import _members, judged, limit, pools, rows, series
+from capaciteit.run.rows import judged, limit, pools, rows, series
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ def sweep(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
         out[u], flags = _row(ds, u, m, y, None)
         if u in pool_names:
             short_any = flags.copy() if short_any is None else short_any | flags
+    for r in out.values():  # kept for the run (reductions.reuse): never changed in place
+        for a in r.values():
+            if a is not None:
+                a.setflags(write=False)
     return out
 
 
@@ -136,7 +141,3 @@ def _row(ds: xr.Dataset, u: str, m: Periods, y: Periods, flags: np.ndarray | Non
         r["m_inside"], r["y_inside"] = m_inside, y_inside
     return r, flags
 
-
-def members(ds: xr.Dataset, row: str) -> list[str]:
-    """The units a row sums (a unit: itself)."""
-    return _members(ds, row)

@@ -166,6 +166,8 @@ def _pools(units: list[tuple[int, dict]], unit_by_name: dict[str, dict]) -> list
     pools: dict[str, list[str]] = {}
     for i, u in units:
         pool = u.get("pool")
+        if pool == "total":  # the row of all cells together in every summary
+            problems.append((f"unit[{i}].pool", "'total' is reserved: give the pool another name"))
         if isinstance(pool, str) and isinstance(u.get("name"), str):
             pools.setdefault(pool, []).append(u["name"])
             if pool in unit_by_name and unit_by_name[pool].get("pool", pool) != pool:

@@ -31,7 +31,8 @@ class Census:
 
     def bins(self, t: np.ndarray) -> np.ndarray:
         """Bin of each time: 0 before the first reported day, then one per day."""
-        x = np.asarray(t).clip(self.lo, self.lo + self.width - 1)  # np.clip, less its wrapper
+        # np.clip, less its wrapper; a float copy, so the subtraction can be in place
+        x = np.asarray(t, dtype=float).clip(self.lo, self.lo + self.width - 1)
         x -= self.lo  # in place: the same subtraction, one array less
         return x.astype(np.int64)
 

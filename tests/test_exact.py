@@ -1,0 +1,61 @@
+"""Shortcuts of the engine that must give what the plain expression gives, to the
+bit: the named random streams (their words given to numpy at once) and the
+forecast's stretch of dates (taken only where it acts)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from capaciteit.sim.people import Warp
+from capaciteit.sim.rng import Streams, name_key, replication_seed
+
+
+def _plain(seq: np.random.SeedSequence, *names: str) -> np.random.Generator:
+    key = tuple(name_key(n) for n in names)
+    child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key))
+    return np.random.Generator(np.random.PCG64(child))
+
+
+@pytest.mark.parametrize(
+    "seq",
+    [
+        np.random.SeedSequence(0),
+        np.random.SeedSequence(1),
+        np.random.SeedSequence(2**32 + 5),
+        np.random.SeedSequence(2**70 + 3, spawn_key=(2**33,)),
+        replication_seed(20210701, 999),
+        np.random.SeedSequence(),  # 128 bits of the machine's entropy
+        np.random.SeedSequence([1, 2, 3]),  # a list: numpy's own path
+    ],
+)
+@pytest.mark.parametrize("names", [(), ("",), ("inflow", "pre_trial", "arrivals"), ("é",)])
+def test_a_named_stream_draws_what_numpy_would(seq, names):
+    mine, plain = Streams(seq)(*names), _plain(seq, *names)
+    assert mine.bit_generator.state == plain.bit_generator.state
+    assert (mine.random(4) == plain.random(4)).all()
+    assert (mine.spawn(2)[1].random(3) == plain.spawn(2)[1].random(3)).all()
+
+
+def test_the_stretch_of_dates_taken_where_it_acts_is_the_plain_one():
+    rng = np.random.default_rng(5)
+    for _ in range(400):
+        k = int(rng.integers(0, 6))
+        starts = np.sort(rng.choice(np.arange(0.0, 4000.0, 365.0), k, replace=False))
+        if k > 1 and rng.random() < 0.2:
+            starts[1] = starts[0]  # two equal starts, still ascending
+        ratios = rng.choice([1.0, 0.9, 1.07, 1.3, 0.5], k)
+        warp = Warp(starts, ratios)
+        n = 50
+        t_event = rng.uniform(-500, 4000, n)
+        t_event[:5] = starts[0] if k else 0.0  # arrivals on a year start
+        t = t_event + rng.exponential(900, n)
+        t[5:8] = starts[-1] if k else 1.0  # dates on a year start
+        t[8] = np.inf
+        t[9] = np.nan
+        first = np.searchsorted(starts, t_event, side="left")
+        got = warp.moved(first, t)
+        want = warp(t_event, t)
+        got = t if got is None else got
+        assert np.array_equal(got, want, equal_nan=True)
+        assert np.array_equal(got.view(np.int64), want.view(np.int64))  # to the bit
