@@ -140,4 +140,3 @@ def _row(ds: xr.Dataset, u: str, m: Periods, y: Periods, flags: np.ndarray | Non
             y_inside = (np.add.reduceat(inside, y.starts, axis=1, dtype=np.int64) / y.days).mean(0)
         r["m_inside"], r["y_inside"] = m_inside, y_inside
     return r, flags
-
