@@ -45,6 +45,23 @@ def _replications(text: str) -> int:
     return v
 
 
+def _size_flags(p: argparse.ArgumentParser) -> None:
+    """How many futures a command simulates, and from which seed (run, compare)."""
+    p.add_argument(
+        "-n",
+        "--replications",
+        type=_replications,
+        default=None,
+        help="replications: simulated futures (default: the scenario's [scenario] replications)",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        help="seed of the random numbers (default: the scenario's [scenario] seed)",
+    )
+
+
 def _dask_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument(
@@ -74,19 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="run a scenario and write its results folder")
     r.add_argument("scenario", type=Path, help="the scenario file (TOML)")
-    r.add_argument(
-        "-n",
-        "--replications",
-        type=_replications,
-        default=None,
-        help="replications: simulated futures (default: the scenario's [scenario] replications)",
-    )
-    r.add_argument(
-        "--seed",
-        type=_seed,
-        default=None,
-        help="seed of the random numbers (default: the scenario's [scenario] seed)",
-    )
+    _size_flags(r)
     r.add_argument("-o", "--out", type=Path, default=None, help="default: results/<name>/")
     r.add_argument("--workers", type=int, default=None, help="local processes (default: cores)")
     _dask_flags(r)
@@ -155,19 +160,7 @@ def _parser() -> argparse.ArgumentParser:
     m = sub.add_parser("compare", help="paired differences of scenarios against a base")
     m.add_argument("base", type=Path)
     m.add_argument("alternatives", type=Path, nargs="+")
-    m.add_argument(
-        "-n",
-        "--replications",
-        type=_replications,
-        default=None,
-        help="replications: simulated futures (default: the scenario's [scenario] replications)",
-    )
-    m.add_argument(
-        "--seed",
-        type=_seed,
-        default=None,
-        help="seed of the random numbers (default: the scenario's [scenario] seed)",
-    )
+    _size_flags(m)
     m.add_argument("-o", "--out", type=Path, default=None, help="default: results/compare/")
     m.add_argument("--workers", type=int, default=None)
     _dask_flags(m)

@@ -62,7 +62,10 @@ def sweep(ds: xr.Dataset) -> dict[str, dict[str, np.ndarray]]:
             continue
         out[u], flags = _row(ds, u, m, y, None)
         if u in pool_names:
-            short_any = flags.copy() if short_any is None else short_any | flags
+            if short_any is None:
+                short_any = flags.copy()
+            else:
+                short_any |= flags
     for r in out.values():  # kept for the run (reductions.reuse): never changed in place
         for a in r.values():
             if a is not None:
