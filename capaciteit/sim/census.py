@@ -37,7 +37,10 @@ class Census:
         return x.astype(np.int64)
 
     def add(self, row, t_in: np.ndarray, t_out: np.ndarray) -> None:
-        """Count stretches (zero-length ones cancel out)."""
+        """Count stretches (zero-length ones cancel out); none: nothing to do
+        (most groups have no one on a call-up list)."""
+        if not len(t_in):
+            return
         self.add_bins(row, self.bins(t_in), self.bins(t_out))
 
     def add_bins(self, row, b_in: np.ndarray, b_out: np.ndarray) -> None:

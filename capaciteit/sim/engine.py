@@ -194,8 +194,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         s = sc.stream[si]
         u = model.unit_names.index(s.unit)
         listed = g.t_adm > g.t_event  # self-reporters on the call-up list, waiting at home
-        if listed.any():  # else: nothing to count
-            waits.add(u, g.t_event[listed], g.t_adm[listed])
+        waits.add(u, g.t_event[listed], g.t_adm[listed])
         routed = np.zeros(len(g), bool)
         if u in wings:
             routed[:] = True
@@ -291,10 +290,7 @@ def _returned(model: Model, groups: list[People], of_stream: np.ndarray, labels,
         entered = out.bins(g.t_adm)  # entries only (those before the first day are not reported)
         out.add_bins(u, entered, entered)
         inside = np.isfinite(start)
-        if inside.all():  # else: no copies
-            out.add(n_units, start, end)
-        else:
-            out.add(n_units, start[inside], end[inside])
+        out.add(n_units, start[inside], end[inside])
     return out
 
 

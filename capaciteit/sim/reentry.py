@@ -171,8 +171,7 @@ def returns(
             order = np.argsort(t, kind="stable")
             t, parent = t[order], parent[order]
             keep = t < horizon
-            if not keep.all():  # else: no copies
-                t, parent = t[keep], parent[keep]
+            t, parent = t[keep], parent[keep]
             if t.size:
                 prefix = f"{RETURN}{generation}"
                 label = f"{prefix}/{sc.stream[si].name}"
