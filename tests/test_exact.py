@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from capaciteit.sim import seeding
 from capaciteit.sim.people import Warp
 from capaciteit.sim.rng import Streams, name_key, replication_seed
 
@@ -35,6 +36,32 @@ def test_a_named_stream_draws_what_numpy_would(seq, names):
     assert mine.bit_generator.state == plain.bit_generator.state
     assert (mine.random(4) == plain.random(4)).all()
     assert (mine.spawn(2)[1].random(3) == plain.spawn(2)[1].random(3)).all()
+
+
+@pytest.mark.skipif(seeding.pool_state is None, reason="numba is not installed")
+def test_the_compiled_seeding_is_numpys_for_many_seeds_and_names():
+    """The compiled SeedSequence arithmetic (sim/seeding) gives numpy's states for
+    seeds of one to five 32-bit words, spawn keys of none to three ints (of up to
+    two words) and one to six names: the generator draws what numpy's would."""
+    rng = np.random.default_rng(9)
+    alphabet = list("abcz/_0189é")
+    for _ in range(400):
+        entropy = int.from_bytes(rng.bytes(int(rng.integers(1, 21))), "little")
+        spawn = tuple(int(x) for x in rng.integers(0, 2**40, int(rng.integers(0, 4))))
+        seq = np.random.SeedSequence(entropy, spawn_key=spawn)
+        names = tuple(
+            "".join(rng.choice(alphabet, int(rng.integers(0, 12))))
+            for _ in range(int(rng.integers(1, 7)))
+        )
+        mine, plain = Streams(seq)(*names), _plain(seq, *names)
+        assert isinstance(mine.bit_generator.seed_seq, seeding.Seeded)  # the compiled path
+        assert mine.bit_generator.state == plain.bit_generator.state
+        assert (mine.standard_exponential(3) == plain.standard_exponential(3)).all()
+    # what is not the PCG64 state comes from numpy's own seed sequence of the words
+    mine = Streams(replication_seed(7, 2))("inflow", "x").bit_generator.seed_seq
+    plain = _plain(replication_seed(7, 2), "inflow", "x").bit_generator.seed_seq
+    assert (mine.pool == plain.pool).all()
+    assert (mine.generate_state(5) == plain.generate_state(5)).all()
 
 
 def test_the_stretch_of_dates_taken_where_it_acts_is_the_plain_one():

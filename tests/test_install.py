@@ -1,6 +1,7 @@
 """A planner's install: the core dependencies run a scenario and write its results
 folder, report and workbook; the extras are needed only for what they name
-(``notebooks``: JupyterLab; ``cluster``: a Dask cluster).
+(``notebooks``: JupyterLab; ``cluster``: a Dask cluster; ``fast``: numba, the
+same numbers sooner).
 
 Every installed package outside the core's dependency closure (the extras, the
 test tools and all they bring) is made unimportable in a child process
@@ -98,19 +99,50 @@ def test_the_extras_are_not_core_dependencies():
     extras = project["optional-dependencies"]
     assert {"jupyterlab", "ipykernel"} <= {d.split(">")[0] for d in extras["notebooks"]}
     assert {"distributed"} <= {d.split(">")[0] for d in extras["cluster"]}
-    assert not core & {"jupyterlab", "ipykernel", "distributed", "simpy", "pytest"}
+    assert {"numba"} <= {d.split(">")[0] for d in extras["fast"]}
+    assert not core & {"jupyterlab", "ipykernel", "distributed", "simpy", "pytest", "numba"}
     # the README's commands install everything: the lock holds the extras too
     locked = {
         line.split("==")[0].lower()
         for line in (ROOT / "requirements.lock").read_text().splitlines()
         if "==" in line
     }
-    assert {"jupyterlab", "ipykernel", "distributed", "dask", "zarr", "babel"} <= locked
+    assert {"jupyterlab", "ipykernel", "distributed", "dask", "zarr", "babel", "numba"} <= locked
 
 
 def test_the_blocked_packages_include_the_extras_and_what_they_bring():
     """The check is not empty: the extras and their dependencies are blocked."""
-    for name in ("distributed", "jupyterlab", "ipykernel", "IPython", "simpy", "tornado"):
+    for name in ("distributed", "jupyterlab", "ipykernel", "IPython", "simpy", "tornado", "numba"):
         assert name in EXTRAS_ONLY, name
     for name in ("numpy", "xarray", "dask", "zarr", "babel", "openpyxl", "jinja2"):
         assert name not in EXTRAS_ONLY, name
+
+
+def test_without_numba_every_number_is_the_same(tmp_path):
+    """The core install (no numba: the wings' numpy and Python layers, numpy's
+    own seed sequences) and the locked one (the compiled loop and seeding) write
+    the same daily counts, to the bit, for a scenario with waiting wings, end
+    phases, re-entry and a calibrated forecast."""
+    import numpy as np
+    import xarray as xr
+
+    args = ("run", "scenarios/forecast-2024.toml", "-n", "3", "--quiet")
+    core = _cli(*args, "-o", str(tmp_path / "core"))
+    assert core.returncode == 0, core.stderr
+    plain = "import sys; from capaciteit.cli import main; sys.exit(main(sys.argv[1:]))"
+    fast = subprocess.run(
+        [sys.executable, "-c", plain, *args, "-o", str(tmp_path / "fast")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert fast.returncode == 0, fast.stderr
+    with (
+        xr.open_dataset(tmp_path / "core" / "occupancy.nc") as a,
+        xr.open_dataset(tmp_path / "fast" / "occupancy.nc") as b,
+    ):
+        big = [v for v in a.data_vars if "replication" in a[v].dims]
+        assert {"occupancy", "waiting", "unplaced", "returns"} <= set(big)
+        for v in big:
+            assert np.array_equal(a[v].values, b[v].values), v
+        assert (a["waiting"].values > 0).any()  # the wings made people wait

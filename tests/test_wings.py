@@ -89,12 +89,10 @@ def reference(t, svc, ddl, knots, values, when_full):
     return admit, leave, outcome
 
 
-@pytest.mark.parametrize("days", [False, True], ids=["any time", "whole days (ties)"])
-@pytest.mark.parametrize("when_full", ["wait", "overflow"])
-@pytest.mark.parametrize("seed", range(6))
-def test_engine_matches_reference(when_full, seed, days):
+def requests(seed: int, days: bool, zero: bool = False, n: int = 1500):
+    """Sorted requests: stays or fixed ends, optionally in whole days (ties) and
+    with some stays of length 0 (each leaves at its own arrival time)."""
     rng = np.random.default_rng(seed)
-    n = 1500
     t = np.sort(rng.uniform(0, 600, n))
     svc = rng.lognormal(1.5, 1.0, n)
     ddl = np.full(n, np.inf)
@@ -103,9 +101,28 @@ def test_engine_matches_reference(when_full, seed, days):
     ddl[fixed] = t[fixed] + rng.uniform(0, 20, fixed.sum())
     if days:  # arrivals, departures, deadlines and capacity changes on the same days
         t, svc, ddl = np.floor(t), np.ceil(svc), np.ceil(ddl)
+    if zero:
+        svc[~fixed & (rng.random(n) < 0.15)] = 0.0
+    return t, svc, ddl
+
+
+# compiled: the waiting wing's numba loop (sim/wingloop); False: the numpy and
+# Python layers; both must agree with the reference (overflow has no compiled loop)
+MODES = pytest.mark.parametrize(
+    "when_full, compiled",
+    [("wait", True), ("wait", False), ("overflow", False)],
+    ids=["wait-compiled", "wait-python", "overflow"],
+)
+
+
+@MODES
+@pytest.mark.parametrize("days", [False, True], ids=["any time", "whole days (ties)"])
+@pytest.mark.parametrize("seed", range(6))
+def test_engine_matches_reference(when_full, seed, days, compiled):
+    t, svc, ddl = requests(seed, days)
     knots = np.array([-1e12, 150.0, 300.0, 450.0])
     values = np.array([25.0, 18.0, 40.0, 5.0])
-    got = run_wing(t, svc, ddl, knots, values, when_full)
+    got = run_wing(t, svc, ddl, knots, values, when_full, compiled=compiled)
     admit, leave, outcome = reference(t, svc, ddl, knots, values, when_full)
     assert np.array_equal(got.outcome, outcome)
     assert np.allclose(got.admit, admit, equal_nan=True)
@@ -115,6 +132,27 @@ def test_engine_matches_reference(when_full, seed, days):
     else:
         assert (outcome == OVERFLOWED).sum() > 50
     assert (outcome == ADMITTED).sum() > 500
+
+
+@MODES
+@pytest.mark.parametrize("seed", range(4))
+def test_stays_of_length_zero_match_reference(when_full, seed, compiled):
+    """A stay of length 0 leaves at its arrival time: it frees its place for those
+    arriving after it at that time, but it is not gone before it came. The numpy
+    layer once counted it as gone at its own arrival, admitting it to a full
+    waiting wing (the reference made it wait)."""
+    t, svc, ddl = requests(seed, days=True, zero=True)
+    knots = np.array([-1e12, 200.0, 400.0])
+    values = np.array([20.0, 12.0, 30.0])
+    got = run_wing(t, svc, ddl, knots, values, when_full, compiled=compiled)
+    admit, leave, outcome = reference(t, svc, ddl, knots, values, when_full)
+    assert np.array_equal(got.outcome, outcome)
+    assert np.array_equal(got.admit, admit, equal_nan=True)
+    assert np.array_equal(got.leave, leave, equal_nan=True)
+    instant = (svc == 0) & (outcome != OVERFLOWED)
+    assert instant.sum() > 50
+    if when_full == "wait":  # the case that failed: some of them had to wait
+        assert (outcome[svc == 0] == WAITED).sum() > 5
 
 
 def test_capacity_below_occupancy_moves_nobody_out():

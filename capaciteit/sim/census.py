@@ -67,15 +67,17 @@ class Census:
         return present.T, self.enter[:, inside].T, self.leave[:, inside].T
 
 
-def _add_status(status: Census, model: Model, stream, b_in, b_trial, b_out) -> None:
+def _add_status(status: Census, model: Model, stream, b_in, b_trial, b_out, counts=None) -> None:
     """People in cells by legal status: pre-trial until the trial, then sentenced,
-    or the status of a stay-path stream (substitute detention, ISD, ...)."""
+    or the status of a stay-path stream (substitute detention, ISD, ...).
+    ``counts``: the day counts of ``b_in`` and ``b_out`` where the caller has them."""
+    c_in, c_out = counts if counts is not None else (status.count(b_in), status.count(b_out))
     if stream.path == "stay":
-        status.add_bins(model.statuses.index(stream.status or "other"), b_in, b_out)
+        status.add_counts(model.statuses.index(stream.status or "other"), c_in, c_out)
         return
-    trial = np.minimum(np.maximum(b_trial, b_in), b_out)
-    status.add_bins(0, b_in, trial)
-    status.add_bins(1, trial, b_out)
+    c_trial = status.count(np.minimum(np.maximum(b_trial, b_in), b_out))
+    status.add_counts(0, c_in, c_trial)
+    status.add_counts(1, c_trial, c_out)
 
 
 def _with_total(counts: np.ndarray) -> np.ndarray:

@@ -213,7 +213,7 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
             if s.path != "stay" and g.t_trial is not g.t_adm:
                 b_trial = units.bins(g.t_trial)
                 b_trial[routed] = units.width - 1
-            _add_status(status, model, s, b_in, b_trial, b_out)
+            _add_status(status, model, s, b_in, b_trial, b_out, counts=(c_in, c_out))
         if routed.any():
             parts.append(g.take(np.flatnonzero(routed)))
             part_stream.append(si)

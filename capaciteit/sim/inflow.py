@@ -54,7 +54,11 @@ def arrival_times(knots: np.ndarray, rates: np.ndarray, rng: np.random.Generator
     # scenario whose rates agree up to a date has bit-identical arrivals before it
     # (the same knots, sums and rates), whatever its pieces after it. The piece is
     # the last whose start is at or before the epoch, so never one of rate zero.
+    if rates.size == 1:  # one piece: the same arithmetic, without the look-ups
+        return knots[0] + (epochs - lam[0]) / rates[0]
     j = np.minimum(np.searchsorted(lam, epochs, side="right") - 1, rates.size - 1)
     rate = rates[j]
+    if rates.min() > 0:
+        return knots[j] + (epochs - lam[j]) / rate
     step = np.divide(epochs - lam[j], rate, out=np.zeros_like(epochs), where=rate > 0)
     return knots[j] + step

@@ -16,6 +16,8 @@ import zlib
 
 import numpy as np
 
+from capaciteit.sim import seeding
+
 
 def replication_seed(seed: int, replication: int) -> np.random.SeedSequence:
     """The seed sequence of one replication, independent of the run's size."""
@@ -61,12 +63,23 @@ class Streams:
     def __init__(self, seq: np.random.SeedSequence):
         self.seq = seq
         self._entropy, self._spawn = _words(seq.entropy), _words(tuple(seq.spawn_key))
+        self._head = None  # a child's assembled entropy before its names (seeding)
+        if self._entropy is not None and self._spawn is not None:
+            pad = max(0, seeding.POOL - self._entropy.size)  # as numpy pads a spawned one
+            self._head = np.concatenate((self._entropy, np.zeros(pad, np.uint32), self._spawn))
 
     def __call__(self, *names: str) -> np.random.Generator:
-        if self._entropy is None or self._spawn is None:  # as numpy has it: the same
+        if self._head is None:  # as numpy has it: the same
             key = tuple(name_key(n) for n in names)
             child = np.random.SeedSequence(self.seq.entropy, spawn_key=(*self.seq.spawn_key, *key))
-        else:  # the child's words given as words: the same pool, the same draws
-            words = np.concatenate((self._spawn, _name_words(names)))
-            child = np.random.SeedSequence(self._entropy, spawn_key=(words,))
+            return np.random.Generator(np.random.PCG64(child))
+        tail = _name_words(names)
+        if seeding.pool_state is None or not names:  # the words given as words: the same
+            child = np.random.SeedSequence(
+                self._entropy, spawn_key=(np.concatenate((self._spawn, tail)),)
+            )
+            return np.random.Generator(np.random.PCG64(child))
+        state = np.empty(4, np.uint64)  # what numpy's SeedSequence of these words gives
+        seeding.pool_state(self._head, tail, state)
+        child = seeding.Seeded(state, self._entropy, self._spawn, tail)
         return np.random.Generator(np.random.PCG64(child))

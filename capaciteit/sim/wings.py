@@ -39,6 +39,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from capaciteit.sim import wingloop
+
 ADMITTED, WAITED, OVERFLOWED, RENEGED = 0, 1, 2, 3
 
 
@@ -75,6 +77,7 @@ def run_wing(
     cap_knots: np.ndarray,
     cap_values: np.ndarray,
     when_full: str,
+    compiled: bool = True,
 ) -> WingResult:
     """Place sorted requests in a wing; see the module docstring for the rules.
 
@@ -85,6 +88,8 @@ def run_wing(
     deadline : float array, days (inf: none); at least one of the two is finite
     cap_knots, cap_values : the capacity step function (places from each knot on)
     when_full : "wait" or "overflow"
+    compiled : a waiting wing in the compiled loop (``wingloop``) where numba is
+        installed; False: the numpy and Python layers below (the same numbers)
     """
     n = len(t_req)
     admit = np.full(n, np.nan)
@@ -98,6 +103,11 @@ def run_wing(
     t = t_req[live]
     svc = service[live]
     ddl = deadline[live]
+    if when_full == "wait" and compiled and wingloop.wait_loop is not None:
+        a, lv, o = admit[live], leave[live], outcome[live]
+        wingloop.wait_loop(t, svc, ddl, cap.knots, cap.values, a, lv, o)
+        admit[live], leave[live], outcome[live] = a, lv, o
+        return WingResult(admit, leave, outcome)
     planned = np.minimum(t + svc, ddl)
 
     pres = np.empty(0)  # sorted leaving times of those present
@@ -107,12 +117,13 @@ def run_wing(
         hi = min(m, k + chunk)
         tc, dc = t[k:hi], planned[k:hi]
         pres = pres[np.searchsorted(pres, tc[0], side="right") :]
-        occ = (
-            len(pres)
-            - np.searchsorted(pres, tc, side="right")
-            + np.arange(hi - k)
-            - np.searchsorted(np.sort(dc), tc, side="right")
-        )
+        gone = np.searchsorted(np.sort(dc), tc, side="right")  # the chunk's, by each arrival
+        zero = dc <= tc  # a stay of length 0 leaves at its own arrival time: it is
+        if zero.any():  # not gone for those before it at that time, nor for itself
+            cz = np.cumsum(zero)
+            last = np.searchsorted(tc, tc, side="right") - 1
+            gone -= cz[last] - cz + zero
+        occ = len(pres) - np.searchsorted(pres, tc, side="right") + np.arange(hi - k) - gone
         blocked = occ >= cap.at(tc)
         f = int(np.argmax(blocked)) if blocked.any() else hi - k
         idx = live[k : k + f]
