@@ -191,9 +191,15 @@ def main() -> None:
     ap.add_argument("--large", action="store_true", help="also 10,000 baseline replications")
     ap.add_argument("--skip-engine", action="store_true", help="only the baseline runs")
     a = ap.parse_args()
+    try:
+        import numba
+
+        compiled = f"numba {numba.__version__} (compiled wing loop and seeding)"
+    except ImportError:
+        compiled = "no numba (the wings' numpy and Python layers, numpy's seeding)"
     print(
         f"capaciteit {cap.__version__}, {dt.date.today()}, {os.cpu_count()} cores, "
-        f"python {sys.version.split()[0]}, numpy {np.__version__}"
+        f"python {sys.version.split()[0]}, numpy {np.__version__}, {compiled}"
     )
     if not a.skip_engine:
         eng = engine_seconds(5 if a.quick else 20)
@@ -202,7 +208,7 @@ def main() -> None:
         e_med, r_med, f_med = statistics.median(eng), statistics.median(ref), statistics.median(low)
         print("stylized scenario, 10 years, one replication:")
         print(
-            f"  engine (numpy, no simpy)      median {e_med:.4f} s, best {min(eng):.4f} s"
+            f"  engine (no simpy)             median {e_med:.4f} s, best {min(eng):.4f} s"
             f" ({len(eng)} runs)"
         )
         print(

@@ -8,6 +8,7 @@ not change (docs/model.md, "The same numbers on another machine"):
     OPENBLAS_CORETYPE=Sandybridge python benchmarks/reproduce.py
     NPY_DISABLE_CPU_FEATURES=X86_V4,AVX512_ICL,AVX512_SPR python benchmarks/reproduce.py
     NPY_DISABLE_CPU_FEATURES=X86_V3,X86_V4,AVX512_ICL,AVX512_SPR python benchmarks/reproduce.py
+    NUMBA_CPU_NAME=generic python benchmarks/reproduce.py
 """
 
 import hashlib

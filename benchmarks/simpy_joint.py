@@ -9,8 +9,9 @@ once) for the days the responses watch. Three ways to place the wing's requests
 of the stylized benchmark (3,500 a year into 300 places, FIFO waiting list,
 lognormal stays mean 28 / sd 62 days, ten years), each timed on its own:
 
-A. the engine as it is: ``wings.run_wing`` (numpy, and an event loop only while
-   the wing is full); no daily hook;
+A. the engine as it is: ``wings.run_wing``, the whole waiting list in compiled
+   code (``wingloop``, numba); A2 without numba: numpy, and a Python event loop
+   only while the wing is full; no daily hook;
 B. one simpy environment with a daily process that works the wing event by event
    (``wings.Episode``, never handing back to numpy) to the end of the day, then
    reads its state as a response would: the lockstep design at its cheapest;
@@ -48,8 +49,12 @@ def requests(seed: int) -> tuple[np.ndarray, np.ndarray]:
     return t, rng.lognormal(math.log(MEAN) - s2 / 2, math.sqrt(s2), t.size)
 
 
-def engine(t, svc) -> None:
-    run_wing(t, svc, np.full(t.size, np.inf), np.zeros(1), np.full(1, PLACES), "wait")
+def engine(t, svc, compiled: bool = True) -> None:
+    run_wing(t, svc, np.full(t.size, np.inf), np.zeros(1), np.full(1, PLACES), "wait", compiled)
+
+
+def layers(t, svc) -> None:
+    engine(t, svc, compiled=False)
 
 
 def lockstep(t, svc) -> None:
@@ -138,14 +143,20 @@ def census(name: str, reps: int = 3) -> tuple[int, list[float]]:
 
 def main() -> None:
     n = requests(0)[0].size
-    a, b, c = timed(engine, 10), timed(lockstep, 5), timed(per_person, 3)
+    from capaciteit.sim import wingloop
+
+    engine(*requests(0))  # numba's compile (or its cache) before the clock
+    a, a2 = timed(engine, 10), timed(layers, 10)
+    b, c = timed(lockstep, 5), timed(per_person, 3)
     print(f"stylized wing, {n:,} requests in ten years, one replication (median):")
+    compiled = "compiled loop" if wingloop.wait_loop is not None else "no numba: as A2"
     for name, what, x in (
-        ("A", "engine (numpy + event loop when full)", a),
+        ("A", f"engine ({compiled})", a),
+        ("A2", "engine without numba (numpy + loop when full)", a2),
         ("B", "lockstep, event loop + simpy day tick", b),
         ("C", "simpy process per person in the wing", c),
     ):
-        print(f"  {name} {what:40s} {x * 1e3:7.1f} ms  ({x / a:.1f} x A)")
+        print(f"  {name:2s} {what:46s} {x * 1e3:7.1f} ms  ({x / a:.1f} x A)")
     m, plain = census("baseline")
     _, plain24 = census("forecast-2024")
     share = ", ".join(f"{x:.1%}" for x in plain + plain24)

@@ -28,7 +28,8 @@ LONGEST = 1e7
 
 def sample(spec, rng: np.random.Generator, n: int) -> np.ndarray:
     """``n`` draws in days (float64), at most :data:`LONGEST`."""
-    return np.minimum(_sample(spec, rng, n), LONGEST)
+    x = _sample(spec, rng, n)  # a new array each time: cut in place
+    return np.minimum(x, LONGEST, out=x)
 
 
 def _sample(spec, rng: np.random.Generator, n: int) -> np.ndarray:

@@ -19,6 +19,12 @@ Two layers, exact together:
   time order, a day at a time (the day boundary is where a decision taken
   once a day would hook in). Then the numpy layer takes over again.
 
+Where numba is installed, a waiting wing goes to :mod:`~capaciteit.sim.wingloop`
+instead: the congested layer's event loop, compiled, from the first request to
+the last. It places everyone as the two layers do, to the bit
+(``tests/test_wingloop.py``); the layers stay as the install without numba and
+as that test's reference.
+
 With ``when_full = "overflow"`` no one ever waits, so the numpy layer alone is
 exact: it admits up to the first blocked arrival, turns it away with everyone
 after it until the next departure or capacity change, and continues.
