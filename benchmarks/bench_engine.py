@@ -8,7 +8,8 @@ their targets, in one run.
    (``simpy_per_person.py``), and their ratio (target >= 200x); and the numpy floor:
    the same draws (arrival gaps and stays of both streams) and one daily count of
    each unit by ``np.bincount``, with no queue, no rules and no output (target: the
-   engine within 2x of it).
+   engine within 2x of it). Then a stylized and a baseline replication with
+   numba's compiled paths and without them, alternating.
 2. Wall time and peak memory of ``capaciteit run scenarios/baseline.toml -n 1000``
    (the whole command: simulation, replication store, netCDF, summaries, report,
    workbook), measured from outside by polling the memory of the process and its
@@ -83,6 +84,42 @@ def engine_seconds(reps: int) -> list[float]:
         t0 = time.perf_counter()
         run_replication(model, np.random.SeedSequence(r))
         out.append(time.perf_counter() - t0)
+    return out
+
+
+def numba_ab(reps: int) -> dict[str, tuple[float, float]]:
+    """Median seconds of a stylized and a baseline replication with numba's
+    compiled paths and without them (the numpy and Python layers, numpy's
+    seeding), alternating in this process so both see the same machine."""
+    import functools
+
+    from capaciteit.run.runner import prepare
+    from capaciteit.sim import seeding, wingloop
+    from capaciteit.sim.rng import replication_seed
+
+    loop, state = wingloop.wait_loop(), seeding.pool_state()
+    if loop is None:
+        return {}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "s.toml"
+        path.write_text(STYLIZED)
+        models = {"stylized": compile_model(cap.load_scenario(path))}
+    models["baseline"] = prepare(cap.load_scenario(ROOT / "scenarios" / "baseline.toml"))[0]
+    out = {}
+    try:
+        for name, model in models.items():
+            times = {True: [], False: []}
+            for r in range(reps if name == "stylized" else max(2, reps // 2)):
+                for on in (True, False):
+                    wingloop.wait_loop = functools.cache(lambda on=on: loop if on else None)
+                    seeding.pool_state = functools.cache(lambda on=on: state if on else None)
+                    t0 = time.perf_counter()
+                    run_replication(model, replication_seed(1, r))
+                    times[on].append(time.perf_counter() - t0)
+            out[name] = (statistics.median(times[True]), statistics.median(times[False]))
+    finally:
+        wingloop.wait_loop = functools.cache(lambda: loop)
+        seeding.pool_state = functools.cache(lambda: state)
     return out
 
 
@@ -221,6 +258,11 @@ def main() -> None:
         )
         print(f"  ratio to simpy (medians)      {r_med / e_med:.0f}x (target >= 200x)")
         print(f"  ratio to the floor (medians)  {e_med / f_med:.1f}x (target <= 2x)")
+        for name, (on, off) in numba_ab(6 if a.quick else 24).items():
+            print(
+                f"  {name} replication, numba on / off (alternating, medians): "
+                f"{on * 1e3:.1f} / {off * 1e3:.1f} ms"
+            )
     workers = len(os.sched_getaffinity(0))
     sizes = [200 if a.quick else 1000] + ([10_000] if a.large else [])
     for reps in sizes:

@@ -149,7 +149,7 @@ def main() -> None:
     a, a2 = timed(engine, 10), timed(layers, 10)
     b, c = timed(lockstep, 5), timed(per_person, 3)
     print(f"stylized wing, {n:,} requests in ten years, one replication (median):")
-    compiled = "compiled loop" if wingloop.wait_loop is not None else "no numba: as A2"
+    compiled = "compiled loop" if wingloop.wait_loop() is not None else "no numba: as A2"
     for name, what, x in (
         ("A", f"engine ({compiled})", a),
         ("A2", "engine without numba (numpy + loop when full)", a2),

@@ -38,7 +38,7 @@ def test_a_named_stream_draws_what_numpy_would(seq, names):
     assert (mine.spawn(2)[1].random(3) == plain.spawn(2)[1].random(3)).all()
 
 
-@pytest.mark.skipif(seeding.pool_state is None, reason="numba is not installed")
+@pytest.mark.skipif(seeding.pool_state() is None, reason="numba is not installed")
 def test_the_compiled_seeding_is_numpys_for_many_seeds_and_names():
     """The compiled SeedSequence arithmetic (sim/seeding) gives numpy's states for
     seeds of one to five 32-bit words, spawn keys of none to three ints (of up to
@@ -61,7 +61,25 @@ def test_the_compiled_seeding_is_numpys_for_many_seeds_and_names():
     mine = Streams(replication_seed(7, 2))("inflow", "x").bit_generator.seed_seq
     plain = _plain(replication_seed(7, 2), "inflow", "x").bit_generator.seed_seq
     assert (mine.pool == plain.pool).all()
-    assert (mine.generate_state(5) == plain.generate_state(5)).all()
+    for n, dtype in ((5, np.uint32), (4, np.uint32), (2, np.uint64), (4, np.uint64)):
+        assert (mine.generate_state(n, dtype) == plain.generate_state(n, dtype)).all()
+
+
+@pytest.mark.skipif(seeding.pool_state() is None, reason="numba is not installed")
+def test_a_compiled_stream_survives_pickling_and_copying():
+    """A generator on a ``Seeded`` seed sequence travels to a worker (pickle) and
+    is copied (deepcopy) with its state and its way to spawn."""
+    import copy
+    import pickle
+
+    names = ("reentry", "return2/pre_trial", "gap")
+    gen = Streams(replication_seed(3, 1))(*names)
+    gen.random(7)
+    for other in (pickle.loads(pickle.dumps(gen)), copy.deepcopy(gen)):
+        plain = _plain(replication_seed(3, 1), *names)
+        plain.random(7)
+        assert other.bit_generator.state == plain.bit_generator.state
+        assert (other.spawn(1)[0].random(3) == plain.spawn(1)[0].random(3)).all()
 
 
 def test_the_stretch_of_dates_taken_where_it_acts_is_the_plain_one():

@@ -126,10 +126,14 @@ def test_without_numba_every_number_is_the_same(tmp_path):
     import numpy as np
     import xarray as xr
 
-    args = ("run", "scenarios/forecast-2024.toml", "-n", "3", "--quiet")
+    # one process: the block of numba reaches no worker a pool would start
+    args = ("run", "scenarios/forecast-2024.toml", "-n", "3", "--workers", "1", "--quiet")
     core = _cli(*args, "-o", str(tmp_path / "core"))
     assert core.returncode == 0, core.stderr
-    plain = "import sys; from capaciteit.cli import main; sys.exit(main(sys.argv[1:]))"
+    plain = (
+        "import sys; from capaciteit.cli import main; code = main(sys.argv[1:]); "
+        "assert 'numba' in sys.modules, 'the compiled paths did not run'; sys.exit(code)"
+    )
     fast = subprocess.run(
         [sys.executable, "-c", plain, *args, "-o", str(tmp_path / "fast")],
         capture_output=True,

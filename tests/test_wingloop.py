@@ -15,8 +15,22 @@ from capaciteit.sim import wingloop
 from capaciteit.sim.wings import RENEGED, WAITED, run_wing
 
 pytestmark = pytest.mark.skipif(
-    wingloop.wait_loop is None, reason="numba is not installed (the `fast` extra)"
+    wingloop.wait_loop() is None, reason="numba is not installed (the `fast` extra)"
 )
+
+
+@pytest.fixture
+def calls(monkeypatch) -> list[int]:
+    """The compiled loop's calls (their request counts), so that a test knows
+    it compared the loop, not the layers with themselves."""
+    loop, seen = wingloop.wait_loop(), []
+
+    def counted(t, *args):
+        seen.append(t.size)
+        return loop(t, *args)
+
+    monkeypatch.setattr(wingloop, "wait_loop", lambda: counted)
+    return seen
 
 
 def case(seed: int):
@@ -46,16 +60,17 @@ def case(seed: int):
 
 
 @pytest.mark.parametrize("seed", range(120))
-def test_compiled_loop_matches_python_layers(seed):
+def test_compiled_loop_matches_python_layers(seed, calls):
     t, svc, ddl, knots, values = case(seed)
     got = run_wing(t, svc, ddl, knots, values, "wait", compiled=True)
     want = run_wing(t, svc, ddl, knots, values, "wait", compiled=False)
+    assert len(calls) == 1  # the compiled loop placed them, the layers did not
     assert np.array_equal(got.outcome, want.outcome)
     assert np.array_equal(got.admit, want.admit, equal_nan=True)
     assert np.array_equal(got.leave, want.leave, equal_nan=True)
 
 
-def test_a_congested_national_wing_is_placed_the_same():
+def test_a_congested_national_wing_is_placed_the_same(calls):
     """A wing of the stylized benchmark's size: 35,000 requests over ten years,
     at about the places' load (260, then 240), with long congested spells."""
     rng = np.random.default_rng(11)
@@ -66,6 +81,7 @@ def test_a_congested_national_wing_is_placed_the_same():
     ddl = np.where(rng.random(n) < 0.3, t + rng.uniform(1, 200, n), np.inf)
     args = (t, svc, ddl, np.array([-1e12, 1800.0]), np.array([260.0, 240.0]), "wait")
     got, want = run_wing(*args, compiled=True), run_wing(*args, compiled=False)
+    assert calls == [n]
     assert np.array_equal(got.outcome, want.outcome)
     assert np.array_equal(got.admit, want.admit, equal_nan=True)
     assert np.array_equal(got.leave, want.leave, equal_nan=True)

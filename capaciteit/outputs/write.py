@@ -104,8 +104,8 @@ def write_netcdf(ds: xr.Dataset, nc: Path, stop: threading.Event | None = None) 
         if stop is not None and stop.is_set():
             return
         # a chunk at a time, on this thread: the file is written one chunk at a
-        # time anyway, and threads would hold several of the store's reads at once
-        # (1,000 replications: 180 MB more at the peak against 110)
+        # time anyway, and dask's threads would hold several of the store's reads
+        # at once (benchmarks/bench_write.py prints the time and memory)
         ds[[v]].to_netcdf(nc, mode="a", encoding={v: encoding[v]}, compute=False).compute(
             scheduler="synchronous"
         )

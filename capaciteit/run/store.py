@@ -54,9 +54,9 @@ MAX_BATCH = 50
 READ = 1000
 """Replications in one read of a unit at most (dask's chunk): zarr reads the
 store's chunks of one read in one call. One call per chunk cost about twice as
-much: for 1,000 national replications the reductions took 4.3 against 1.9 s and
-``occupancy.nc``, a chunk at a time, 8.6 against 5.7 s. 1,000 ten-year
-replications of a unit are 15 MB."""
+much: for 1,000 national replications the reductions took 4.1 against 2.2 s and
+``occupancy.nc`` 12.7 against 5.0 s (``benchmarks/bench_write.py``). 1,000
+ten-year replications of a unit are 15 MB."""
 
 
 def batch_size(replications: int) -> int:

@@ -64,6 +64,7 @@ class Streams:
         self.seq = seq
         self._entropy, self._spawn = _words(seq.entropy), _words(tuple(seq.spawn_key))
         self._head = None  # a child's assembled entropy before its names (seeding)
+        self._seeding = seeding.pool_state()
         if self._entropy is not None and self._spawn is not None:
             pad = max(0, seeding.POOL - self._entropy.size)  # as numpy pads a spawned one
             self._head = np.concatenate((self._entropy, np.zeros(pad, np.uint32), self._spawn))
@@ -74,12 +75,12 @@ class Streams:
             child = np.random.SeedSequence(self.seq.entropy, spawn_key=(*self.seq.spawn_key, *key))
             return np.random.Generator(np.random.PCG64(child))
         tail = _name_words(names)
-        if seeding.pool_state is None or not names:  # the words given as words: the same
+        if self._seeding is None or not names:  # the words given as words: the same
             child = np.random.SeedSequence(
                 self._entropy, spawn_key=(np.concatenate((self._spawn, tail)),)
             )
             return np.random.Generator(np.random.PCG64(child))
         state = np.empty(4, np.uint64)  # what numpy's SeedSequence of these words gives
-        seeding.pool_state(self._head, tail, state)
+        self._seeding(self._head, tail, state)
         child = seeding.Seeded(state, self._entropy, self._spawn, tail)
         return np.random.Generator(np.random.PCG64(child))

@@ -2,27 +2,25 @@
 
 A national replication asks for about 800 named streams. numpy builds each from
 a ``SeedSequence`` (mixing the entropy words into a pool, then hashing the pool
-into the bit generator's state) at about 13 us, a tenth of the replication;
-compiled (numba), the same arithmetic costs well under a microsecond, and
-``PCG64`` then takes the state from :class:`Seeded` in about one.
+into the bit generator's state): about 13.5 us a stream, a tenth of the
+replication. With the arithmetic compiled (numba) and ``PCG64`` taking the state
+from :class:`Seeded`, a stream costs about 2.8 us in all (docs/model.md, Speed).
 
 This is the algorithm of numpy's ``bit_generator.pyx`` (after Melissa O'Neill's
 ``seed_seq`` alternative), for a pool of 4 words: its 32-bit multiplications
 wrap, so they are done in 64 bits and masked. ``tests/test_exact.py`` checks the
 states, draws and spawned children against numpy's own ``SeedSequence`` for
 seeds of one to five words and many names. numba is optional: without it
-:data:`pool_state` is None and numpy builds the seed sequences (the same states).
+:func:`pool_state` gives None and numpy builds the seed sequences (the same
+states); numba is loaded on the first replication, not on import.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
-
-try:  # pragma: no cover - which branch depends on the install
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
 
 POOL = 4  # numpy's default pool size, in 32-bit words
 
@@ -73,7 +71,12 @@ def _state(head: np.ndarray, tail: np.ndarray, out: np.ndarray) -> None:
             out[i // 2] |= v << np.uint64(32)
 
 
-pool_state = numba.njit(cache=True, nogil=True)(_state) if numba is not None else None
+@functools.cache
+def pool_state():
+    """The compiled :func:`_state`, or None without numba (on first use)."""
+    from capaciteit.sim.jit import compiled
+
+    return compiled(_state)
 
 
 class Seeded(ISpawnableSeedSequence):
@@ -81,8 +84,6 @@ class Seeded(ISpawnableSeedSequence):
     asks it for ``generate_state(4, np.uint64)``. Anything else (``spawn``, the
     entropy) goes to numpy's own ``SeedSequence`` of the same words (``entropy``,
     then ``spawn`` and ``names`` as the spawn key), made on first use."""
-
-    __slots__ = ("_real", "_state", "_words")
 
     def __init__(self, state: np.ndarray, entropy, spawn: np.ndarray, names: np.ndarray):
         self._state, self._words, self._real = state, (entropy, spawn, names), None

@@ -10,26 +10,27 @@ request the same way. Compiled, that loop is cheaper than both layers: a
 national replication's wings spend about a sixth of its time in them in Python.
 
 The loop only adds, compares and takes minima of float64 values, in the same
-order as the Python layers, so its results are the same to the bit on any
-x86-64 machine (no fused multiply-add, no fast-math: numba's defaults).
+order as the Python layers: operations IEEE rounds exactly, so its results
+are the layers' to the bit on any x86-64 machine (checked on this one).
 ``tests/test_wingloop.py`` checks it against the two Python layers, request by
 request, and the Python layers are checked against a per-person simpy model in
 ``tests/test_wings.py``.
 
 numba is optional (the ``fast`` extra; the locked install has it): without it,
-:data:`wait_loop` is None and the Python layers run, with the same numbers.
+:func:`wait_loop` gives None and the Python layers run, with the same numbers.
+numba is loaded on the first wing, not on import. The outcome codes live here,
+the lower of the two modules, and ``wings`` takes them.
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
-try:  # pragma: no cover - which branch depends on the install
-    import numba
-except ImportError:  # pragma: no cover
-    numba = None
-
-ADMITTED, WAITED, RENEGED = 0, 1, 3  # as in wings (not imported: wings imports this)
+ADMITTED, WAITED, OVERFLOWED, RENEGED = 0, 1, 2, 3
+"""A request's outcome: admitted on arrival, after waiting, turned away (a wing
+that overflows), or gave up at its deadline (or never placed)."""
 
 
 def _push(heap: np.ndarray, size: int, x: float) -> None:
@@ -135,9 +136,14 @@ def _wait_loop(
             inside += 1
 
 
-if numba is not None:  # pragma: no branch
-    _jit = numba.njit(cache=True, nogil=True)
-    _push, _pop = _jit(_push), _jit(_pop)
-    wait_loop = _jit(_wait_loop)
-else:  # pragma: no cover
-    wait_loop = None
+@functools.cache
+def wait_loop():
+    """The compiled :func:`_wait_loop`, or None without numba (compiled, or
+    loaded from numba's cache, on first use)."""
+    from capaciteit.sim.jit import compiled
+
+    push, pop = compiled(_push), compiled(_pop)
+    if push is None:
+        return None
+    globals().update(_push=push, _pop=pop)  # the compiled loop calls the compiled heap
+    return compiled(_wait_loop)

@@ -46,8 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from capaciteit.sim import wingloop
-
-ADMITTED, WAITED, OVERFLOWED, RENEGED = 0, 1, 2, 3
+from capaciteit.sim.wingloop import ADMITTED, OVERFLOWED, RENEGED, WAITED
 
 
 @dataclass
@@ -109,9 +108,10 @@ def run_wing(
     t = t_req[live]
     svc = service[live]
     ddl = deadline[live]
-    if when_full == "wait" and compiled and wingloop.wait_loop is not None:
+    loop = wingloop.wait_loop() if compiled and when_full == "wait" else None
+    if loop is not None:
         a, lv, o = admit[live], leave[live], outcome[live]
-        wingloop.wait_loop(t, svc, ddl, cap.knots, cap.values, a, lv, o)
+        loop(t, svc, ddl, cap.knots, cap.values, a, lv, o)
         admit[live], leave[live], outcome[live] = a, lv, o
         return WingResult(admit, leave, outcome)
     planned = np.minimum(t + svc, ddl)
