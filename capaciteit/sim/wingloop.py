@@ -6,8 +6,8 @@ congested. Both follow one order of events (at equal times: a capacity change,
 then a departure, then an arrival; a waiting list served first come first
 served; a waiting request gives up at its deadline), so the episode's loop run
 from the first request to the last, never handing back to numpy, places every
-request the same way. Compiled, that loop is cheaper than both layers: a
-national replication's wings spend about a sixth of its time in them in Python.
+request the same way. Compiled, that loop is cheaper than both layers: on the
+stylized benchmark's wing 3.7 against 15.5 ms (``benchmarks/simpy_joint.py``).
 
 The loop only adds, compares and takes minima of float64 values, in the same
 order as the Python layers: operations IEEE rounds exactly, so its results
