@@ -24,6 +24,7 @@ and the best. Usage: ``python benchmarks/bench_engine.py [--quick] [--large]``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -91,14 +92,12 @@ def numba_ab(reps: int) -> dict[str, tuple[float, float]]:
     """Median seconds of a stylized and a baseline replication with numba's
     compiled paths and without them (the numpy and Python layers, numpy's
     seeding), alternating in this process so both see the same machine."""
-    import functools
-
     from capaciteit.run.runner import prepare
-    from capaciteit.sim import seeding, wingloop
+    from capaciteit.sim import jit, wingloop
     from capaciteit.sim.rng import replication_seed
 
-    loop, state = wingloop.wait_loop(), seeding.pool_state()
-    if loop is None:
+    jit.warm()
+    if wingloop.wait_loop() is None:
         return {}
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "s.toml"
@@ -106,20 +105,15 @@ def numba_ab(reps: int) -> dict[str, tuple[float, float]]:
         models = {"stylized": compile_model(cap.load_scenario(path))}
     models["baseline"] = prepare(cap.load_scenario(ROOT / "scenarios" / "baseline.toml"))[0]
     out = {}
-    try:
-        for name, model in models.items():
-            times = {True: [], False: []}
-            for r in range(reps if name == "stylized" else max(2, reps // 2)):
-                for on in (True, False):
-                    wingloop.wait_loop = functools.cache(lambda on=on: loop if on else None)
-                    seeding.pool_state = functools.cache(lambda on=on: state if on else None)
+    for name, model in models.items():
+        times = {True: [], False: []}
+        for r in range(reps if name == "stylized" else max(2, reps // 2)):
+            for on in (True, False):
+                with contextlib.nullcontext() if on else jit.disabled():
                     t0 = time.perf_counter()
                     run_replication(model, replication_seed(1, r))
                     times[on].append(time.perf_counter() - t0)
-            out[name] = (statistics.median(times[True]), statistics.median(times[False]))
-    finally:
-        wingloop.wait_loop = functools.cache(lambda: loop)
-        seeding.pool_state = functools.cache(lambda: state)
+        out[name] = (statistics.median(times[True]), statistics.median(times[False]))
     return out
 
 
@@ -231,7 +225,7 @@ def main() -> None:
     try:
         import numba
 
-        compiled = f"numba {numba.__version__} (compiled wing loop and seeding)"
+        compiled = f"numba {numba.__version__} (compiled wing loop, seeding and stretch of dates)"
     except ImportError:
         compiled = "no numba (the wings' numpy and Python layers, numpy's seeding)"
     print(

@@ -1,14 +1,15 @@
 """Shortcuts of the engine that must give what the plain expression gives, to the
 bit: the named random streams (their words given to numpy at once) and the
-forecast's stretch of dates (taken only where it acts)."""
+forecast's stretch of dates (taken only where it acts, in numpy or in compiled
+code), and the order of return times (the quicker sort, the stable one's order)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from capaciteit.sim import seeding
-from capaciteit.sim.people import Warp
+from capaciteit.sim import jit, people, reentry, seeding
+from capaciteit.sim.people import People, Warp
 from capaciteit.sim.rng import Streams, name_key, replication_seed
 
 
@@ -104,3 +105,91 @@ def test_the_stretch_of_dates_taken_where_it_acts_is_the_plain_one():
         got = t if got is None else got
         assert np.array_equal(got, want, equal_nan=True)
         assert np.array_equal(got.view(np.int64), want.view(np.int64))  # to the bit
+        loop = people.stretch_loop()
+        if loop is not None:  # the compiled loop, in place
+            inplace = t.copy()
+            loop(np.asarray(starts, float), np.asarray(ratios, float), first, inplace)
+            assert np.array_equal(inplace.view(np.int64), want.view(np.int64))
+
+
+def _group(rng: np.random.Generator, n: int) -> People:
+    """People with every kind of date the stretch moves: admissions after a
+    wait, trials, releases, end phases and early-release moves."""
+    t_event = np.sort(rng.uniform(-900, 1500, n))
+    t_adm = t_event + rng.exponential(20, n) * (rng.random(n) < 0.5)
+    t_trial = t_adm + rng.exponential(60, n)
+    t_end = t_trial + rng.lognormal(5, 1.2, n)
+    who = np.flatnonzero(rng.random(n) < 0.3)
+    phases = [(None, who, t_end[who] - rng.uniform(0, 90, who.size), t_end[who].copy())]
+    moved = np.flatnonzero(rng.random(n) < 0.1)
+    moves = [people.Move(300.0, moved, t_end[moved] + 10, np.zeros(moved.size, bool))]
+    zeros = np.zeros(n, np.int64)
+    return People(t_event, t_adm, t_trial, t_end, zeros, zeros > 0, True, phases, moves)
+
+
+def _copy(g: People) -> People:
+    return People(
+        *(x.copy() for x in (g.t_event, g.t_adm, g.t_trial, g.t_end, g.sentence, g.senb)),
+        g.fixed_end,
+        [(pl, w.copy(), a.copy(), b.copy()) for pl, w, a, b in g.phases],
+        [people.Move(m.day, m.who.copy(), m.before.copy(), m.cut.copy()) for m in g.moves],
+    )
+
+
+def _dates(g: People) -> list[np.ndarray]:
+    phase_dates = [x for _pl, _w, a, b in g.phases for x in (a, b)]
+    return [g.t_event, g.t_adm, g.t_trial, g.t_end, *phase_dates, *(m.before for m in g.moves)]
+
+
+@pytest.mark.skipif(people.stretch_loop() is None, reason="numba is not installed")
+def test_a_group_stretched_in_compiled_code_is_stretched_to_the_bit(calls_stretch):
+    """People.stretch with the compiled loop (each array in place) and with
+    numpy (all dates at once): every date the same, to the bit, phases and
+    moves included."""
+    rng = np.random.default_rng(11)
+    warp = Warp(np.array([92.0, 457.0, 822.0, 1187.0]), np.array([1.06, 1.0, 0.93, 1.2]))
+    for _ in range(30):
+        fast = _group(rng, 2000)
+        plain, before = _copy(fast), _copy(fast)
+        fast.stretch(warp)
+        with jit.disabled():
+            plain.stretch(warp)
+        for x, y in zip(_dates(fast), _dates(plain), strict=True):
+            assert np.array_equal(x.view(np.int64), y.view(np.int64))
+        assert not np.array_equal(plain.t_end, before.t_end)  # the stretch moved dates
+    assert calls_stretch  # the compiled loop did the work
+
+
+@pytest.fixture
+def calls_stretch(monkeypatch):
+    loop, seen = people.stretch_loop(), []
+
+    def counted(*args):
+        seen.append(1)
+        return loop(*args)
+
+    monkeypatch.setattr(people, "stretch_loop", lambda: counted)
+    return seen
+
+
+@pytest.mark.skipif(people.stretch_loop() is None, reason="numba is not installed")
+def test_the_compiled_stretch_has_no_fused_multiply_add():
+    """``b + (t - b) * r`` rounded twice, as numpy does: a fused multiply-add
+    would round once and give other bits on some dates."""
+    numba = pytest.importorskip("numba")
+    loop = numba.njit(nogil=True)(people._stretch)  # as jit.compiled, not from its cache
+    loop(np.array([1.0]), np.array([1.1]), np.zeros(1, np.int64), np.array([5.0]))
+    asm = "".join(loop.inspect_asm().values()).lower()
+    assert "mulsd" in asm  # the multiply is there ...
+    assert "fmadd" not in asm and "fmsub" not in asm  # ... and not fused
+
+
+def test_return_times_are_ordered_as_the_stable_sort_orders_them():
+    rng = np.random.default_rng(3)
+    for n in (0, 1, 2, 50, 5000):
+        t = rng.uniform(0, 3650, n)
+        assert np.array_equal(reentry.time_order(t), np.argsort(t, kind="stable"))
+        if n > 2:  # ties: each run of equal times keeps its order
+            t[rng.integers(0, n, n // 2)] = t[0]
+            t[-1] = t[1]
+            assert np.array_equal(reentry.time_order(t), np.argsort(t, kind="stable"))

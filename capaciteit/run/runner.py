@@ -24,7 +24,7 @@ from capaciteit.errors import InputError, ScenarioError
 from capaciteit.run.results import to_dataset
 from capaciteit.run.store import Block, ReplicationStore, batches
 from capaciteit.scenario import Scenario, declared_in
-from capaciteit.sim import seeding, wingloop
+from capaciteit.sim import jit
 from capaciteit.sim.compile import compile_model
 from capaciteit.sim.engine import run_replication
 from capaciteit.sim.model import Model
@@ -189,7 +189,7 @@ def run_batches(
         for b in todo:
             yield b, _batch(model, seed, b)
         return
-    wingloop.wait_loop(), seeding.pool_state()  # numba, if any, loaded once for the forks
+    jit.warm()  # numba, if any, loaded once for the forks
     pool = ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(model,))
     try:
         # as_completed drops its references to futures it has yielded: hold none

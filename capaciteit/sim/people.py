@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from capaciteit.scenario import Placement
-from capaciteit.sim import policies
+from capaciteit.sim import jit, policies
 
 
 @dataclass
@@ -151,6 +151,32 @@ class Warp:
         return x
 
 
+def _stretch(starts: np.ndarray, ratios: np.ndarray, first: np.ndarray, t: np.ndarray) -> None:
+    """:meth:`Warp.moved` of ``t`` in place, date by date: from the first start
+    ``first[i]`` on, ``b + (t - b) * r`` at each start ``b`` it lies beyond (a
+    ratio of 1 leaves it as it is). The same operations in the same order as
+    the numpy path, and no fused multiply-add (numba asks LLVM for none): the
+    same bits (``tests/test_exact.py``)."""
+    m = starts.size
+    for i in range(t.size):
+        k = first[i]
+        x = t[i]
+        while k < m and x > starts[k]:
+            r = ratios[k]
+            if r != 1.0:
+                x = starts[k] + (x - starts[k]) * r
+            k += 1
+        t[i] = x
+
+
+def _compile_stretch():
+    return jit.compiled(_stretch)
+
+
+stretch_loop = jit.door(_compile_stretch)
+"""The compiled :func:`_stretch`, or None without numba (on first use)."""
+
+
 @dataclass
 class People:
     """One stream's people as arrays (days from origin; NaN where not applicable)."""
@@ -205,6 +231,12 @@ class People:
         for m in self.moves:
             dates.append(m.before)
             seen.append(first[m.who])
+        loop = stretch_loop()
+        if loop is not None:  # each array in place, in compiled code: the same map
+            ratios = np.asarray(warp.ratios, dtype=float)
+            for arr, k in zip(dates, seen, strict=True):
+                loop(starts, ratios, k, arr)
+            return
         t_all = warp.moved(np.concatenate(seen), np.concatenate(dates))  # the rules' map
         if t_all is None:
             return

@@ -17,10 +17,10 @@ states); numba is loaded on the first replication, not on import.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
 from numpy.random.bit_generator import ISpawnableSeedSequence
+
+from capaciteit.sim import jit
 
 POOL = 4  # numpy's default pool size, in 32-bit words
 
@@ -71,12 +71,12 @@ def _state(head: np.ndarray, tail: np.ndarray, out: np.ndarray) -> None:
             out[i // 2] |= v << np.uint64(32)
 
 
-@functools.cache
-def pool_state():
-    """The compiled :func:`_state`, or None without numba (on first use)."""
-    from capaciteit.sim.jit import compiled
+def _compile():
+    return jit.compiled(_state)
 
-    return compiled(_state)
+
+pool_state = jit.door(_compile)
+"""The compiled :func:`_state`, or None without numba (on first use)."""
 
 
 class Seeded(ISpawnableSeedSequence):

@@ -24,9 +24,9 @@ the lower of the two modules, and ``wings`` takes them.
 
 from __future__ import annotations
 
-import functools
-
 import numpy as np
+
+from capaciteit.sim import jit
 
 ADMITTED, WAITED, OVERFLOWED, RENEGED = 0, 1, 2, 3
 """A request's outcome: admitted on arrival, after waiting, turned away (a wing
@@ -136,14 +136,14 @@ def _wait_loop(
             inside += 1
 
 
-@functools.cache
-def wait_loop():
-    """The compiled :func:`_wait_loop`, or None without numba (compiled, or
-    loaded from numba's cache, on first use)."""
-    from capaciteit.sim.jit import compiled
-
-    push, pop = compiled(_push), compiled(_pop)
+def _compile():
+    push, pop = jit.compiled(_push), jit.compiled(_pop)
     if push is None:
         return None
     globals().update(_push=push, _pop=pop)  # the compiled loop calls the compiled heap
-    return compiled(_wait_loop)
+    return jit.compiled(_wait_loop)
+
+
+wait_loop = jit.door(_compile)
+"""The compiled :func:`_wait_loop`, or None without numba (compiled, or
+loaded from numba's cache, on first use)."""
