@@ -198,8 +198,12 @@ def apply(
         held += _minus(x, *w, *a, mask)
         deferred += _minus(x, *a, *w, mask)
     every = np.full(adm.size, n_units)
-    held += _minus(every, adm0, law, adm, f.rel)
-    deferred += _minus(every, adm, f.rel, adm0, law)
+    # A as an empty stretch, never an inverted one, where someone is still held
+    # when the run ends (admitted at the end, after the release day they had):
+    # W less an inverted A would count the days from that release twice
+    rel = np.maximum(f.rel, adm)
+    held += _minus(every, adm0, law, adm, rel)
+    deferred += _minus(every, adm, rel, adm0, law)
     return acted, moved, extra, seen, _stack(held), _stack(deferred)
 
 
