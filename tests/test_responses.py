@@ -626,6 +626,8 @@ def test_a_wing_that_turns_people_away_is_short(tmp_path):
         (["stop", "early", "police"], False),
         (["stop"], True),
         (["stop", "early", "police"], True),
+        (["stop", "stop again"], False),  # two stops: one holds, the other not again
+        (["stop", "stop again"], True),
     ],
 )
 def test_demand_is_the_occupancy_without_limits_exactly(tmp_path, kinds, loop):
@@ -643,6 +645,7 @@ def test_demand_is_the_occupancy_without_limits_exactly(tmp_path, kinds, loop):
         "stop": 'kind = "stop_callups"\nresume_per_day = 20',
         "early": 'kind = "early_release"\ndays = 14',
         "police": 'kind = "police_cells"\nmax_days = 10',
+        "stop again": 'kind = "stop_callups"\ntrigger = 0.9\nresume_per_day = 5',
     }
     text = "".join(
         f'\n[[response]]\nname = "{k}"\nstart = 2030-03-01\n{blocks[k]}\n' for k in kinds
@@ -658,6 +661,20 @@ def test_demand_is_the_occupancy_without_limits_exactly(tmp_path, kinds, loop):
         assert int(ds.deferred.sel(unit="main").max()) > 0
     if loop:  # the returns that follow those held did wait: demand is exact all the same
         assert not np.array_equal(ds.returns.values, base.returns.values)
+    # and the count the responses judge is the census's, day by day (two stops
+    # once held the same people twice: off by up to 274 in a replication)
+    from capaciteit.sim.compile import compile_model
+    from capaciteit.sim.engine import _everyone, run_replication
+    from capaciteit.sim.rng import Streams, replication_seed
+
+    path = tmp_path / "count.toml"
+    path.write_text(BASE.replace("CAPACITY", "560") + text + (LOOP if loop else ""))
+    model = compile_model(cap.load_scenario(path))
+    for r in range(2):
+        seq = replication_seed(4, r)
+        _, _, decided = _everyone(model, Streams(seq))
+        out = run_replication(model, seq)
+        assert np.array_equal(decided[3][model.warmup :, 0], out["occupancy"][:, 0])
 
 
 PHASE = """

@@ -156,6 +156,7 @@ def apply(
                     moved[d, k] += _release_early(r, p, d, f, enter, leave, early, away)
             else:
                 due = _due(p, d, f, carry.suspended)
+                due = due[~away[due]]  # another response holds them already
                 if full and due.size:
                     p["held"].append(due)
                     away[due] = True
