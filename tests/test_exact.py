@@ -193,3 +193,23 @@ def test_return_times_are_ordered_as_the_stable_sort_orders_them():
             t[rng.integers(0, n, n // 2)] = t[0]
             t[-1] = t[1]
             assert np.array_equal(reentry.time_order(t), np.argsort(t, kind="stable"))
+
+
+def test_every_compiled_loop_is_warmed_and_switched_off_together():
+    """The runner warms every loop before it forks its workers (``jit.warm``), and
+    the benchmark's without-numba runs switch every loop off (``jit.disabled``):
+    both reach each loop through its door."""
+    import capaciteit.run.runner  # noqa: F401  (what a run imports)
+    from capaciteit.sim import wingloop
+
+    doors = (people.stretch_loop, wingloop.wait_loop, seeding.pool_state)
+    assert {m.__module__ for m in jit._MAKERS} == {
+        "capaciteit.sim.people",
+        "capaciteit.sim.wingloop",
+        "capaciteit.sim.seeding",
+    }
+    with jit.disabled():
+        assert all(door() is None for door in doors)
+    jit.warm()
+    on = [door() is not None for door in doors]
+    assert all(on) or not any(on)  # all compiled, or none (no numba)

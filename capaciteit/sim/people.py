@@ -234,8 +234,11 @@ class People:
         loop = stretch_loop()
         if loop is not None:  # each array in place, in compiled code: the same map
             ratios = np.asarray(warp.ratios, dtype=float)
+            done: set[int] = set()  # an array held twice is stretched once, as below
             for arr, k in zip(dates, seen, strict=True):
-                loop(starts, ratios, k, arr)
+                if id(arr) not in done:
+                    done.add(id(arr))
+                    loop(starts, ratios, k, arr)
             return
         t_all = warp.moved(np.concatenate(seen), np.concatenate(dates))  # the rules' map
         if t_all is None:
