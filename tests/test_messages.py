@@ -126,3 +126,22 @@ def test_a_pool_of_several_units_needs_a_name_of_its_own(write, run_cli):
             "them: give it a name of its own"
         ],
     )
+
+
+def test_a_share_written_as_a_percentage_gets_the_share_it_meant(write, run_cli):
+    """`share = 36` where a share of 1 at most belongs: the message says which
+    share 36% is; a value that is no percentage (250) gets the plain bound."""
+    for value, want in (
+        ("36", "must be <= 1 (a share: 0.36 for 36%)"),
+        ("12.5", "must be <= 1 (a share: 0.125 for 12.5%)"),
+        ("250", "must be <= 1"),
+    ):
+        path = write(
+            "pct.toml",
+            SMALL + '\n[[stream]]\nname = "convicts"\nunit = "main"\nrate_per_year = 100\n'
+            'path = "sentence"\nsentence = { distribution = "fixed", days = 400 }\n'
+            '\n[[placement]]\nname = "last"\nunit = "bba"\nstreams = ["convicts"]\n'
+            f"share = {value}\nshare_of_sentence = 0.2\nmax_days = 60\n",
+        )
+        code, got = lines(run_cli, path)
+        assert (code, got) == (2, [f"placement 'last'.share: {want}"]), value

@@ -92,6 +92,11 @@ def _bound(x: Any) -> str:
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
 
+def _percent_like(x: Any) -> bool:
+    """A number a planner wrote as a percentage where a share belongs."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and 1 < x <= 100
+
+
 def _message(err: dict) -> str:
     t, ctx = err["type"], err.get("ctx") or {}
     simple = {
@@ -116,6 +121,9 @@ def _message(err: dict) -> str:
         "model_attributes_type": "must be a table",
         "dict_type": "must be a table",
     }
+    x = err.get("input")
+    if t == "less_than_equal" and ctx.get("le") == 1 and _percent_like(x):
+        return f"must be <= 1 (a share: {x / 100:g} for {x:g}%)"  # share = 36 meant 36%
     if t in simple:
         return simple[t]
     if (
