@@ -141,6 +141,24 @@ capacity = 50
     ]
 
 
+def test_a_label_set_off_by_a_comma_or_a_dash_starts_a_note_too(tmp_path):
+    """Opening a comment, "ASSUMPTION, ..." and "SOURCED - ..." are labels as
+    "ASSUMPTION: ..." is (such notes were silently left out of the report); in
+    the middle of a sentence a label starts no note."""
+    path = tmp_path / "own.toml"
+    path.write_text(
+        '[[unit]]\nname = "main"\n# ASSUMPTION, our planning team\ncapacity = 5\n'
+        "usable_share = 0.9  # SOURCED \u2013 DJI 2024\n"
+        "margin = 0.1  # an ASSUMPTION, mid-sentence\n"
+        "# ASSUMPTION (labelled so). Not a note: no separator after the brackets\n"
+    )
+    got = [(n.label, n.where, n.text) for n in scenario_notes(path)]
+    assert got == [
+        ("ASSUMPTION", "unit main: capacity", "ASSUMPTION, our planning team"),
+        ("SOURCED", "unit main: usable_share", "SOURCED \u2013 DJI 2024"),
+    ]
+
+
 def test_every_shipped_scenario_labels_its_figures():
     """The national scenarios carry labelled figures; data sources cover every file."""
     notes = scenario_notes(SCENARIOS / "baseline.toml")
