@@ -3,6 +3,8 @@ priced with what an added place costs (never a silent 0)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 import capaciteit as cap
@@ -35,6 +37,13 @@ def test_the_places_short_are_priced_with_an_added_place(tmp_path):
         in first
     )
     assert second.endswith("M a year (2016 prices)")
+    # 8 replications give no upper bound of the 90% interval of the 95% quantile
+    assert first.endswith(
+        "; places short in 'women': the 95% quantile of 8 replications, its 90% interval "
+        "open (59 replications or more close it)"
+    )
+    closed = dataclasses.replace(h, needed_low=h.needed - 5, needed_high=h.needed + 5)
+    assert "interval open" not in answer_lines(closed)[0]
 
 
 def test_without_a_cost_per_place_no_cost_is_given(tmp_path):

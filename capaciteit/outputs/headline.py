@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from capaciteit.outputs.capacity import need
+from capaciteit.outputs.capacity import need, replications_for_bounds
 from capaciteit.outputs.i18n import N_
 from capaciteit.run.results import pools, reuse, yearly_summary
 
@@ -253,6 +253,12 @@ def answer_lines(h: Headline) -> list[str]:
         line += (
             f"; in {h.unit!r} {h.gap:,.0f} places cost about EUR {h.gap_euros_per_year / 1e6:,.1f}"
             f" M a year ({h.added_place_price_level} prices)"
+        )
+    if h.gap is not None and h.gap > 0 and (h.needed_low is None or h.needed_high is None):
+        line += (  # as the report says it: few replications leave the interval open
+            f"; places short in {h.unit!r}: the {1 - h.risk:.0%} quantile of {h.replications}"
+            f" replications, its 90% interval open ({replications_for_bounds(1 - h.risk)}"
+            " replications or more close it)"
         )
     second = "other pools: " + ("; ".join(_verdict(d) for d in rest) if rest else "none")
     if h.euros_per_year is not None:  # always all units' (the budget's figure)
