@@ -516,6 +516,19 @@ def test_compare_report_shows_the_paired_differences(national):
         if c == "partial"
     ]
     assert partial == ["2024", "2034"]
+    # the answer: the last whole year's difference in cells, cost and binding pool
+    answer = " ".join(page.text["answer-alt-shortage-measures-2024"].split())
+    occ, euros = total.loc[("occupancy_mean", 2033)], total.loc[("euros", 2033)]
+    shown = re.search(
+        r"In 2033, .*: gemiddeld ([^ ]+) in cellen \(95%-interval (\S+) tot (\S+)\)", answer
+    )
+    assert shown, answer
+    assert [num(x, "nl") for x in shown.groups()] == pytest.approx(
+        [round(occ[k], 1) for k in ("difference", "low", "high")]
+    )
+    assert f"{fmt_num(euros['difference'] / 1e6, 'nl', 1, sign=True)} mln. euro per jaar" in answer
+    r = short.loc[("closed", 2033)]
+    assert f"pool closed {fmt_pct(r['base'], 'nl')} → {fmt_pct(r['alternative'], 'nl')}" in answer
     [img] = page.images
     assert img["figure"] == "fig-diff-shortage-measures-2024"
     assert png_size(img["src"])[0] == 1000

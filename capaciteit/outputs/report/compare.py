@@ -78,6 +78,16 @@ COMPARE: dict[str, Text] = {
     "unplaced_mean": N_("lacking a place (mean)"),
     "returns": N_("returns (admissions)"),
     "footer": N_("Made with capaciteit {version}."),
+    "answer_label": N_("Answer"),
+    "answer": N_(
+        "in {year}, {alt} against {base}: {diff} in cells on average (95% interval {low} to {high})"
+    ),
+    "answer_partial": N_(
+        "in {year} (the last year, partial), {alt} against {base}: {diff} in "
+        "cells on average (95% interval {low} to {high})"
+    ),
+    "answer_cost": N_("cost {diff} EUR m a year ({low} to {high})"),
+    "answer_pool": N_("the probability of a shortage in pool {pool} {before} → {after}"),
 }
 
 
@@ -152,6 +162,7 @@ def render_compare_report(
         days = sel.groupby("year")["days"].first() if "days" in sel else None
         classes = ["partial" if days is not None and days.get(y, 365) < 365 else "" for y in years]
         pool = _binding_pool(table)
+        answer = _answer(table, sel, years, classes, pool, name, base_name, lang)
         fig = _difference_panels(table, lang, unit, pool)
         parts.append(
             {
@@ -159,6 +170,7 @@ def render_compare_report(
                 "name": name,
                 "title": t["vs"].format(alt=name, base=base_name),
                 "question": titles.get(name),
+                "answer": answer,
                 "base_question": titles.get(base_name),
                 "table": Table(f"table-diff-{slug(name)}", head, rows, classes),
                 "pools": _compare_pools(table, years, classes, lang, slug(name)),
@@ -180,6 +192,57 @@ def render_compare_report(
         parts=parts,
         version=__version__,
     )
+
+
+def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str) -> str | None:
+    """One sentence a reader takes away: in the last whole year (else the last,
+    marked partial), the paired difference in cells, in cost, and the shortage
+    probability of the pool that binds most, base -> alternative."""
+    whole = [y for y, c in zip(years, classes, strict=True) if c != "partial"]
+    year = (whole or years or [None])[-1]
+    occ = sel[(sel["metric"] == "occupancy_mean") & (sel["year"] == year)]
+    if year is None or occ.empty:
+        return None
+    t = translate(COMPARE, lang)
+    _level, diff = _compare_values("occupancy_mean", lang)
+    r = occ.iloc[0]
+    key = "answer" if whole else "answer_partial"
+    parts = [
+        t[key].format(
+            year=year,
+            alt=alt,
+            base=base,
+            diff=diff(r["difference"]),
+            low=diff(r["low"]),
+            high=diff(r["high"]),
+        )
+    ]
+    cost = sel[(sel["metric"] == "euros") & (sel["year"] == year)]
+    if not cost.empty and np.isfinite(cost.iloc[0]["difference"]):
+        _level, eur = _compare_values("euros", lang)
+        c = cost.iloc[0]
+        parts.append(
+            t["answer_cost"].format(
+                diff=eur(c["difference"]), low=eur(c["low"]), high=eur(c["high"])
+            )
+        )
+    if pool is not None:
+        short = table[
+            (table["metric"] == "shortage")
+            & (table["unit"].astype(str) == pool)
+            & (table["year"] == year)
+        ]
+        if not short.empty:
+            q = short.iloc[0]
+            parts.append(
+                t["answer_pool"].format(
+                    pool=pool,
+                    before=fmt_pct(q["base"], lang),
+                    after=fmt_pct(q["alternative"], lang),
+                )
+            )
+    text = "; ".join(parts)
+    return text[:1].upper() + text[1:] + "."
 
 
 def _binding_pool(table: pd.DataFrame) -> str | None:
