@@ -155,5 +155,13 @@
       add("image distorted", img, `${img.naturalWidth}x${img.naturalHeight} shown as ${w}x${h}`);
     }
   }
+
+  // 6. The answer (a report's verdict, each alternative's in a compare report)
+  // begins on the first screen: a planner reads it without scrolling.
+  const answer = document.querySelector(".answer p");
+  if (answer && answer.getBoundingClientRect().top + scrollY >= innerHeight) {
+    add("answer below the first screen", answer,
+        `begins at y ${px(answer.getBoundingClientRect().top + scrollY)}, the window is ${innerHeight} high`);
+  }
   return faults;
 }

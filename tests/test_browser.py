@@ -5,7 +5,8 @@ error, no request for anything outside the file, every image loaded and
 undistorted, nothing wider than the window, nothing clipped or to be scrolled
 sideways, no block over a sibling and no HTML text over text or an image (the
 checks: tests/browser_checks.js, themselves tested on a page with one of each
-fault). Text drawn inside a figure's PNG is not seen by these checks.
+fault), and the answer beginning on the first screen. Text drawn inside a
+figure's PNG is not seen by these checks.
 
 Outside CI the module skips when Playwright or Chromium is missing; under CI (the
 CI environment variable, which .ci/run sets after installing Chromium) it fails
@@ -170,7 +171,7 @@ body {{ max-width: 900px; margin: 0 auto; font-family: sans-serif; }}
 <img id="cover"{cover} src="{png}" width="300" height="100">
 <img id="broken" src="{broken}">
 <img id="squashed" src="{png}"{squashed}>
-{outside}{script}
+{outside}{script}{answer}
 </body></html>"""
 # One of each fault, and the lines the checks must give for it: each line starts
 # with the first string and holds the others.
@@ -204,6 +205,10 @@ FAULTS = {
     "script": (
         '<script>console.error("a console error"); undefined_function();</script>',
         [("console error: a console error",), ("page error: ", "undefined_function")],
+    ),
+    "answer": (
+        '<div class="answer" style="margin-top: 1500px"><p id="late">The answer.</p></div>',
+        [("answer below the first screen: p#late", "the window is 768 high")],
     ),
 }
 

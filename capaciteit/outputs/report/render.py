@@ -112,8 +112,8 @@ def render_report(
         kind = t.get(f"stock_{kind}", kind)  # the kind in the report's language
         meta.append((t["start_stock"], f"{fmt_num(stock, lang)} ({kind})" if kind else ""))
     sections = [
+        ("headline", t["sec_headline"]),  # first: a planner reads it on the first screen
         ("question", t["sec_question"]),
-        ("headline", t["sec_headline"]),
         ("occupancy", t["sec_occupancy"]),
         ("shortage", t["sec_shortage"]),
         ("waiting", t["sec_waiting"]),
