@@ -185,9 +185,10 @@ def returns(
 
 
 def time_order(t: np.ndarray) -> np.ndarray:
-    """``np.argsort(t, kind="stable")``: numpy's quicker unstable sort (a third
-    quicker on 40,000 times), and the stable one where two times are equal, so
-    ties keep their order (the order numbers each return's draws)."""
+    """``np.argsort(t, kind="stable")``: numpy's quicker unstable sort (2.4
+    against 3.7 ms for 40,000 uniform times, measured once on 6 December 2026),
+    and the stable one where two times are equal, so ties keep their order (the
+    order numbers each return's draws)."""
     order = np.argsort(t)
     s = t[order]
     if (s[1:] == s[:-1]).any():
