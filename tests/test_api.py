@@ -151,11 +151,18 @@ def test_a_label_set_off_by_a_comma_or_a_dash_starts_a_note_too(tmp_path):
         "usable_share = 0.9  # SOURCED \u2013 DJI 2024\n"
         "margin = 0.1  # an ASSUMPTION, mid-sentence\n"
         "# ASSUMPTION (labelled so). Not a note: no separator after the brackets\n"
+        '[[stream]]\nname = "s"\n'
+        "rate_per_year = 5  # DERIVED, from the SOURCED: CBS table\n"
+        'unit = "main"  # ASSUMPTION,ours\n'
+        'path = "stay"  # HYPOTHETICAL\u2014a test\n'
     )
     got = [(n.label, n.where, n.text) for n in scenario_notes(path)]
     assert got == [
         ("ASSUMPTION", "unit main: capacity", "ASSUMPTION, our planning team"),
         ("SOURCED", "unit main: usable_share", "SOURCED \u2013 DJI 2024"),
+        ("DERIVED", "stream s: rate_per_year", "DERIVED, from the SOURCED: CBS table"),
+        ("ASSUMPTION", "stream s: unit", "ASSUMPTION,ours"),
+        ("HYPOTHETICAL", "stream s: path", "HYPOTHETICAL\u2014a test"),
     ]
 
 

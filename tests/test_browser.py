@@ -114,27 +114,28 @@ def all_faults(browser, html: Path, name: str) -> list[str]:
 PAGES = {
     "report-nl-shortage-measures": (
         ["run", SCENARIOS / "shortage-measures-2024.toml", "-n", "2", "--lang", "nl"],
-        ["cautions", "fig-pmj", "table-pmj", "table-responses", "table-reentry",
+        ["verdict", "cautions", "fig-pmj", "table-pmj", "table-responses", "table-reentry",
          "table-notes", "table-backtest", "fig-backtest", "table-pmj-scores", "glossary"],
     ),
     "report-en-baseline": (
         ["run", SCENARIOS / "baseline.toml", "-n", "4", "--lang", "en"],
-        ["table-pools", "fig-pmj", "fig-waiting", "table-reentry", "table-backtest"],
+        ["verdict", "table-pools", "fig-pmj", "fig-waiting", "table-reentry", "table-backtest"],
     ),
     "report-nl-stylized": (
         ["run", SCENARIOS / "stylized.toml", "-n", "4", "--lang", "nl"],
-        ["fig-fan-bba", "fig-waiting", "no-backtest"],
+        ["verdict", "fig-fan-bba", "fig-waiting", "no-backtest"],
     ),
     "compare-nl": (
         ["compare", SCENARIOS / "baseline.toml", SCENARIOS / "no-covid-catch-up.toml",
          "-n", "4", "--lang", "nl"],
-        ["table-diff-no-covid-catch-up", "table-pools-no-covid-catch-up",
-         "fig-diff-no-covid-catch-up"],
+        ["answer-alt-no-covid-catch-up", "table-diff-no-covid-catch-up",
+         "table-pools-no-covid-catch-up", "fig-diff-no-covid-catch-up"],
     ),
     "compare-en": (
         ["compare", SCENARIOS / "baseline.toml", SCENARIOS / "no-covid-catch-up.toml",
          "-n", "4", "--lang", "en"],
-        ["table-diff-no-covid-catch-up", "table-counts-no-covid-catch-up"],
+        ["answer-alt-no-covid-catch-up", "table-diff-no-covid-catch-up",
+         "table-counts-no-covid-catch-up"],
     ),
 }  # fmt: skip
 

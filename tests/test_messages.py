@@ -129,11 +129,12 @@ def test_a_pool_of_several_units_needs_a_name_of_its_own(write, run_cli):
 
 
 def test_a_share_written_as_a_percentage_gets_the_share_it_meant(write, run_cli):
-    """`share = 36` where a share of 1 at most belongs: the message says which
-    share 36% is; a value that is no percentage (250) gets the plain bound."""
+    """`share = 36` where a share of 1 at most belongs: the message says how 36%
+    is written; a value that is no percentage (250) gets the plain bound. The
+    same for a bound below 1 (`[reentry] share`) and a unit's `usable_share`."""
     for value, want in (
-        ("36", "must be <= 1 (a share: 0.36 for 36%)"),
-        ("12.5", "must be <= 1 (a share: 0.125 for 12.5%)"),
+        ("36", "must be <= 1 (for 36% write 0.36)"),
+        ("12.5", "must be <= 1 (for 12.5% write 0.125)"),
         ("250", "must be <= 1"),
     ):
         path = write(
@@ -145,3 +146,10 @@ def test_a_share_written_as_a_percentage_gets_the_share_it_meant(write, run_cli)
         )
         code, got = lines(run_cli, path)
         assert (code, got) == (2, [f"placement 'last'.share: {want}"]), value
+    path = write("re.toml", SMALL + "\n[reentry]\nshare = 47\n")
+    assert lines(run_cli, path) == (2, ["reentry.share: must be < 1 (for 47% write 0.47)"])
+    path = write("us.toml", SMALL.replace("capacity = 1000", "capacity = 1000\nusable_share = 85"))
+    assert lines(run_cli, path) == (
+        2,
+        ["unit 'main'.usable_share: must be <= 1 (a share of the places; for 85% write 0.85)"],
+    )

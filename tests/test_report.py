@@ -521,15 +521,21 @@ def test_compare_report_shows_the_paired_differences(national):
     answer = " ".join(page.text["answer-alt-shortage-measures-2024"].split())
     occ, euros = total.loc[("occupancy_mean", 2033)], total.loc[("euros", 2033)]
     shown = re.search(
-        r"In 2033, .*: gemiddeld ([^ ]+) in cellen \(95%-interval (\S+) tot (\S+)\)", answer
+        r"In 2033 \(.*\): gemiddeld (\S+) gedetineerden in de cellen "
+        r"\(95%-interval (\S+) tot (\S+)\)",
+        answer,
     )
     assert shown, answer
     assert [num(x, "nl") for x in shown.groups()] == pytest.approx(
         [round(occ[k], 1) for k in ("difference", "low", "high")]
     )
-    assert f"{fmt_num(euros['difference'] / 1e6, 'nl', 1, sign=True)} mln. euro per jaar" in answer
+    cost = fmt_num(euros["difference"] / 1e6, "nl", 1, sign=True)
+    assert f"kosten {cost} mln. euro per jaar (95%-interval " in answer
     r = short.loc[("closed", 2033)]
-    assert f"pool closed {fmt_pct(r['base'], 'nl')} → {fmt_pct(r['alternative'], 'nl')}" in answer
+    shortage = (
+        f"tekortdag in pool closed: {fmt_pct(r['base'], 'nl')} → {fmt_pct(r['alternative'], 'nl')}"
+    )
+    assert shortage in answer
     [img] = page.images
     assert img["figure"] == "fig-diff-shortage-measures-2024"
     assert png_size(img["src"])[0] == 1000
@@ -537,6 +543,28 @@ def test_compare_report_shows_the_paired_differences(national):
     assert en.html_lang == "en" and en.headings[0][1] != page.headings[0][1]
     anchors = [v[1:] for a, v, _ in en.refs if a == "href"]
     assert anchors == ["alt-alt"] and "alt-alt" in en.ids
+
+
+def test_the_compare_answer_says_a_partial_year_and_leaves_out_an_open_interval():
+    """Only partial years: the answer says its year is partial and its cost is for
+    that part, not a year; with too few replications for an interval (NaN bounds)
+    it gives none, rather than "– to –"; no pools: no shortage clause."""
+    from capaciteit.outputs.report.compare import _answer
+
+    rows = [
+        {"unit": "total", "metric": "occupancy_mean", "year": 2031, "difference": -12.0,
+         "low": float("nan"), "high": float("nan"), "days": 181},
+        {"unit": "total", "metric": "euros", "year": 2031, "difference": -2.0e6,
+         "low": -3.0e6, "high": -1.0e6, "days": 181},
+    ]  # fmt: skip
+    table = pd.DataFrame(rows)
+    sel = table[table["unit"] == "total"]
+    text = _answer(table, sel, [2031], ["partial"], None, "alt", "base", "en", "2016 prices")
+    assert text == (
+        "In 2031, the last year and a partial one (alt against base): -12.0 people in cells on "
+        "average; cost -2.0 EUR m in that part of the year (95% interval -3.0 to -1.0) "
+        "(2016 prices)."
+    )
 
 
 def test_the_cautions_reach_the_report_the_workbook_and_the_manifest(tmp_path, run_cli):

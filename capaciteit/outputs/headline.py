@@ -256,7 +256,7 @@ def answer_lines(h: Headline) -> list[str]:
         )
     if h.gap is not None and h.gap > 0 and (h.needed_low is None or h.needed_high is None):
         line += (  # as the report says it: few replications leave the interval open
-            f"; places short in {h.unit!r}: the {1 - h.risk:.0%} quantile of {h.replications}"
+            f"; places short in {h.unit!r}: the {_pct(1 - h.risk)} quantile of {h.replications}"
             f" replications, its 90% interval open ({replications_for_bounds(1 - h.risk)}"
             " replications or more close it)"
         )

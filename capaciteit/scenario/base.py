@@ -171,3 +171,9 @@ def tags(union: Any, key: str) -> tuple[str, ...]:
     in the union's order: the one list of kinds, read from the models themselves."""
     members = get_args(get_args(union)[0])
     return tuple(get_args(m.model_fields[key].annotation)[0] for m in members)
+
+
+def percent_hint(x: float) -> str:
+    """How a percentage is written as a share, for a planner who wrote 36 where
+    0.36 belongs: "for 36% write 0.36"."""
+    return f"for {x:g}% write {x / 100:g}"

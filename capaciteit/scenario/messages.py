@@ -10,6 +10,7 @@ import difflib
 import re
 from typing import Any
 
+from capaciteit.scenario.base import percent_hint
 from capaciteit.scenario.durations import DIST_NAMES
 from capaciteit.scenario.model import _NAME_KEYS, schema_models
 from capaciteit.scenario.pmj import PMJ_FORMS
@@ -93,7 +94,7 @@ def _bound(x: Any) -> str:
 
 
 def _percent_like(x: Any) -> bool:
-    """A number a planner wrote as a percentage where a share belongs."""
+    """A number a planner may have written as a percentage where a share belongs."""
     return isinstance(x, int | float) and not isinstance(x, bool) and 1 < x <= 100
 
 
@@ -122,8 +123,9 @@ def _message(err: dict) -> str:
         "dict_type": "must be a table",
     }
     x = err.get("input")
-    if t == "less_than_equal" and ctx.get("le") == 1 and _percent_like(x):
-        return f"must be <= 1 (a share: {x / 100:g} for {x:g}%)"  # share = 36 meant 36%
+    if t in ("less_than_equal", "less_than") and 1 in (ctx.get("le"), ctx.get("lt")):
+        if _percent_like(x):  # share = 36 where 0.36 was meant
+            return f"must be {'<=' if 'le' in ctx else '<'} 1 ({percent_hint(x)})"
     if t in simple:
         return simple[t]
     if (

@@ -24,7 +24,7 @@ LABELS = ("SOURCED", "DERIVED", "ASSUMPTION", "HYPOTHETICAL")
 _LABEL = re.compile(r"\b(" + "|".join(LABELS) + r")\b(\s*\([^)]*\))?\s*(:|$)")
 # opening a comment, a label may also be set off as people do: "ASSUMPTION, ...",
 # "ASSUMPTION - ..." (a planner's own file once lost such notes silently)
-_OPENING = re.compile(r"^(" + "|".join(LABELS) + r")\b\s*[,;\-\u2013\u2014]\s")
+_OPENING = re.compile(r"^(" + "|".join(LABELS) + r")\b\s*[,;\-\u2013\u2014]")
 _HEADER = re.compile(r"^\s*\[\[?\s*([\w.\-]+)\s*\]\]?")
 _NAME = re.compile(r'^\s*name\s*=\s*"([^"]*)"')
 _KEY = re.compile(r"^\s*([\w.\-]+)\s*=")
@@ -103,7 +103,7 @@ def scenario_notes(path: str | Path) -> list[Note]:
             if comment is None:
                 open_note = None
                 continue
-            label = _LABEL.search(comment) or _OPENING.match(comment)
+            label = _OPENING.match(comment) or _LABEL.search(comment)  # its own first
             if label and label.start() > 0 and not code.strip():
                 # "... end of the last note). ASSUMPTION: a new one" on one line; the
                 # words before the label belong to the open note (if any), not the new

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from capaciteit.scenario.base import Name, StepTable, Text, _Model, _step_table
+from capaciteit.scenario.base import Name, StepTable, Text, _Model, _step_table, percent_hint
 from capaciteit.scenario.limits import MAX_PLACES
 
 
@@ -54,6 +54,8 @@ class Unit(_Model):
         if v is None:
             return None
         table = _step_table(v, "date")
-        if any(x > 1 for _, x in table):
-            raise ValueError("must be <= 1 (a share of the places)")
+        over = [x for _, x in table if x > 1]
+        if over:
+            hint = f"; {percent_hint(over[0])}" if over[0] <= 100 else ""
+            raise ValueError(f"must be <= 1 (a share of the places{hint})")
         return table

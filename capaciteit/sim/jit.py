@@ -1,8 +1,9 @@
 """numba, where installed: the engine's few loops in compiled code (optional).
 
 Imported only by the modules that hold such loops (``wingloop``, ``seeding``,
-``people``); numba itself is loaded when the first loop is compiled, on the
-first replication: a command that simulates nothing never loads it.
+``people``); numba itself is loaded when the first loop is needed (the first
+named random stream: compiling a scenario draws its start-stock pools), not on
+import.
 :func:`door` gives each loop its door: the loop compiled once per process on
 the first call, or None; :func:`warm` compiles them all (before a pool of
 processes forks) and :func:`disabled` turns them all off at once (the
@@ -16,6 +17,8 @@ import functools
 from collections.abc import Callable, Iterator
 
 _ON = [True]
+OPTIONS = {"nogil": True}
+"""How every loop is compiled (no fast-math: the numpy paths' bits)."""
 _MAKERS: list[Callable[[], Callable | None]] = []
 
 
@@ -31,9 +34,9 @@ def compiled(f: Callable) -> Callable | None:
     if numba.config.DISABLE_JIT:
         return None
     try:
-        return numba.njit(cache=True, nogil=True)(f)
+        return numba.njit(cache=True, **OPTIONS)(f)
     except RuntimeError:  # "cannot cache function ...: no locator available"
-        return numba.njit(nogil=True)(f)
+        return numba.njit(**OPTIONS)(f)
 
 
 def door(make: Callable[[], Callable | None]) -> Callable[[], Callable | None]:

@@ -169,6 +169,15 @@ def _stretch(starts: np.ndarray, ratios: np.ndarray, first: np.ndarray, t: np.nd
         t[i] = x
 
 
+def _overlap(arrays: list[np.ndarray]) -> bool:
+    """Whether two of the arrays may hold the same memory: one array twice, or
+    a view (of another, maybe). Stretched in place one after the other, a date
+    there would move twice; the numpy path reads them all first. (The engine's
+    dates are arrays of their own: asking their base is cheaper than comparing
+    memory pairwise, which cost more than the loop saves on small groups.)"""
+    return len({id(a) for a in arrays}) < len(arrays) or any(a.base is not None for a in arrays)
+
+
 def _compile_stretch():
     return jit.compiled(_stretch)
 
@@ -232,13 +241,10 @@ class People:
             dates.append(m.before)
             seen.append(first[m.who])
         loop = stretch_loop()
-        if loop is not None:  # each array in place, in compiled code: the same map
+        if loop is not None and not _overlap(dates):  # each array in place, compiled
             ratios = np.asarray(warp.ratios, dtype=float)
-            done: set[int] = set()  # an array held twice is stretched once, as below
             for arr, k in zip(dates, seen, strict=True):
-                if id(arr) not in done:
-                    done.add(id(arr))
-                    loop(starts, ratios, k, arr)
+                loop(starts, ratios, k, arr)
             return
         t_all = warp.moved(np.concatenate(seen), np.concatenate(dates))  # the rules' map
         if t_all is None:

@@ -168,7 +168,7 @@ def returns(
         for si in sorted(back):
             t = np.concatenate([x[0] for x in back[si]])
             parent = np.concatenate([x[1] for x in back[si]])
-            order = time_order(t)
+            order = np.argsort(t, kind="stable")
             t, parent = t[order], parent[order]
             keep = t < horizon
             t, parent = t[keep], parent[keep]
@@ -182,18 +182,6 @@ def returns(
         if not pending:
             return out
     raise RuntimeError("re-entry did not end")  # pragma: no cover: each generation is later
-
-
-def time_order(t: np.ndarray) -> np.ndarray:
-    """``np.argsort(t, kind="stable")``: numpy's quicker unstable sort (2.4
-    against 3.7 ms for 40,000 uniform times, measured once on 6 December 2026),
-    and the stable one where two times are equal, so ties keep their order (the
-    order numbers each return's draws)."""
-    order = np.argsort(t)
-    s = t[order]
-    if (s[1:] == s[:-1]).any():
-        return np.argsort(t, kind="stable")
-    return order
 
 
 def _comes_back(

@@ -79,15 +79,15 @@ COMPARE: dict[str, Text] = {
     "returns": N_("returns (admissions)"),
     "footer": N_("Made with capaciteit {version}."),
     "answer_label": N_("Answer"),
-    "answer": N_(
-        "in {year}, {alt} against {base}: {diff} in cells on average (95% interval {low} to {high})"
-    ),
+    "answer": N_("In {year} ({alt} against {base}): {diff} people in cells on average{interval}"),
     "answer_partial": N_(
-        "in {year} (the last year, partial), {alt} against {base}: {diff} in "
-        "cells on average (95% interval {low} to {high})"
+        "In {year}, the last year and a partial one ({alt} against {base}): {diff} people in "
+        "cells on average{interval}"
     ),
-    "answer_cost": N_("cost {diff} EUR m a year ({low} to {high})"),
-    "answer_pool": N_("the probability of a shortage in pool {pool} {before} → {after}"),
+    "answer_interval": N_(" (95% interval {low} to {high})"),
+    "answer_cost": N_("cost {diff} EUR m a year{interval} ({prices})"),
+    "answer_cost_partial": N_("cost {diff} EUR m in that part of the year{interval} ({prices})"),
+    "answer_pool": N_("the probability of a shortage day in pool {pool}: {before} → {after}"),
 }
 
 
@@ -162,7 +162,7 @@ def render_compare_report(
         days = sel.groupby("year")["days"].first() if "days" in sel else None
         classes = ["partial" if days is not None and days.get(y, 365) < 365 else "" for y in years]
         pool = _binding_pool(table)
-        answer = _answer(table, sel, years, classes, pool, name, base_name, lang)
+        answer = _answer(table, sel, years, classes, pool, name, base_name, lang, prices)
         fig = _difference_panels(table, lang, unit, pool)
         parts.append(
             {
@@ -194,27 +194,27 @@ def render_compare_report(
     )
 
 
-def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str) -> str | None:
+def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str, prices: str):
     """One sentence a reader takes away: in the last whole year (else the last,
-    marked partial), the paired difference in cells, in cost, and the shortage
-    probability of the pool that binds most, base -> alternative."""
+    said to be partial), the paired difference in cells, in cost, and the
+    shortage probability of the pool that binds most, base -> alternative."""
     whole = [y for y, c in zip(years, classes, strict=True) if c != "partial"]
     year = (whole or years or [None])[-1]
     occ = sel[(sel["metric"] == "occupancy_mean") & (sel["year"] == year)]
     if year is None or occ.empty:
         return None
     t = translate(COMPARE, lang)
+
+    def interval(r, fmt) -> str:  # none with too few replications for one
+        if not (np.isfinite(r["low"]) and np.isfinite(r["high"])):
+            return ""
+        return t["answer_interval"].format(low=fmt(r["low"]), high=fmt(r["high"]))
+
     _level, diff = _compare_values("occupancy_mean", lang)
     r = occ.iloc[0]
-    key = "answer" if whole else "answer_partial"
     parts = [
-        t[key].format(
-            year=year,
-            alt=alt,
-            base=base,
-            diff=diff(r["difference"]),
-            low=diff(r["low"]),
-            high=diff(r["high"]),
+        t["answer" if whole else "answer_partial"].format(
+            year=year, alt=alt, base=base, diff=diff(r["difference"]), interval=interval(r, diff)
         )
     ]
     cost = sel[(sel["metric"] == "euros") & (sel["year"] == year)]
@@ -222,8 +222,8 @@ def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str) ->
         _level, eur = _compare_values("euros", lang)
         c = cost.iloc[0]
         parts.append(
-            t["answer_cost"].format(
-                diff=eur(c["difference"]), low=eur(c["low"]), high=eur(c["high"])
+            t["answer_cost" if whole else "answer_cost_partial"].format(
+                diff=eur(c["difference"]), interval=interval(c, eur), prices=prices
             )
         )
     if pool is not None:
@@ -241,8 +241,7 @@ def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str) ->
                     after=fmt_pct(q["alternative"], lang),
                 )
             )
-    text = "; ".join(parts)
-    return text[:1].upper() + text[1:] + "."
+    return "; ".join(parts) + "."
 
 
 def _binding_pool(table: pd.DataFrame) -> str | None:
