@@ -137,7 +137,8 @@ def _wait_loop(
 
 
 def _compile():
-    push, pop = jit.compiled(_push), jit.compiled(_pop)
+    # the Python functions, also when an earlier call bound the compiled ones here
+    push, pop = (jit.compiled(getattr(f, "py_func", f)) for f in (_push, _pop))
     if push is None:
         return None
     globals().update(_push=push, _pop=pop)  # the compiled loop calls the compiled heap
