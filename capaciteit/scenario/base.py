@@ -173,6 +173,12 @@ def tags(union: Any, key: str) -> tuple[str, ...]:
     return tuple(get_args(m.model_fields[key].annotation)[0] for m in members)
 
 
+def percent_like(x: Any) -> bool:
+    """A number a planner may have written as a percentage where a share (at
+    most 1) belongs: more than 1, at most 100."""
+    return isinstance(x, int | float) and not isinstance(x, bool) and 1 < x <= 100
+
+
 def percent_hint(x: float) -> str:
     """How a percentage is written as a share, for a planner who wrote 36 where
     0.36 belongs: "for 36% write 0.36"."""

@@ -10,7 +10,7 @@ import difflib
 import re
 from typing import Any
 
-from capaciteit.scenario.base import percent_hint
+from capaciteit.scenario.base import percent_hint, percent_like
 from capaciteit.scenario.durations import DIST_NAMES
 from capaciteit.scenario.model import _NAME_KEYS, schema_models
 from capaciteit.scenario.pmj import PMJ_FORMS
@@ -93,11 +93,6 @@ def _bound(x: Any) -> str:
     return f"{x:,}" if isinstance(x, int) else f"{x:g}"
 
 
-def _percent_like(x: Any) -> bool:
-    """A number a planner may have written as a percentage where a share belongs."""
-    return isinstance(x, int | float) and not isinstance(x, bool) and 1 < x <= 100
-
-
 def _message(err: dict) -> str:
     t, ctx = err["type"], err.get("ctx") or {}
     simple = {
@@ -124,7 +119,7 @@ def _message(err: dict) -> str:
     }
     x = err.get("input")
     if t in ("less_than_equal", "less_than") and 1 in (ctx.get("le"), ctx.get("lt")):
-        if _percent_like(x):  # share = 36 where 0.36 was meant
+        if percent_like(x):  # share = 36 where 0.36 was meant
             return f"must be {'<=' if 'le' in ctx else '<'} 1 ({percent_hint(x)})"
     if t in simple:
         return simple[t]

@@ -11,7 +11,15 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
-from capaciteit.scenario.base import Name, StepTable, Text, _Model, _step_table, percent_hint
+from capaciteit.scenario.base import (
+    Name,
+    StepTable,
+    Text,
+    _Model,
+    _step_table,
+    percent_hint,
+    percent_like,
+)
 from capaciteit.scenario.limits import MAX_PLACES
 
 
@@ -56,6 +64,6 @@ class Unit(_Model):
         table = _step_table(v, "date")
         over = [x for _, x in table if x > 1]
         if over:
-            hint = f"; {percent_hint(over[0])}" if over[0] <= 100 else ""
+            hint = f"; {percent_hint(over[0])}" if percent_like(over[0]) else ""
             raise ValueError(f"must be <= 1 (a share of the places{hint})")
         return table

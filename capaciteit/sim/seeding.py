@@ -12,7 +12,8 @@ wrap, so they are done in 64 bits and masked. ``tests/test_exact.py`` checks the
 states, draws and spawned children against numpy's own ``SeedSequence`` for
 seeds of one to five words and many names. numba is optional: without it
 :func:`pool_state` gives None and numpy builds the seed sequences (the same
-states); numba is loaded on the first replication, not on import.
+states); numba is loaded when a stream is first asked for (``sim/jit``), not on
+import.
 """
 
 from __future__ import annotations

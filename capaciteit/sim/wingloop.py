@@ -18,7 +18,8 @@ request, and the Python layers are checked against a per-person simpy model in
 
 numba is optional (the ``fast`` extra; the locked install has it): without it,
 :func:`wait_loop` gives None and the Python layers run, with the same numbers.
-numba is loaded on the first wing, not on import. The outcome codes live here,
+The loop is compiled (or loaded from numba's cache) when first asked for, not
+on import (``sim/jit``). The outcome codes live here,
 the lower of the two modules, and ``wings`` takes them.
 """
 
