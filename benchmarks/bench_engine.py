@@ -225,7 +225,10 @@ def main() -> None:
     try:
         import numba
 
-        compiled = f"numba {numba.__version__} (compiled wing loop, seeding and stretch of dates)"
+        compiled = (
+            f"numba {numba.__version__} (compiled: wing loop, seeding, stretch of dates, "
+            "order of returns, census tally)"
+        )
     except ImportError:
         compiled = "no numba (the wings' numpy and Python layers, numpy's seeding)"
     print(

@@ -1,14 +1,15 @@
 """Shortcuts of the engine that must give what the plain expression gives, to the
-bit: the named random streams (their words given to numpy at once) and the
+bit: the named random streams (their words given to numpy at once), the
 forecast's stretch of dates (taken only where it acts, in numpy or in compiled
-code)."""
+code), the returns' time order and the census's compiled tally; and a whole
+replication, compiled loops on and off."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from capaciteit.sim import jit, people, seeding
+from capaciteit.sim import census, jit, people, reentry, seeding
 from capaciteit.sim.people import People, Warp
 from capaciteit.sim.rng import Streams, name_key, replication_seed
 
@@ -214,11 +215,19 @@ def test_every_compiled_loop_is_warmed_and_switched_off_together():
     import capaciteit.run.runner  # noqa: F401  (what a run imports)
     from capaciteit.sim import wingloop
 
-    doors = (people.stretch_loop, wingloop.wait_loop, seeding.pool_state)
+    doors = (
+        people.stretch_loop,
+        wingloop.wait_loop,
+        seeding.pool_state,
+        reentry._order_loop,
+        census._tally_loop,
+    )
     assert {m.__module__ for m in jit._MAKERS} == {
         "capaciteit.sim.people",
         "capaciteit.sim.wingloop",
         "capaciteit.sim.seeding",
+        "capaciteit.sim.reentry",
+        "capaciteit.sim.census",
     }
     with jit.disabled():
         assert all(door() is None for door in doors)
@@ -245,3 +254,123 @@ def test_the_runner_warms_the_loops_before_it_forks(tmp_path, monkeypatch):
     monkeypatch.setattr(jit, "warm", lambda: warmed.append(1))
     done = list(runner.run_batches(model, 1, [range(0, 1), range(1, 2)], workers=2))
     assert len(done) == 2 and warmed == [1]
+
+
+def _orders(rng: np.random.Generator) -> list[np.ndarray]:
+    """Times as the returns have them, and the cases a bucket sort can get wrong:
+    ties (kept in input order), both zeros, a crowded bucket (sorted by merge
+    sort), a span too small or too large to divide by, negatives, one or two."""
+    spread = rng.uniform(0, 4000, 3000)
+    ties = np.round(rng.uniform(0, 50, 2000))
+    crowd = np.concatenate([rng.uniform(0, 4000, 500), 7 + rng.random(300) * 1e-6])
+    return [
+        spread,
+        ties,
+        crowd,
+        rng.permutation(np.concatenate([ties, spread])),
+        np.array([0.0, -0.0, 0.0, -0.0, 1.0, -1.0, 0.0]),
+        np.array([1.0, 1.0 + 2**-52, 1.0, 1.0 + 2**-52]),
+        np.array([0.0, 5e-324, 0.0, 1e-323, 5e-324]),
+        np.array([-1e308, 1e308, 0.0, 1e308, -1e308]),
+        rng.standard_normal(1000) * 1e3,
+        rng.lognormal(5, 3, 5000),
+        np.full(100, 3.0),
+        np.array([2.0, 1.0]),
+        np.array([4.0]),
+        np.sort(spread),
+        np.sort(spread)[::-1].copy(),
+    ]
+
+
+@pytest.mark.skipif(reentry._order_loop() is None, reason="numba is not installed")
+def test_the_returns_time_order_is_numpys_stable_sort(monkeypatch):
+    """The returns' order sets whose draws are whose: the compiled bucket sort
+    must give numpy's stable permutation, ties in input order included."""
+    loop, seen = reentry._order_loop(), []
+
+    def counted(t):
+        seen.append(1)
+        return loop(t)
+
+    # a door as jit.door makes it: closed while jit.disabled()
+    monkeypatch.setattr(reentry, "_order_loop", lambda: counted if jit._ON[0] else None)
+    for t in _orders(np.random.default_rng(4)):
+        want = np.argsort(t, kind="stable")
+        assert np.array_equal(reentry.time_order(t), want), t[:6]
+        with jit.disabled():
+            assert np.array_equal(reentry.time_order(t), want)
+    assert len(seen) == 14  # the compiled sort did the work (a single time needs none)
+    for bad in (np.array([3.0, np.nan, 1.0]), np.array([np.inf, 1.0, 0.0])):
+        assert np.array_equal(reentry.time_order(bad), np.argsort(bad, kind="stable"))
+    assert len(seen) == 14  # NaN or infinity: numpy's sort
+
+
+class _Days:
+    n_days, warmup = 60, 30
+
+
+def _numpy_tally(c: census.Census, t_in, t_out, t_mid=None, routed=None) -> list[np.ndarray]:
+    b_in, b_out = c.bins(t_in), c.bins(t_out)
+    last = c.width - 1
+    if routed is not None:
+        b_in[routed] = b_out[routed] = last
+    out = [c.count(b_in), c.count(b_out)]
+    if t_mid is not None:
+        b_mid = c.bins(t_mid)
+        if routed is not None:
+            b_mid[routed] = last
+        out.append(c.count(np.minimum(np.maximum(b_mid, b_in), b_out)))
+    return out
+
+
+@pytest.mark.skipif(census._tally_loop() is None, reason="numba is not installed")
+def test_the_compiled_tally_counts_what_numpys_bins_count():
+    """Bins before the first day, after the last, on day boundaries, at
+    infinity; those routed in the last bin; a trial kept within the stay."""
+    rng = np.random.default_rng(9)
+    c = census.Census(3, _Days())
+    n = 4000
+    t_in = rng.uniform(-20, 120, n)
+    t_in[:40] = np.arange(40) - 5.0  # on the days' boundaries
+    t_in[40:45] = [-np.inf, np.inf, -0.0, 29.0, 28.999999999999996]
+    t_out = t_in + rng.exponential(15, n)
+    t_out[45:50] = [np.inf, 90.0, 91.0, 89.99999999999999, 1e300]
+    t_mid = t_in + rng.uniform(-5, 30, n)  # some before admission, some after release
+    routed = rng.random(n) < 0.2
+    for args in ((t_in, t_out), (t_in, t_out, None, routed), (t_in, t_out, t_mid, routed)):
+        got, want = c.tally(*args), _numpy_tally(c, *args)
+        assert len(got) == len(want)
+        for x, y in zip(got, want, strict=True):
+            assert np.array_equal(x, y)
+    with_nan = t_out.copy()
+    with_nan[7] = np.nan
+    assert c.tally(t_in, with_nan) is None  # numpy's path says what is wrong
+    fast, plain = census.Census(3, _Days()), census.Census(3, _Days())
+    fast.add(1, t_in, t_out)
+    with jit.disabled():
+        plain.add(1, t_in, t_out)
+    assert np.array_equal(fast.enter, plain.enter) and np.array_equal(fast.leave, plain.leave)
+    assert fast.enter[1].sum() == n and not fast.enter[[0, 2]].any()
+
+
+@pytest.mark.filterwarnings("ignore::capaciteit.errors.ScenarioWarning")
+@pytest.mark.parametrize("name", ["baseline", "early-release-14"])
+def test_a_replication_is_the_same_with_and_without_the_compiled_loops(name):
+    """Every output of a replication, to the bit, with each compiled loop and
+    with the numpy paths: re-entry (the returns' order), end phases and wings,
+    responses to a shortage, the census."""
+    from pathlib import Path
+
+    import capaciteit as cap
+    from capaciteit.run.runner import prepare
+    from capaciteit.sim.engine import run_replication
+
+    root = Path(__file__).resolve().parents[1]
+    model = prepare(cap.load_scenario(root / "scenarios" / f"{name}.toml"), fit=False)[0]
+    seed = replication_seed(7, 1)
+    fast = run_replication(model, seed)
+    with jit.disabled():
+        plain = run_replication(model, seed)
+    assert fast.keys() == plain.keys()
+    for k in fast:
+        assert fast[k].dtype == plain[k].dtype and np.array_equal(fast[k], plain[k]), k

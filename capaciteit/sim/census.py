@@ -2,13 +2,16 @@
 
 A person is never an object here: stretches ``[t_in, t_out)`` are binned by day
 and counted with ``np.bincount``, and the stock is the cumulative sum of entries
-less exits (Little's law holds by construction).
+less exits (Little's law holds by construction). Where numba is, a group's
+stretches are binned and counted in one compiled pass (:func:`_tally`), the
+same integers by construction.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from capaciteit.sim import jit
 from capaciteit.sim.model import Model
 
 
@@ -41,7 +44,36 @@ class Census:
         (most groups have no one on a call-up list)."""
         if not len(t_in):
             return
+        if np.ndim(row) == 0:
+            counted = self.tally(t_in, t_out)
+            if counted is not None:
+                self.add_counts(int(row), *counted)
+                return
         self.add_bins(row, self.bins(t_in), self.bins(t_out))
+
+    def tally(
+        self, t_in: np.ndarray, t_out: np.ndarray, t_mid=None, routed=None
+    ) -> tuple[np.ndarray, ...] | None:
+        """Day counts of ``bins(t_in)`` and ``bins(t_out)`` (and, given ``t_mid``,
+        of ``bins(t_mid)`` kept between them: a trial within the stay), with those
+        ``routed`` in the last bin; None without numba or with a NaN among the
+        times (the numpy path says what is wrong)."""
+        loop = _tally_loop()
+        if loop is None:
+            return None
+        out = np.zeros((2 if t_mid is None else 3, self.width), np.int64)
+        none = np.zeros(0, np.bool_)
+        ok = loop(
+            np.asarray(t_in, float),
+            np.asarray(t_out, float),
+            np.asarray(t_in if t_mid is None else t_mid, float),
+            none if routed is None else routed,
+            t_mid is not None,
+            self.lo,
+            self.width - 1,
+            out,
+        )
+        return tuple(out) if ok else None
 
     def add_bins(self, row, b_in: np.ndarray, b_out: np.ndarray) -> None:
         """Count stretches given as bins; ``row`` is one row or one per stretch."""
@@ -67,15 +99,53 @@ class Census:
         return present.T, self.enter[:, inside].T, self.leave[:, inside].T
 
 
-def _add_status(status: Census, model: Model, stream, b_in, b_trial, b_out, counts=None) -> None:
+def _tally(t_in, t_out, t_mid, routed, mid, lo, last, out) -> bool:
+    """:meth:`Census.tally`'s pass: ``Census.bins`` of each time (``np.clip``'s
+    steps, then the subtraction and the truncation), counted into the rows of
+    ``out``; False, and nothing counted, when a time is NaN."""
+    n = t_in.size
+    for i in range(n):
+        if np.isnan(t_in[i]) or np.isnan(t_out[i]) or (mid and np.isnan(t_mid[i])):
+            return False
+    hi = lo + last
+    for i in range(n):
+        if routed.size and routed[i]:
+            out[0, last] += 1
+            out[1, last] += 1
+            if mid:
+                out[2, last] += 1
+            continue
+        b_in = int(min(max(t_in[i], lo), hi) - lo)
+        b_out = int(min(max(t_out[i], lo), hi) - lo)
+        out[0, b_in] += 1
+        out[1, b_out] += 1
+        if mid:
+            b_mid = int(min(max(t_mid[i], lo), hi) - lo)
+            out[2, min(max(b_mid, b_in), b_out)] += 1
+    return True
+
+
+def _compile_tally():
+    return jit.compiled(_tally)
+
+
+_tally_loop = jit.door(_compile_tally)
+"""The compiled :func:`_tally`, or None without numba (on first use)."""
+
+
+def _add_status(
+    status: Census, model: Model, stream, b_in, b_trial, b_out, counts=None, c_trial=None
+) -> None:
     """People in cells by legal status: pre-trial until the trial, then sentenced,
     or the status of a stay-path stream (substitute detention, ISD, ...).
-    ``counts``: the day counts of ``b_in`` and ``b_out`` where the caller has them."""
+    ``counts``: the day counts of ``b_in`` and ``b_out`` where the caller has them;
+    ``c_trial`` those of the trial's bins kept between them."""
     c_in, c_out = counts if counts is not None else (status.count(b_in), status.count(b_out))
     if stream.path == "stay":
         status.add_counts(model.statuses.index(stream.status or "other"), c_in, c_out)
         return
-    c_trial = status.count(np.minimum(np.maximum(b_trial, b_in), b_out))
+    if c_trial is None:
+        c_trial = status.count(np.minimum(np.maximum(b_trial, b_in), b_out))
     status.add_counts(0, c_in, c_trial)
     status.add_counts(1, c_trial, c_out)
 

@@ -202,18 +202,25 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
             routed[who] = True
         # where no capacity binds and no end phase moves anyone, stocks are counts;
         # the others are moved to the last bin here (never reported) and routed
-        b_in, b_out = units.bins(g.t_adm), units.bins(g.t_end)
-        if routed.any():
-            b_in[routed] = b_out[routed] = units.width - 1
-        c_in, c_out = units.count(b_in), units.count(b_out)
+        trial = model.cell[u] and s.path != "stay"
+        counted = units.tally(g.t_adm, g.t_end, g.t_trial if trial else None, routed)
+        b_in = b_out = b_trial = c_trial = None
+        if counted is not None:  # in one compiled pass
+            c_in, c_out = counted[:2]
+            c_trial = counted[2] if trial else None
+        else:
+            b_in, b_out = units.bins(g.t_adm), units.bins(g.t_end)
+            if routed.any():
+                b_in[routed] = b_out[routed] = units.width - 1
+            c_in, c_out = units.count(b_in), units.count(b_out)
+            b_trial = b_in  # no pre-trial stretch on path "sentence"
+            if trial and g.t_trial is not g.t_adm:
+                b_trial = units.bins(g.t_trial)
+                b_trial[routed] = units.width - 1
         units.add_counts(u, c_in, c_out)
         if model.cell[u]:
             people.add_counts(0, c_in, c_out)
-            b_trial = b_in  # no pre-trial stretch on path "sentence"
-            if s.path != "stay" and g.t_trial is not g.t_adm:
-                b_trial = units.bins(g.t_trial)
-                b_trial[routed] = units.width - 1
-            _add_status(status, model, s, b_in, b_trial, b_out, counts=(c_in, c_out))
+            _add_status(status, model, s, b_in, b_trial, b_out, (c_in, c_out), c_trial)
         if routed.any():
             parts.append(g.take(np.flatnonzero(routed)))
             part_stream.append(si)
@@ -287,10 +294,12 @@ def _returned(model: Model, groups: list[People], of_stream: np.ndarray, labels,
         elif not reentry.is_return(label):
             continue
         start, end = _cell_window(model, g, u)
-        entered = out.bins(g.t_adm)  # entries only (those before the first day are not reported)
-        out.add_bins(u, entered, entered)
+        entered = out.count(out.bins(g.t_adm))  # entries only (before the first day: not reported)
+        out.add_counts(u, entered, entered)
         inside = np.isfinite(start)
-        out.add(n_units, start[inside], end[inside])
+        if not inside.all():
+            start, end = start[inside], end[inside]
+        out.add(n_units, start, end)
     return out
 
 

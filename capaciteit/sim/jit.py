@@ -1,9 +1,9 @@
 """numba, where installed: the engine's few loops in compiled code (optional).
 
 Imported only by the modules that hold such loops (``wingloop``, ``seeding``,
-``people``); numba itself is loaded when the first loop is needed (the first
-named random stream: compiling a scenario draws its start-stock pools), not on
-import.
+``people``, ``reentry``, ``census``); numba itself is loaded when the first loop
+is needed (the first named random stream: compiling a scenario draws its
+start-stock pools), not on import.
 :func:`door` gives each loop its door: the loop compiled once per process on
 the first call, or None; :func:`warm` compiles them all (before a pool of
 processes forks) and :func:`disabled` turns them all off at once (the

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from capaciteit.sim import distributions, policies
+from capaciteit.sim import distributions, jit, policies
 from capaciteit.sim.inflow import arrival_times
 from capaciteit.sim.people import People
 from capaciteit.sim.rng import Streams
@@ -168,10 +168,10 @@ def returns(
         for si in sorted(back):
             t = np.concatenate([x[0] for x in back[si]])
             parent = np.concatenate([x[1] for x in back[si]])
-            order = np.argsort(t, kind="stable")
+            order = time_order(t)
             t, parent = t[order], parent[order]
-            keep = t < horizon
-            t, parent = t[keep], parent[keep]
+            keep = int(np.searchsorted(t, horizon))  # those before the run's end: a prefix
+            t, parent = t[:keep], parent[:keep]
             if t.size:
                 prefix = f"{RETURN}{generation}"
                 label = f"{prefix}/{sc.stream[si].name}"
@@ -182,6 +182,66 @@ def returns(
         if not pending:
             return out
     raise RuntimeError("re-entry did not end")  # pragma: no cover: each generation is later
+
+
+def time_order(t: np.ndarray) -> np.ndarray:
+    """``np.argsort(t, kind="stable")``: the returns' order, which sets whose
+    draws are whose. Compiled where numba is, as a bucket sort that gives the
+    same permutation by construction (:func:`_bucket_order`)."""
+    loop = _order_loop()
+    if loop is None or t.size < 2 or not np.isfinite(t).all():
+        return np.argsort(t, kind="stable")
+    return loop(t)
+
+
+def _bucket_order(t: np.ndarray) -> np.ndarray:
+    """The stable order of finite ``t``: ``int((t - lo) * scale)`` never
+    decreases as ``t`` grows (each step is monotone in IEEE arithmetic), so
+    bucketing, in input order, puts every pair that ``t`` orders in that order;
+    each bucket is then sorted in place, ties kept in input order (an insertion
+    sort, or numba's merge sort for a large bucket). The same permutation as
+    numpy's stable sort, in about n steps for times spread over the run."""
+    n = t.size
+    lo, hi = t.min(), t.max()
+    span = hi - lo
+    scale = (n - 1) / span if 0.0 < span < np.inf else 0.0
+    if not scale < np.inf:  # a span too small to divide by: one bucket
+        scale = 0.0
+    start = np.zeros(n + 1, np.int64)
+    bucket = np.empty(n, np.int64)
+    for i in range(n):
+        k = min(int((t[i] - lo) * scale), n - 1) if scale > 0.0 else 0
+        bucket[i] = k
+        start[k + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    order = np.empty(n, np.int64)
+    fill = start[:-1].copy()
+    for i in range(n):
+        order[fill[bucket[i]]] = i
+        fill[bucket[i]] += 1
+    for k in range(n):
+        a, b = start[k], start[k + 1]
+        if b - a > 32:
+            order[a:b] = order[a:b][np.argsort(t[order[a:b]], kind="mergesort")]
+            continue
+        for j in range(a + 1, b):
+            i = order[j]
+            x = t[i]
+            m = j
+            while m > a and t[order[m - 1]] > x:
+                order[m] = order[m - 1]
+                m -= 1
+            order[m] = i
+    return order
+
+
+def _compile_order():
+    return jit.compiled(_bucket_order)
+
+
+_order_loop = jit.door(_compile_order)
+"""The compiled :func:`_bucket_order`, or None without numba (on first use)."""
 
 
 def _comes_back(
