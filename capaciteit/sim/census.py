@@ -61,18 +61,15 @@ class Census:
         loop = _tally_loop()
         if loop is None:
             return None
-        out = np.zeros((2 if t_mid is None else 3, self.width), np.int64)
-        none = np.zeros(0, np.bool_)
-        ok = loop(
-            np.asarray(t_in, float),
-            np.asarray(t_out, float),
-            np.asarray(t_in if t_mid is None else t_mid, float),
-            none if routed is None else routed,
-            t_mid is not None,
-            self.lo,
-            self.width - 1,
-            out,
-        )
+        mid = t_mid is not None  # (on path "sentence" the trial is the admission array)
+        t_in, t_out = np.asarray(t_in, float), np.asarray(t_out, float)
+        t_mid = np.asarray(t_mid, float) if mid else t_in
+        routed = np.zeros(0, np.bool_) if routed is None else np.asarray(routed, np.bool_)
+        if not t_in.size == t_out.size == t_mid.size or routed.size not in (0, t_in.size):
+            raise ValueError("tally: times and routed must be of one length")  # no bounds checks
+        out = np.zeros((3 if mid else 2, self.width), np.int64)
+        hi = self.lo + self.width - 1  # as bins clips
+        ok = loop(t_in, t_out, t_mid, routed, mid, self.lo, hi, self.width - 1, out)
         return tuple(out) if ok else None
 
     def add_bins(self, row, b_in: np.ndarray, b_out: np.ndarray) -> None:
@@ -99,15 +96,14 @@ class Census:
         return present.T, self.enter[:, inside].T, self.leave[:, inside].T
 
 
-def _tally(t_in, t_out, t_mid, routed, mid, lo, last, out) -> bool:
+def _tally(t_in, t_out, t_mid, routed, mid, lo, hi, last, out) -> bool:
     """:meth:`Census.tally`'s pass: ``Census.bins`` of each time (``np.clip``'s
-    steps, then the subtraction and the truncation), counted into the rows of
-    ``out``; False, and nothing counted, when a time is NaN."""
+    steps to ``[lo, hi]``, then the subtraction and the truncation), counted into
+    the rows of ``out``; False, and nothing counted, when a time is NaN."""
     n = t_in.size
     for i in range(n):
         if np.isnan(t_in[i]) or np.isnan(t_out[i]) or (mid and np.isnan(t_mid[i])):
             return False
-    hi = lo + last
     for i in range(n):
         if routed.size and routed[i]:
             out[0, last] += 1

@@ -199,8 +199,10 @@ def _bucket_order(t: np.ndarray) -> np.ndarray:
     decreases as ``t`` grows (each step is monotone in IEEE arithmetic), so
     bucketing, in input order, puts every pair that ``t`` orders in that order;
     each bucket is then sorted in place, ties kept in input order (an insertion
-    sort, or numba's merge sort for a large bucket). The same permutation as
-    numpy's stable sort, in about n steps for times spread over the run."""
+    sort, or numba's merge sort for a large bucket: stable, as numpy's, which
+    ``tests/test_exact.py`` checks on a crowded bucket with ties). The same
+    permutation as numpy's stable sort, in about n steps for times spread over
+    the run (a replication's largest bucket held 8 returns)."""
     n = t.size
     lo, hi = t.min(), t.max()
     span = hi - lo
