@@ -531,6 +531,50 @@ def test_a_response_after_the_run_is_a_caution(tmp_path, run_cli):
     )
 
 
+def test_a_policy_or_response_over_before_the_run_is_a_caution(tmp_path, run_cli):
+    """2020 typed for 2030: a period that ends by the first simulated day (the
+    start less the warm-up, 2028-11-27 here) never acts, or, for a policy that
+    reaches the dates of those inside at the start, acts only through them."""
+    import datetime as dt
+
+    from capaciteit.outputs.cautions import say_caution
+    from capaciteit.sim.cautions import ENDED, Caution
+
+    day = dt.date(2028, 11, 27)
+
+    path = tmp_path / "past.toml"
+    cases = {
+        '[[policy]]\nname = "past"\nkind = "inflow"\nstart = 2020-01-01\n'
+        "end = 2028-11-27\nfactor = 1.1\n": "policy 'past'.end: 'past' ends on or before the "
+        "first simulated day (2028-11-27): it never acts",
+        '[[response]]\nname = "past"\nkind = "early_release"\nstart = 2020-01-01\n'
+        "end = 2021-01-01\ndays = 7\n": "response 'past'.end: 'past' ends on or before the "
+        "first simulated day (2028-11-27): it never acts",
+        '[[policy]]\nname = "past"\nkind = "sentence_lengths"\nstart = 2020-01-01\n'
+        "end = 2021-01-01\nfactor = 1.5\n": "policy 'past'.end: 'past' ends on or before the "
+        "first simulated day (2028-11-27): it can only change who is inside at the start, and "
+        "their dates",
+    }
+    for table, said in cases.items():
+        path.write_text(BASE.replace("CAPACITY", "610") + "\n" + table)
+        code, _, err = run_cli("validate", path)
+        assert code == 0
+        assert f"{path}: {said}" in err, err
+    # a day later it acts in the warm-up: no caution
+    path.write_text(
+        BASE.replace("CAPACITY", "610") + "\n" + next(iter(cases)).replace("11-27", "11-28")
+    )
+    code, _, err = run_cli("validate", path)
+    assert code == 0 and "first simulated day" not in err
+    said = say_caution(
+        Caution("policy 'past'.end", ENDED[False], {"name": "past", "first": day}), "nl"
+    )
+    assert said == (
+        "policy 'past'.end: 'past' eindigt op of vóór de eerste gesimuleerde dag (27 november "
+        "2028): het werkt nooit"
+    )
+
+
 def test_early_release_never_takes_someone_held_back(tmp_path, monkeypatch):
     """A self-reporter not called up is at home, not inside: an early release
     once 'released' such people (their admission day had passed, they were

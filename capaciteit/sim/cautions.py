@@ -174,6 +174,13 @@ def cautions(model: Model) -> list[Caution]:
                     {"name": r.name, "end": sc.scenario.end},
                 )
             )
+        elif r.end is not None and r.end <= model.origin:  # 2020 typed for 2030
+            inside = kind == "policy" and r.kind in RESIDENTS_ONLY
+            out.append(
+                Caution(
+                    f"{kind} {r.name!r}.end", ENDED[inside], {"name": r.name, "first": model.origin}
+                )
+            )
     if sc.response and model.wing_order:
         out += _unseen_by_responses(model, expected_demand(model) if demand is None else demand)
     meta = sc.scenario
@@ -194,6 +201,21 @@ def cautions(model: Model) -> list[Caution]:
             )
     return out
 
+
+RESIDENTS_ONLY = ("sentence_lengths", "early_release")
+"""Policies that reach dates of the people inside at the start (a sentence
+imposed, a release judged, in their period), so one that ended before the first
+simulated day may still change who is inside then; every other policy and
+response acts only on days of the run."""
+ENDED = {
+    False: N_(
+        "{name!r} ends on or before the first simulated day ({first:%Y-%m-%d}): it never acts"
+    ),
+    True: N_(
+        "{name!r} ends on or before the first simulated day ({first:%Y-%m-%d}): it can only "
+        "change who is inside at the start, and their dates"
+    ),
+}
 
 NO_COST = {
     True: N_(
