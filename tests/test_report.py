@@ -19,7 +19,7 @@ import pytest
 
 import capaciteit as cap
 from capaciteit.outputs import report
-from capaciteit.outputs.figures import fan_chart
+from capaciteit.outputs.figures import fan_chart, unit_label
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.i18n import translate
 from capaciteit.outputs.report import (
@@ -187,12 +187,23 @@ def test_number_formats():
     assert fmt_num(float("nan"), "nl") == "–" and fmt_pct(None, "en") == "–"
 
 
+def test_a_unit_is_named_for_a_reader():
+    assert unit_label("closed", "nl") == "gesloten regime (mannen)"
+    assert unit_label("closed", "en") == "closed regime (men)"
+    assert [unit_label(u) for u in ("bba", "hvb", "EBI", "mine")] == ["BBA", "HvB", "EBI", "mine"]
+
+
 def test_headline_numbers_are_the_datasets(national, report_nl):
     page = Page(report_nl)
     h = headline(national)
     assert h.verdict == "likely"  # the staff shortage of 2024 with 8 replications
     assert h.verdict in page.ids["verdict"]["class"].split()
     assert page.text["h-first-year"] == str(h.first_year)
+    # the binding pool by its name for a reader, as in the figures (BBA, not bba)
+    assert page.text["h-pool"] == unit_label(h.unit, "nl") != h.unit
+    assert [r[0] for r in page.tables["table-pools"]["body"]] == [
+        unit_label(d["pool"], "nl") for d in h.pools
+    ]
     assert num(page.text["h-first-p"], "nl") == pytest.approx(round(h.first_p * 100, 1))
     assert page.text["h-peak-year"] == str(h.peak_year)
     assert num(page.text["h-peak-p"], "nl") == pytest.approx(round(h.peak_p * 100, 1))
@@ -503,7 +514,9 @@ def test_compare_report_shows_the_paired_differences(national):
     assert nonzero > 0  # the responses lower occupancy
     # the verdict's places: each pool's shortage probability, base -> alternative
     pools = page.tables["table-pools-shortage-measures-2024"]
-    assert pools["head"][0] == ["jaar", "closed", "closed_women", "bba", "ta", "ait", "ebi"]
+    # each pool by its name for a reader, as the figures and the run report have it
+    names = ["gesloten regime (mannen)", "gesloten regime (vrouwen)", "BBA", "TA", "AIT", "EBI"]
+    assert pools["head"][0] == ["jaar", *names]
     short = table[table["metric"] == "shortage"].set_index(["unit", "year"])
     for row in pools["body"]:
         r = short.loc[("closed", int(row[0]))]
@@ -532,9 +545,8 @@ def test_compare_report_shows_the_paired_differences(national):
     cost = fmt_num(euros["difference"] / 1e6, "nl", 1, sign=True)
     assert f"kosten {cost} mln. euro per jaar (95%-interval " in answer
     r = short.loc[("closed", 2033)]
-    shortage = (
-        f"tekortdag in pool closed: {fmt_pct(r['base'], 'nl')} → {fmt_pct(r['alternative'], 'nl')}"
-    )
+    before, after = fmt_pct(r["base"], "nl"), fmt_pct(r["alternative"], "nl")
+    shortage = f"tekortdag in pool gesloten regime (mannen): {before} → {after}"
     assert shortage in answer
     [img] = page.images
     assert img["figure"] == "fig-diff-shortage-measures-2024"

@@ -79,15 +79,17 @@ UNITS: dict[str, str] = {
     "closed": N_("closed regime (men)"),
     "closed_women": N_("closed regime (women)"),
 }
-ABBREVIATIONS = ("bba", "ta", "ait", "ebi", "pp", "hvb", "isd")
+ABBREVIATIONS = {a.lower(): a for a in ("BBA", "TA", "AIT", "EBI", "PP", "HvB", "ISD")}
+"""Dutch abbreviations as they are written (docs/glossary.md)."""
 
 
 def unit_label(unit: str, lang: str = "en") -> str:
-    """A unit's name for a reader: Dutch abbreviations in capitals (BBA, EBI)."""
+    """A unit's name for a reader: the shipped names in the catalog's words, the
+    Dutch abbreviations as written (BBA, HvB), any other as the scenario has it."""
     unit = str(unit)
     if unit in UNITS:
         return translations(lang).gettext(UNITS[unit])
-    return unit.upper() if unit.lower() in ABBREVIATIONS else unit
+    return ABBREVIATIONS.get(unit.lower(), unit)
 
 
 def _text(lang: str) -> dict[str, str]:

@@ -8,6 +8,7 @@ import xarray as xr
 from markupsafe import Markup, escape
 
 from capaciteit.outputs.capacity import replications_for_bounds
+from capaciteit.outputs.figures import unit_label
 from capaciteit.outputs.formats import (
     fmt_bound,
     fmt_eur,
@@ -43,7 +44,7 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         if h.verdict != "unlikely":
             values["first_year"] = span("h-first-year", str(h.first_year))
             values["first_p"] = span("h-first-p", fmt_pct(h.first_p, lang))
-        values["pool"] = span("h-pool", h.unit)
+        values["pool"] = span("h-pool", unit_label(h.unit, lang))
         verdict = say(t[f"verdict_{h.verdict}"], **values)
     need = None
     if h.gap is not None and h.needed is not None:
@@ -75,7 +76,7 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         gap_euros = say(
             t["gap_euros"],
             gap=fmt_num(h.gap, lang),
-            pool=h.unit,
+            pool=unit_label(h.unit, lang),
             euros=span("h-gap-euros", fmt_eur(h.gap_euros_per_year, lang)),
             per_place=fmt_euros(per_place, lang),
             year=h.added_place_price_level,
@@ -125,11 +126,11 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
             ]
         rows.append(row)
         classes.append("partial" if r["days"] < 365 else "")
-    caption = say(t["year_table"], risk=pct, pool=h.unit)
+    caption = say(t["year_table"], risk=pct, pool=unit_label(h.unit, lang))
     table = Table("table-years", header(*cols), rows, classes, caption)
     pool_rows = [
         [
-            Cell(d["pool"]),
+            Cell(unit_label(d["pool"], lang)),
             Cell(t[d["verdict"]]),
             num_cell(str(d["first_year"]) if d["first_year"] is not None else "–"),
             num_cell(fmt_pct(d["first_p"], lang) if d["first_p"] is not None else "–"),

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capaciteit.outputs.figures import difference_chart, new_figure, png_data_uri
+from capaciteit.outputs.figures import difference_chart, new_figure, png_data_uri, unit_label
 from capaciteit.outputs.formats import (
     fmt_num,
     fmt_pct,
@@ -178,7 +178,7 @@ def render_compare_report(
                 "figure": Fig(
                     f"fig-diff-{slug(name)}",
                     fig,
-                    t["alt"].format(alt=name, base=base_name, pool=pool or unit),
+                    t["alt"].format(alt=name, base=base_name, pool=unit_label(pool or unit, lang)),
                 ),
             }
         )
@@ -236,7 +236,7 @@ def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str, pr
             q = short.iloc[0]
             parts.append(
                 t["answer_pool"].format(
-                    pool=pool,
+                    pool=unit_label(pool, lang),
                     before=fmt_pct(q["base"], lang),
                     after=fmt_pct(q["alternative"], lang),
                 )
@@ -314,7 +314,7 @@ def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> 
                 )
             )
         rows.append(row)
-    head = header(t["col_year"], *pools)
+    head = header(t["col_year"], *(unit_label(p, lang) for p in pools))
     return Table(f"table-pools-{key}", head, rows, classes, t["pools_intro"], css="wide")
 
 
