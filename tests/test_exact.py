@@ -6,6 +6,7 @@ replication, compiled loops on and off."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import numpy as np
@@ -334,10 +335,21 @@ def _numpy_tally(c: census.Census, t_in, t_out, t_mid=None, routed=None) -> list
     return out
 
 
-@pytest.mark.skipif(census._tally_loop() is None, reason="numba is not installed")
-def test_the_compiled_tally_counts_what_numpys_bins_count():
-    """Bins before the first day, after the last, on day boundaries, at
-    infinity; those routed in the last bin; a trial kept within the stay."""
+@pytest.mark.filterwarnings("ignore:invalid value encountered in cast:RuntimeWarning")
+@pytest.mark.parametrize("compiled", [True, False], ids=["compiled", "numpy"])
+def test_the_tally_counts_what_bins_and_bincount_count(compiled, monkeypatch):
+    """Both ways of the tally (one compiled pass; numpy's bins and bincounts):
+    bins before the first day, after the last, on day boundaries, at infinity;
+    those routed in the last bin; a trial kept within the stay."""
+    loop, calls = census._tally_loop(), []
+    if compiled and loop is None:
+        pytest.skip("numba is not installed")
+
+    def counted_loop(*args):
+        calls.append(1)
+        return loop(*args)
+
+    monkeypatch.setattr(census, "_tally_loop", lambda: counted_loop if jit._ON[0] else None)
     rng = np.random.default_rng(9)
     c = census.Census(3, _Days())
     n = 4000
@@ -348,25 +360,30 @@ def test_the_compiled_tally_counts_what_numpys_bins_count():
     t_out[45:50] = [np.inf, 90.0, 91.0, 89.99999999999999, 1e300]
     t_mid = t_in + rng.uniform(-5, 30, n)  # some before admission, some after release
     routed = rng.random(n) < 0.2
-    for args in ((t_in, t_out), (t_in, t_out, None, routed), (t_in, t_out, t_mid, routed)):
-        got, want = c.tally(*args), _numpy_tally(c, *args)
-        assert len(got) == len(want)
-        for x, y in zip(got, want, strict=True):
-            assert np.array_equal(x, y)
-    # on path "sentence" the trial is the admission array itself
-    got, want = c.tally(t_in, t_out, t_in, routed), _numpy_tally(c, t_in, t_out, t_in, routed)
-    assert len(got) == 3 and all(np.array_equal(x, y) for x, y in zip(got, want, strict=True))
-    with_nan = t_out.copy()
-    with_nan[7] = np.nan
-    assert c.tally(t_in, with_nan) is None  # numpy's path says what is wrong
-    with pytest.raises(ValueError, match="one length"):  # compiled code checks no bounds
-        c.tally(t_in, t_out, None, routed[:-1])
-    fast, plain = census.Census(3, _Days()), census.Census(3, _Days())
-    fast.add(1, t_in, t_out)
-    with jit.disabled():
-        plain.add(1, t_in, t_out)
-    assert np.array_equal(fast.enter, plain.enter) and np.array_equal(fast.leave, plain.leave)
-    assert fast.enter[1].sum() == n and not fast.enter[[0, 2]].any()
+    cases = [
+        (t_in, t_out),
+        (t_in, t_out, None, routed),
+        (t_in, t_out, t_mid, routed),
+        (t_in, t_out, t_in, routed),  # on path "sentence" the trial is the admission array
+    ]
+    with contextlib.nullcontext() if compiled else jit.disabled():
+        for args in cases:
+            got, want = c.tally(*args), _numpy_tally(c, *args)
+            assert len(got) == len(want)
+            for x, y in zip(got, want, strict=True):
+                assert np.array_equal(x, y)
+        with_nan = t_out.copy()
+        with_nan[7] = np.nan
+        with pytest.raises(ValueError):  # numpy's bincount refuses the NaN's bin
+            c.tally(t_in, with_nan)
+        with pytest.raises(ValueError, match="one length"):  # compiled code checks no bounds
+            c.tally(t_in, t_out, None, routed[:-1])
+        counted = census.Census(3, _Days())
+        counted.add(1, t_in, t_out)
+    assert len(calls) == (6 if compiled else 0)  # the four cases, the NaN, the add
+    plain = _numpy_tally(c, t_in, t_out)
+    assert np.array_equal(counted.enter[1], plain[0]) and np.array_equal(counted.leave[1], plain[1])
+    assert counted.enter[1].sum() == n and not counted.enter[[0, 2]].any()
 
 
 SCENARIOS = sorted((Path(__file__).resolve().parents[1] / "scenarios").glob("*.toml"))

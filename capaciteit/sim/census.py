@@ -45,32 +45,40 @@ class Census:
         if not len(t_in):
             return
         if np.ndim(row) == 0:
-            counted = self.tally(t_in, t_out)
-            if counted is not None:
-                self.add_counts(int(row), *counted)
-                return
+            self.add_counts(int(row), *self.tally(t_in, t_out))
+            return
         self.add_bins(row, self.bins(t_in), self.bins(t_out))
 
     def tally(
         self, t_in: np.ndarray, t_out: np.ndarray, t_mid=None, routed=None
-    ) -> tuple[np.ndarray, ...] | None:
+    ) -> tuple[np.ndarray, ...]:
         """Day counts of ``bins(t_in)`` and ``bins(t_out)`` (and, given ``t_mid``,
         of ``bins(t_mid)`` kept between them: a trial within the stay), with those
-        ``routed`` in the last bin; None without numba or with a NaN among the
-        times (the numpy path says what is wrong)."""
-        loop = _tally_loop()
-        if loop is None:
-            return None
+        ``routed`` (a mask) in the last bin: in one compiled pass where numba is
+        (a NaN among the times leaves it to numpy, which says what is wrong)."""
         mid = t_mid is not None  # (on path "sentence" the trial is the admission array)
         t_in, t_out = np.asarray(t_in, float), np.asarray(t_out, float)
         t_mid = np.asarray(t_mid, float) if mid else t_in
         routed = np.zeros(0, np.bool_) if routed is None else np.asarray(routed, np.bool_)
         if not t_in.size == t_out.size == t_mid.size or routed.size not in (0, t_in.size):
             raise ValueError("tally: times and routed must be of one length")  # no bounds checks
-        out = np.zeros((3 if mid else 2, self.width), np.int64)
-        hi = self.lo + self.width - 1  # as bins clips
-        ok = loop(t_in, t_out, t_mid, routed, mid, self.lo, hi, self.width - 1, out)
-        return tuple(out) if ok else None
+        loop = _tally_loop()
+        if loop is not None:
+            out = np.zeros((3 if mid else 2, self.width), np.int64)
+            hi = self.lo + self.width - 1  # as bins clips
+            if loop(t_in, t_out, t_mid, routed, mid, self.lo, hi, self.width - 1, out):
+                return tuple(out)
+        last = self.width - 1
+        b_in, b_out = self.bins(t_in), self.bins(t_out)
+        if routed.size:
+            b_in[routed], b_out[routed] = last, last
+        counts = [self.count(b_in), self.count(b_out)]
+        if mid:
+            b_mid = b_in if t_mid is t_in else self.bins(t_mid)
+            if routed.size:
+                b_mid[routed] = last
+            counts.append(self.count(np.minimum(np.maximum(b_mid, b_in), b_out)))
+        return tuple(counts)
 
     def add_bins(self, row, b_in: np.ndarray, b_out: np.ndarray) -> None:
         """Count stretches given as bins; ``row`` is one row or one per stretch."""
@@ -121,11 +129,7 @@ def _tally(t_in, t_out, t_mid, routed, mid, lo, hi, last, out) -> bool:
     return True
 
 
-def _compile_tally():
-    return jit.compiled(_tally)
-
-
-_tally_loop = jit.door(_compile_tally)
+_tally_loop = jit.loop(_tally)
 """The compiled :func:`_tally`, or None without numba (on first use)."""
 
 

@@ -203,24 +203,12 @@ def run_replication(model: Model, seq: np.random.SeedSequence) -> dict[str, np.n
         # where no capacity binds and no end phase moves anyone, stocks are counts;
         # the others are moved to the last bin here (never reported) and routed
         trial = model.cell[u] and s.path != "stay"
-        counted = units.tally(g.t_adm, g.t_end, g.t_trial if trial else None, routed)
-        b_in = b_out = b_trial = c_trial = None
-        if counted is not None:  # in one compiled pass
-            c_in, c_out = counted[:2]
-            c_trial = counted[2] if trial else None
-        else:
-            b_in, b_out = units.bins(g.t_adm), units.bins(g.t_end)
-            if routed.any():
-                b_in[routed] = b_out[routed] = units.width - 1
-            c_in, c_out = units.count(b_in), units.count(b_out)
-            b_trial = b_in  # no pre-trial stretch on path "sentence"
-            if trial and g.t_trial is not g.t_adm:
-                b_trial = units.bins(g.t_trial)
-                b_trial[routed] = units.width - 1
+        c_in, c_out, *rest = units.tally(g.t_adm, g.t_end, g.t_trial if trial else None, routed)
         units.add_counts(u, c_in, c_out)
         if model.cell[u]:
             people.add_counts(0, c_in, c_out)
-            _add_status(status, model, s, b_in, b_trial, b_out, (c_in, c_out), c_trial)
+            c_trial = rest[0] if rest else None
+            _add_status(status, model, s, None, None, None, (c_in, c_out), c_trial)
         if routed.any():
             parts.append(g.take(np.flatnonzero(routed)))
             part_stream.append(si)

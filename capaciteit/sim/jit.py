@@ -4,10 +4,10 @@ Imported only by the modules that hold such loops (``wingloop``, ``seeding``,
 ``people``, ``reentry``, ``census``); numba itself is loaded when the first loop
 is needed (the first named random stream: compiling a scenario draws its
 start-stock pools), not on import.
-:func:`door` gives each loop its door: the loop compiled once per process on
-the first call, or None; :func:`warm` compiles them all (before a pool of
-processes forks) and :func:`disabled` turns them all off at once (the
-benchmark's with and without).
+:func:`loop` (or :func:`door`, given a maker) gives each loop its door: the
+loop compiled once per process on the first call, or None; :func:`warm`
+compiles them all (before a pool of processes forks) and :func:`disabled` turns
+them all off at once (the benchmark's with and without).
 """
 
 from __future__ import annotations
@@ -44,6 +44,17 @@ def door(make: Callable[[], Callable | None]) -> Callable[[], Callable | None]:
     while :func:`disabled` (``make`` gives None without numba)."""
     _MAKERS.append(make)
     return lambda: _made(make) if _ON[0] else None
+
+
+def loop(f: Callable) -> Callable[[], Callable | None]:
+    """The door of ``f`` compiled as it is (most loops: :func:`door` for a loop
+    whose maker must do more, as the wing's, which binds its compiled heap)."""
+
+    def make() -> Callable | None:
+        return compiled(f)
+
+    make.__module__ = f.__module__  # whose loop it is (tests/test_exact.py)
+    return door(make)
 
 
 def warm() -> None:

@@ -178,11 +178,7 @@ def _overlap(arrays: list[np.ndarray]) -> bool:
     return len({id(a) for a in arrays}) < len(arrays) or any(a.base is not None for a in arrays)
 
 
-def _compile_stretch():
-    return jit.compiled(_stretch)
-
-
-stretch_loop = jit.door(_compile_stretch)
+stretch_loop = jit.loop(_stretch)
 """The compiled :func:`_stretch`, or None without numba (on first use)."""
 
 

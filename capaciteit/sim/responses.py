@@ -155,8 +155,7 @@ def apply(
                     acted[d, k] = 1
                     moved[d, k] += _release_early(r, p, d, f, enter, leave, early, away)
             else:
-                due = _due(p, d, f, carry.suspended)
-                due = due[~away[due]]  # another response holds them already
+                due = _due(p, d, f, carry.suspended, away)
                 if full and due.size:
                     p["held"].append(due)
                     away[due] = True
@@ -279,18 +278,20 @@ def _plan(
     return plan
 
 
-def _due(p: dict, d: int, f: _Flat, suspended: np.ndarray) -> np.ndarray:
+def _due(p: dict, d: int, f: _Flat, suspended: np.ndarray, away: np.ndarray) -> np.ndarray:
     """Those a holding response meets today: due on their planned day, or on the
-    day a move of the exit they follow brought their admission to."""
+    day a move of the exit they follow brought their admission to; not those
+    ``suspended`` (their admission waits for an exit) or ``away`` (another
+    response holds them already)."""
     due = p["idx"][p["starts"][d] : p["starts"][d + 1]]
-    due = due[(f.adm[due] == d) & ~suspended[due]]
+    due = due[(f.adm[due] == d) & ~suspended[due] & ~away[due]]
     if p["late"]:
         p["pending"] = np.concatenate([p["pending"], *p["late"]])
         p["late"].clear()
     pending = p["pending"]
     if pending.size:
         adm = f.adm[pending]
-        now = pending[(adm == d) & ~suspended[pending]]
+        now = pending[(adm == d) & ~suspended[pending] & ~away[pending]]
         p["pending"] = pending[adm > d]  # one suspended again is added again when it moves
         if now.size:  # moved twice: listed twice (moves are later only: never planned today)
             due = np.unique(np.concatenate([due, now]))

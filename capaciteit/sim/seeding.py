@@ -72,11 +72,7 @@ def _state(head: np.ndarray, tail: np.ndarray, out: np.ndarray) -> None:
             out[i // 2] |= v << np.uint64(32)
 
 
-def _compile():
-    return jit.compiled(_state)
-
-
-pool_state = jit.door(_compile)
+pool_state = jit.loop(_state)
 """The compiled :func:`_state`, or None without numba (on first use)."""
 
 
