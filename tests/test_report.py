@@ -16,6 +16,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 import capaciteit as cap
 from capaciteit.outputs import report
@@ -191,6 +192,46 @@ def test_a_unit_is_named_for_a_reader():
     assert unit_label("closed", "nl") == "gesloten regime (mannen)"
     assert unit_label("closed", "en") == "closed regime (men)"
     assert [unit_label(u) for u in ("bba", "hvb", "EBI", "mine")] == ["BBA", "HvB", "EBI", "mine"]
+
+
+def test_a_planners_own_label_names_the_unit_wherever_a_reader_looks(tmp_path, run_cli):
+    # a scenario's `label` for a unit: the report, its figures and the compare
+    # report use it; a dataset of a scenario without labels names units as before
+    text = (ROOT / "scenarios" / "stylized.toml").read_text()
+    text = text.replace('name = "main"\n', 'name = "main"\nlabel = "Main regime (men)"\n', 1)
+    text = text.replace('name = "bba"\n', 'name = "bba"\nlabel = "Open wing, Zeeland"\n', 1)
+    path = tmp_path / "labelled.toml"
+    path.write_text(text)
+    sc = cap.load_scenario(path)
+    own = {"main": "Main regime (men)", "bba": "Open wing, Zeeland"}
+    assert sc.unit_labels() == own
+    code, _, err = run_cli("run", path, "-n", "3", "-o", tmp_path / "out", "--quiet")
+    assert code == 0, err
+    with xr.open_dataset(tmp_path / "out" / "occupancy.nc") as nc:
+        assert json.loads(nc.attrs["unit_labels"]) == own  # through the store and the file
+    ds = cap.simulate(sc, 3, seed=1)
+    for lang in ("nl", "en"):
+        page = Page(render_report(ds, lang=lang))
+        assert page.text["h-pool"] == own["bba"] == own[headline(ds).unit]
+        assert [r[0] for r in page.tables["table-pools"]["body"]] == [
+            own[d["pool"]] for d in headline(ds).pools
+        ]
+        assert page.tables["table-shortage"]["head"][0][1:] == [
+            unit_label("total", lang),
+            own["main"],
+            own["bba"],
+        ]
+        alts = {i["figure"]: i["alt"] for i in page.images if i["figure"].startswith("fig-fan-")}
+        assert own["bba"] in alts["fig-fan-bba"] and own["main"] in alts["fig-fan-main"]
+    assert fan_chart(ds, "bba").get_title(loc="left") == own["bba"]
+    plain = ds.copy()
+    plain.attrs = {k: v for k, v in ds.attrs.items() if k != "unit_labels"}
+    assert Page(render_report(plain, lang="en")).text["h-pool"] == "BBA"
+    html = render_compare_report(
+        {"stylized": paired(ds, ds)}, "stylized", n=3, seed=1, lang="en", labels=own
+    )
+    head = Page(html).tables["table-pools-stylized"]["head"][0]
+    assert own["bba"] in head and "bba" not in head
 
 
 def test_headline_numbers_are_the_datasets(national, report_nl):

@@ -187,6 +187,20 @@ MISTAKES = [
         "unit 'total'.name: 'total' is reserved",
     ),
     (
+        "the same label twice",
+        (
+            'name = "main"\ncapacity = 1000\n\n[[unit]]\nname = "bba"',
+            'name = "main"\nlabel = "Regime"\ncapacity = 1000\n\n[[unit]]\nname = "bba"\n'
+            'label = "Regime"',
+        ),
+        "unit 'bba'.label: the same label 'Regime' as unit 'main'",
+    ),
+    (
+        "a label on a line of its own",
+        ('name = "main"\n', 'name = "main"\nlabel = "two\\nlines"\n'),
+        "unit 'main'.label: must not contain control characters or line breaks",
+    ),
+    (
         "reserved pool name",
         ('when_full = "overflow"', 'pool = "total"\nwhen_full = "overflow"'),
         "unit 'bba'.pool: 'total' is reserved",

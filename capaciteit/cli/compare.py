@@ -102,7 +102,14 @@ def _compare(a: argparse.Namespace) -> int:
             table.to_csv(tmp / f"{base.name}-vs-{name}.csv", index=False, float_format="%.4f")
         common = {"n": n, "seed": seed, "lang": a.lang, "price_level": base.costs.price_level}
         questions = {sc.name: sc.scenario.title for sc in (base, *alts) if sc.scenario.title}
-        write_compare_report(tables, base.name, tmp / "report.html", titles=questions, **common)
+        write_compare_report(
+            tables,
+            base.name,
+            tmp / "report.html",
+            titles=questions,
+            labels=base.unit_labels(),
+            **common,
+        )
         write_compare_workbook(tables, base.name, tmp / "workbook.xlsx", titles=questions, **common)
         write_manifest(
             tmp,

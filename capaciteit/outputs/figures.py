@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib.dates as mdates
@@ -83,13 +84,26 @@ ABBREVIATIONS = {a.lower(): a for a in ("BBA", "TA", "AIT", "EBI", "PP", "HvB", 
 """Dutch abbreviations as they are written (docs/glossary.md)."""
 
 
-def unit_label(unit: str, lang: str = "en") -> str:
-    """A unit's name for a reader: the shipped names in the catalog's words, the
-    Dutch abbreviations as written (BBA, HvB), any other as the scenario has it."""
+def unit_label(unit: str, lang: str = "en", own: Mapping[str, str] | None = None) -> str:
+    """A unit's name for a reader: the scenario's own ``label`` for it (``own``:
+    :func:`own_labels` of a run), else the shipped names in the catalog's words,
+    the Dutch abbreviations as written (BBA, HvB), any other as the scenario has it."""
     unit = str(unit)
+    if own and own.get(unit):
+        return own[unit]
     if unit in UNITS:
         return translations(lang).gettext(UNITS[unit])
     return ABBREVIATIONS.get(unit.lower(), unit)
+
+
+def own_labels(ds: xr.Dataset) -> dict[str, str]:
+    """The units' ``label`` keys of the scenario a dataset ran, by unit name (none
+    in a dataset written before they existed)."""
+    try:
+        labels = json.loads(ds.attrs.get("unit_labels", "{}"))
+    except (TypeError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
 
 
 def _text(lang: str) -> dict[str, str]:
@@ -185,7 +199,7 @@ def fan_chart(
     _date_axis(ax, time)
     ax.yaxis.set_major_formatter(number_formatter(lang))
     ax.set_ylabel(t["persons"])
-    ax.set_title(unit_label(unit, lang), loc="left", fontsize=11)
+    ax.set_title(unit_label(unit, lang, own_labels(ds)), loc="left", fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return ax
 
@@ -202,6 +216,7 @@ def shortage_chart(
     ``ds.cap.shortage_probability("month")`` when the caller has it already."""
     t = _text(lang)
     ax = ax if ax is not None else new_axes()
+    own = own_labels(ds)
     if monthly is None:
         monthly = ds.cap.shortage_probability("month")
     if units is None:
@@ -215,7 +230,7 @@ def shortage_chart(
             where="post",
             linewidth=2.0 if u == "total" else 1.0,
             color=MEDIAN if u == "total" else None,
-            label=unit_label(u, lang),
+            label=unit_label(u, lang, own),
         )
     _date_axis(ax, ds["time"].values)
     ax.set_ylim(-2, 102)
@@ -264,10 +279,12 @@ def difference_chart(
     lang: str = "en",
     unit: str = "total",
     ax: Axes | None = None,
+    own: Mapping[str, str] | None = None,
 ) -> Axes:
     """Paired differences (alternative - base) per year with their 95% intervals
     as error bars, from a :func:`capaciteit.run.compare.paired` table. Shortage
-    probabilities are shown in percentage points and euros in millions."""
+    probabilities are shown in percentage points and euros in millions; ``own``
+    names the unit as :func:`unit_label` does."""
     t = _text(lang)
     ax = ax if ax is not None else new_axes()
     rows = table[(table["unit"] == unit) & (table["metric"] == metric)].sort_values("year")
@@ -294,7 +311,8 @@ def difference_chart(
     title = t[metric] if metric in t else metric
     # the unit on a line of its own: three panels side by side leave a long
     # title no room ("shortage probability (percentage points): bba")
-    ax.set_title(title if unit == "total" else f"{title}:\n{unit}", loc="left", fontsize=10)
+    named = unit_label(unit, lang, own)
+    ax.set_title(title if unit == "total" else f"{title}:\n{named}", loc="left", fontsize=10)
     ax.set_xlabel(t["year"])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))
     ax.yaxis.set_major_formatter(number_formatter(lang))

@@ -218,6 +218,7 @@ def to_dataset(model, arrays: dict[str, np.ndarray], seed: int, start_stock: dic
                 n for n, c in zip(model.unit_names, model.cell, strict=True) if c
             ),
             "pools": json.dumps(sc.pools()),
+            "unit_labels": json.dumps(sc.unit_labels()),
             "costs": json.dumps(sc.costs.model_dump(exclude_none=True)),
             "cautions": json.dumps([c.to_json() for c in cautions(model)]),
         }

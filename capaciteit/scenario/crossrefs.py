@@ -98,9 +98,21 @@ def _duplicates(data: dict) -> list[tuple[str, str]]:
 def _units(units: list[tuple[int, dict]], unit_by_name: dict[str, dict]) -> list[tuple[str, str]]:
     """What a unit does when full, and the units it names for it."""
     problems = []
+    labelled: dict[str, str] = {}
     for i, u in units:
         if u.get("name") == "total":
             problems.append((f"unit[{i}].name", "'total' is reserved for the sum of all units"))
+        label = _ref(u, "label")
+        if label is not None and label in labelled:
+            problems.append(
+                (
+                    f"unit[{i}].label",
+                    f"the same label {label!r} as unit {labelled[label]!r}: a reader of the "
+                    "report could not tell them apart",
+                )
+            )
+        if label is not None:
+            labelled.setdefault(label, str(u.get("name", i)))
         wf = u.get("when_full")
         if wf is not None and u.get("capacity") is None:
             problems.append((f"unit[{i}].capacity", f"required when when_full = {wf!r}"))

@@ -76,6 +76,10 @@ class Scenario(_Model):
                 out.setdefault(u.pool or u.name, []).append(u.name)
         return out
 
+    def unit_labels(self) -> dict[str, str]:
+        """The units' own names for a reader (``label``), where the scenario gives one."""
+        return {u.name: u.label for u in self.unit if u.label}
+
     def to_dict(self) -> dict:
         """The merged, validated content as plain data (dates as ISO strings)."""
         return json.loads(self.model_dump_json(by_alias=True, exclude_none=True))

@@ -25,6 +25,11 @@ from capaciteit.scenario.limits import MAX_PLACES
 
 class Unit(_Model):
     name: Name
+    label: Name | None = Field(
+        None,
+        description="how the report and the figures name the unit for a reader "
+        "(default: the shipped names' words, else the name)",
+    )
     description: Text | None = None
     capacity: StepTable | None = Field(
         None, description="places: a number, or a table of dates -> places (a step function)"

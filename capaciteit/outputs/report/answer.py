@@ -8,7 +8,7 @@ import xarray as xr
 from markupsafe import Markup, escape
 
 from capaciteit.outputs.capacity import replications_for_bounds
-from capaciteit.outputs.figures import unit_label
+from capaciteit.outputs.figures import own_labels, unit_label
 from capaciteit.outputs.formats import (
     fmt_bound,
     fmt_eur,
@@ -31,6 +31,7 @@ from capaciteit.outputs.report.texts import REPORT
 
 def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
     t = translate(REPORT, lang)
+    own = own_labels(ds)
     h = headline(ds, risk=risk)
     pct = fmt_pct(risk, lang)
     if h.peak_year is None:
@@ -44,7 +45,7 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         if h.verdict != "unlikely":
             values["first_year"] = span("h-first-year", str(h.first_year))
             values["first_p"] = span("h-first-p", fmt_pct(h.first_p, lang))
-        values["pool"] = span("h-pool", unit_label(h.unit, lang))
+        values["pool"] = span("h-pool", unit_label(h.unit, lang, own))
         verdict = say(t[f"verdict_{h.verdict}"], **values)
     need = None
     if h.gap is not None and h.needed is not None:
@@ -76,7 +77,7 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
         gap_euros = say(
             t["gap_euros"],
             gap=fmt_num(h.gap, lang),
-            pool=unit_label(h.unit, lang),
+            pool=unit_label(h.unit, lang, own),
             euros=span("h-gap-euros", fmt_eur(h.gap_euros_per_year, lang)),
             per_place=fmt_euros(per_place, lang),
             year=h.added_place_price_level,
@@ -126,11 +127,11 @@ def headline_section(ds: xr.Dataset, lang: str, risk: float) -> dict:
             ]
         rows.append(row)
         classes.append("partial" if r["days"] < 365 else "")
-    caption = say(t["year_table"], risk=pct, pool=unit_label(h.unit, lang))
+    caption = say(t["year_table"], risk=pct, pool=unit_label(h.unit, lang, own))
     table = Table("table-years", header(*cols), rows, classes, caption)
     pool_rows = [
         [
-            Cell(unit_label(d["pool"], lang)),
+            Cell(unit_label(d["pool"], lang, own)),
             Cell(t[d["verdict"]]),
             num_cell(str(d["first_year"]) if d["first_year"] is not None else "–"),
             num_cell(fmt_pct(d["first_p"], lang) if d["first_p"] is not None else "–"),

@@ -120,13 +120,15 @@ def render_compare_report(
     unit: str = "total",
     titles: Mapping[str, str] | None = None,
     price_level: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> str:
     """The paired comparison of alternatives against a base (tables from
     :func:`capaciteit.run.compare.paired`, keyed by alternative name) as one
     self-contained HTML page: per alternative the question it asks
     (``titles``, by scenario name), a table of the total's yearly differences
     with their 95% intervals (five columns: it fits a laptop), each pool's
-    shortage probability, and a figure."""
+    shortage probability, and a figure. ``labels``: the base scenario's own
+    names of its units (:meth:`~capaciteit.scenario.Scenario.unit_labels`)."""
     t = translate(COMPARE, check_lang(lang))
     titles = titles or {}
     prices = t["prices"].format(year=price_level) if price_level is not None else t["no_prices"]
@@ -162,8 +164,8 @@ def render_compare_report(
         days = sel.groupby("year")["days"].first() if "days" in sel else None
         classes = ["partial" if days is not None and days.get(y, 365) < 365 else "" for y in years]
         pool = _binding_pool(table)
-        answer = _answer(table, sel, years, classes, pool, name, base_name, lang, prices)
-        fig = _difference_panels(table, lang, unit, pool)
+        answer = _answer(table, sel, years, classes, pool, name, base_name, lang, prices, labels)
+        fig = _difference_panels(table, lang, unit, pool, labels)
         parts.append(
             {
                 "id": f"alt-{slug(name)}",
@@ -173,12 +175,14 @@ def render_compare_report(
                 "answer": answer,
                 "base_question": titles.get(base_name),
                 "table": Table(f"table-diff-{slug(name)}", head, rows, classes),
-                "pools": _compare_pools(table, years, classes, lang, slug(name)),
+                "pools": _compare_pools(table, years, classes, lang, slug(name), labels),
                 "counts": _compare_counts(sel, years, classes, lang, slug(name)),
                 "figure": Fig(
                     f"fig-diff-{slug(name)}",
                     fig,
-                    t["alt"].format(alt=name, base=base_name, pool=unit_label(pool or unit, lang)),
+                    t["alt"].format(
+                        alt=name, base=base_name, pool=unit_label(pool or unit, lang, labels)
+                    ),
                 ),
             }
         )
@@ -194,10 +198,22 @@ def render_compare_report(
     )
 
 
-def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str, prices: str):
+def _answer(
+    table,
+    sel,
+    years,
+    classes,
+    pool,
+    alt: str,
+    base: str,
+    lang: str,
+    prices: str,
+    own: Mapping[str, str] | None = None,
+):
     """One sentence a reader takes away: in the last whole year (else the last,
     said to be partial), the paired difference in cells, in cost, and the
-    shortage probability of the pool that binds most, base -> alternative."""
+    shortage probability of the pool that binds most (named as ``own`` says),
+    base -> alternative."""
     whole = [y for y, c in zip(years, classes, strict=True) if c != "partial"]
     year = (whole or years or [None])[-1]
     occ = sel[(sel["metric"] == "occupancy_mean") & (sel["year"] == year)]
@@ -236,7 +252,7 @@ def _answer(table, sel, years, classes, pool, alt: str, base: str, lang: str, pr
             q = short.iloc[0]
             parts.append(
                 t["answer_pool"].format(
-                    pool=unit_label(pool, lang),
+                    pool=unit_label(pool, lang, own),
                     before=fmt_pct(q["base"], lang),
                     after=fmt_pct(q["alternative"], lang),
                 )
@@ -288,7 +304,9 @@ def _compare_counts(sel: pd.DataFrame, years, classes, lang: str, key: str) -> T
     return Table(f"table-counts-{key}", head, rows, classes, t["counts_intro"])
 
 
-def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> Table | None:
+def _compare_pools(
+    table: pd.DataFrame, years, classes, lang: str, key: str, own: Mapping[str, str] | None
+) -> Table | None:
     """The shortage probability per pool and year, base -> alternative: where
     the verdict is judged (the total is no place to put someone)."""
     if "pool" not in table:
@@ -314,18 +332,20 @@ def _compare_pools(table: pd.DataFrame, years, classes, lang: str, key: str) -> 
                 )
             )
         rows.append(row)
-    head = header(t["col_year"], *(unit_label(p, lang) for p in pools))
+    head = header(t["col_year"], *(unit_label(p, lang, own) for p in pools))
     return Table(f"table-pools-{key}", head, rows, classes, t["pools_intro"], css="wide")
 
 
-def _difference_panels(table: pd.DataFrame, lang: str, unit: str, pool: str | None) -> str:
+def _difference_panels(
+    table: pd.DataFrame, lang: str, unit: str, pool: str | None, own: Mapping[str, str] | None
+) -> str:
     """Three panels side by side as a data URI: the total's occupancy and euros,
     and the shortage probability of ``pool`` (the total's where there is none)."""
     fig = new_figure((10.0, 3.2))
     axes = fig.subplots(1, len(COMPARE_METRICS))
     for ax, metric in zip(np.atleast_1d(axes), COMPARE_METRICS, strict=True):
         where = pool if metric == "shortage" and pool else unit
-        difference_chart(table, metric, lang, unit=where, ax=ax)
+        difference_chart(table, metric, lang, unit=where, ax=ax, own=own)
     return png_data_uri(fig)
 
 
@@ -339,12 +359,20 @@ def write_compare_report(
     lang: str = "nl",
     titles: Mapping[str, str] | None = None,
     price_level: int | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> Path:
     """Write :func:`render_compare_report` to ``path``; returns the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     html = render_compare_report(
-        tables, base_name, n=n, seed=seed, lang=lang, titles=titles, price_level=price_level
+        tables,
+        base_name,
+        n=n,
+        seed=seed,
+        lang=lang,
+        titles=titles,
+        price_level=price_level,
+        labels=labels,
     )
     path.write_text(html, encoding="utf-8")
     return path

@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from capaciteit.calibrate.scores import reliability
 from capaciteit.outputs.cautions import caution_texts
-from capaciteit.outputs.figures import fan_chart, unit_label
+from capaciteit.outputs.figures import fan_chart, own_labels, unit_label
 from capaciteit.outputs.formats import (
     finite,
     fmt_date,
@@ -87,9 +87,12 @@ def render_report(
             )
         head["need"] = Markup(f"{head['need']} {escape(note)}")
     fans = []
+    own = own_labels(ds)
     for u in units:
         ax = fan_chart(ds, u, lang=lang)
-        fans.append(embed(ax, f"fig-fan-{slug(u)}", t["fan_alt"].format(unit=unit_label(u, lang))))
+        fans.append(
+            embed(ax, f"fig-fan-{slug(u)}", t["fan_alt"].format(unit=unit_label(u, lang, own)))
+        )
     created = str(attrs.get("created_at", ""))
     try:
         created = fmt_time(dt.datetime.fromisoformat(created), lang)

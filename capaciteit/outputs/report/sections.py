@@ -14,6 +14,7 @@ import xarray as xr
 from capaciteit.outputs.figures import (
     court_chart,
     daily_quantiles,
+    own_labels,
     shortage_chart,
     unit_label,
     waiting_chart,
@@ -49,7 +50,7 @@ def shortage_section(ds: xr.Dataset, lang: str, units: list[str]) -> dict:
     ys = yearly_summary(ds)
     p = ys.pivot_table(index="year", columns="unit", values="p_shortage", observed=False)
     rows = [[Cell(str(y)), *[num_cell(fmt_pct(p.loc[y, u], lang)) for u in units]] for y in p.index]
-    head = header(t["col_year"], *[unit_label(u, lang) for u in units])
+    head = header(t["col_year"], *[unit_label(u, lang, own_labels(ds)) for u in units])
     return {"figure": fig, "table": Table("table-shortage", head, rows)}
 
 
