@@ -8,6 +8,8 @@ each rule is one vectorised expression over a whole stream.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -110,25 +112,25 @@ class Warp:
                 t = np.where((t_event <= b) & (t > b), b + (t - b) / r, t)
         return t
 
-    def judge(self, t_event: np.ndarray) -> Callable[[float], float | np.ndarray]:
+    def judge(self, t_event: np.ndarray) -> Judge | policies.Unwarped:
         """``at(c)``: per person, the date before the stretches that they move to
         day ``c``; ``t >= at(c)`` is ``self(t_event, t) >= c``. A day before the
         first stretch needs no warp (it is ``c`` itself)."""
+        starts, reps = self._groups
+        if reps is None:
+            return policies.unwarped
+        # a person sees the stretches from the first year start at or after arrival
+        return Judge(self, np.searchsorted(starts, t_event, side="left"))
+
+    @functools.cached_property
+    def _groups(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """The year starts, and one arrival per group of stretches seen (None when
+        no stretch moves a date): the same for every group of people that
+        :meth:`judge` is asked about, so found once."""
         starts = np.asarray(self.starts, dtype=float)
         if not starts.size or np.all(self.ratios == 1.0):
-            return policies.unwarped
-        reps = np.append(starts, np.inf)  # one arrival per group of stretches seen
-        group = np.searchsorted(starts, t_event, side="left")  # sees those from b >= arrival
-
-        def at(c: float) -> float | np.ndarray:
-            if not np.isfinite(c) or c <= starts[0]:
-                return c
-            x = self._thresholds.get(float(c))
-            if x is None:
-                x = self._thresholds[float(c)] = self._threshold(reps, float(c))
-            return x[group]
-
-        return at
+            return starts, None
+        return starts, np.append(starts, np.inf)
 
     def _threshold(self, reps: np.ndarray, c: float) -> np.ndarray:
         """Per group of stretches (``reps``: one arrival each), the least date
@@ -149,6 +151,30 @@ class Warp:
                 break
             x = np.where(also, prev, x)
         return x
+
+
+class Judge:
+    """:meth:`Warp.judge` for a group of people: ``at(c)`` is each one's date
+    before the stretches that moves to day ``c``, ``at.among(who)`` the same for
+    the people ``who`` of the group (one gather, not one per day asked)."""
+
+    __slots__ = ("_group", "_warp")
+
+    def __init__(self, warp: Warp, group: np.ndarray):
+        self._warp, self._group = warp, group
+
+    def __call__(self, c: float) -> float | np.ndarray:
+        w = self._warp
+        starts, reps = w._groups
+        if not math.isfinite(c) or c <= starts[0]:
+            return c
+        x = w._thresholds.get(float(c))
+        if x is None:
+            x = w._thresholds[float(c)] = w._threshold(reps, float(c))
+        return x[self._group]
+
+    def among(self, who: np.ndarray) -> Judge:
+        return Judge(self._warp, self._group[who])
 
 
 def _stretch(starts: np.ndarray, ratios: np.ndarray, first: np.ndarray, t: np.ndarray) -> None:

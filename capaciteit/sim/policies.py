@@ -168,9 +168,18 @@ def placements_as_of(
     return final
 
 
-def unwarped(c):
-    """``at(c)`` when no forecast stretches stays: a policy's day is its own."""
-    return c
+class Unwarped:
+    """``at(c)`` when no forecast stretches stays: a policy's day is its own, for
+    everyone (``among`` any of them: the same)."""
+
+    def __call__(self, c):
+        return c
+
+    def among(self, who) -> Unwarped:
+        return self
+
+
+unwarped = Unwarped()
 
 
 def sentence_factor(

@@ -186,11 +186,6 @@ def timeline(
     return People(t_event, t_adm, t_trial, t_end, sentence, senb, True, phases, moves)
 
 
-def _of(x: float | np.ndarray, who: np.ndarray) -> float | np.ndarray:
-    """A per-person threshold for the people ``who``, or the same day for all."""
-    return x[who] if isinstance(x, np.ndarray) else x
-
-
 def _cut_phases(phases: list, t_end: np.ndarray) -> list:
     """End phases that end by the (earlier) release: cut at it; those that would
     begin on or after it are not had."""
@@ -243,6 +238,7 @@ def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, 
     release = t_end[who]
     window_end = release
     earliest = np.maximum(ta, t_trial[who])
+    at = at.among(who)  # the dates judged for those who may have a phase
     by_name = {p.name: p for p in placements}
     kept: dict[str, np.ndarray] = {}  # per placement, whom its dates keep (judged once)
 
@@ -257,15 +253,15 @@ def _phases(stream, placements, t_adm, t_trial, t_end, sentence, t_sentence, d, 
         basis = {"admission_date": ta, "sentence_date": ts, "phase_start": start}[p.basis]
         ok = np.ones(who.size, bool)
         if p.from_ is not None:
-            ok &= basis >= _of(at(day_of(p.from_)), who)
+            ok &= basis >= at(day_of(p.from_))
         if p.until is not None:
-            ok &= basis < _of(at(day_of(p.until) + 1), who)
+            ok &= basis < at(day_of(p.until) + 1)
         tr = p.transition
         if tr is not None:
             # released on or before the day max_remaining_days after tr.date
-            ok &= release < _of(at(day_of(tr.date) + tr.max_remaining_days + 1), who)
+            ok &= release < at(day_of(tr.date) + tr.max_remaining_days + 1)
             if tr.phase_start_until is not None:
-                ok &= start < _of(at(day_of(tr.phase_start_until) + 1), who)
+                ok &= start < at(day_of(tr.phase_start_until) + 1)
         kept[p.name] = ok
         return ok
 
