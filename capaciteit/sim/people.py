@@ -246,8 +246,8 @@ class People:
         stay in the forecast reaches the people inside too). The dates go through
         :class:`Warp`'s own map (:meth:`Warp.moved`), so each ends up exactly where
         :meth:`Warp.judge` expects it; all of a group's dates in one array, one call."""
-        starts = np.asarray(warp.starts, dtype=float)
-        if not len(self) or not starts.size or np.all(warp.ratios == 1.0):
+        starts, moving = warp._groups
+        if not len(self) or moving is None:
             return
         # per person, the first year start they saw arrive: a date is stretched
         # only if it lies beyond it (later starts are later still)
