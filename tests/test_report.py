@@ -20,7 +20,7 @@ import xarray as xr
 
 import capaciteit as cap
 from capaciteit.outputs import report
-from capaciteit.outputs.figures import fan_chart, unit_label
+from capaciteit.outputs.figures import difference_chart, fan_chart, shortage_chart, unit_label
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.i18n import translate
 from capaciteit.outputs.report import (
@@ -194,44 +194,155 @@ def test_a_unit_is_named_for_a_reader():
     assert [unit_label(u) for u in ("bba", "hvb", "EBI", "mine")] == ["BBA", "HvB", "EBI", "mine"]
 
 
-def test_a_planners_own_label_names_the_unit_wherever_a_reader_looks(tmp_path, run_cli):
+LABELLED = """
+[scenario]
+name = "labelled"
+start = 2030-01-01
+end = 2032-12-31
+warmup_days = 1000
+
+[costs]
+price_level = 2024
+added_place_per_year = 80000
+added_place_price_level = 2024
+
+[[unit]]
+name = "main"
+label = "Main regime (men)"
+capacity = 100000
+
+[[unit]]
+name = "bba"
+label = "Open wing, Zeeland"
+capacity = 300
+when_full = "wait"
+cost_per_day = 250
+
+[[unit]]
+name = "solo"
+pool = "extra"
+label = "Extra wing"
+capacity = 80
+cost_per_day = 250
+
+[[stream]]
+name = "direct"
+unit = "main"
+rate_per_year = 31500
+stay = { distribution = "lognormal", mean_days = 90, sd_days = 200 }
+
+[[stream]]
+name = "wing"
+unit = "bba"
+rate_per_year = 3500
+stay = { distribution = "lognormal", mean_days = 28, sd_days = 62 }
+
+[[stream]]
+name = "solo"
+unit = "solo"
+rate_per_year = 400
+stay = { distribution = "lognormal", mean_days = 30, sd_days = 30 }
+"""
+OWN = {
+    "main": "Main regime (men)",
+    "bba": "Open wing, Zeeland",
+    "solo": "Extra wing",
+    "extra": "Extra wing",  # a pool of one unit takes that unit's label
+}
+
+
+def test_a_planners_own_label_names_the_unit_wherever_a_reader_looks(
+    tmp_path, run_cli, monkeypatch
+):
     # a scenario's `label` for a unit: the report, its figures and the compare
     # report use it; a dataset of a scenario without labels names units as before
-    text = (ROOT / "scenarios" / "stylized.toml").read_text()
-    text = text.replace('name = "main"\n', 'name = "main"\nlabel = "Main regime (men)"\n', 1)
-    text = text.replace('name = "bba"\n', 'name = "bba"\nlabel = "Open wing, Zeeland"\n', 1)
     path = tmp_path / "labelled.toml"
-    path.write_text(text)
+    path.write_text(LABELLED)
     sc = cap.load_scenario(path)
-    own = {"main": "Main regime (men)", "bba": "Open wing, Zeeland"}
-    assert sc.unit_labels() == own
+    assert sc.unit_labels() == OWN
     code, _, err = run_cli("run", path, "-n", "3", "-o", tmp_path / "out", "--quiet")
     assert code == 0, err
     with xr.open_dataset(tmp_path / "out" / "occupancy.nc") as nc:
-        assert json.loads(nc.attrs["unit_labels"]) == own  # through the store and the file
+        assert json.loads(nc.attrs["unit_labels"]) == OWN  # through the store and the file
     ds = cap.simulate(sc, 3, seed=1)
+    plain = ds.copy()
+    plain.attrs = {k: v for k, v in ds.attrs.items() if k != "unit_labels"}
+    h = headline(ds)
+    assert h.unit == "bba" and h.gap_euros_per_year is not None  # the sentences below exist
     for lang in ("nl", "en"):
-        page = Page(render_report(ds, lang=lang))
-        assert page.text["h-pool"] == own["bba"] == own[headline(ds).unit]
+        page, before = Page(render_report(ds, lang=lang)), Page(render_report(plain, lang=lang))
+        assert before.text["h-pool"] == "BBA" and page.text["h-pool"] == OWN["bba"]
+        for where in ("euros", "table-years"):  # the places' cost, the year table's caption
+            assert OWN["bba"] in page.text[where] and OWN["bba"] not in before.text[where]
+            assert page.text[where].replace(OWN["bba"], "BBA") == before.text[where]
         assert [r[0] for r in page.tables["table-pools"]["body"]] == [
-            own[d["pool"]] for d in headline(ds).pools
+            OWN[d["pool"]] for d in h.pools
+        ]
+        assert [r[0] for r in before.tables["table-pools"]["body"]] == [
+            unit_label(d["pool"], lang) for d in h.pools
         ]
         assert page.tables["table-shortage"]["head"][0][1:] == [
             unit_label("total", lang),
-            own["main"],
-            own["bba"],
+            *(OWN[u] for u in ("main", "bba", "solo")),
         ]
         alts = {i["figure"]: i["alt"] for i in page.images if i["figure"].startswith("fig-fan-")}
-        assert own["bba"] in alts["fig-fan-bba"] and own["main"] in alts["fig-fan-main"]
-    assert fan_chart(ds, "bba").get_title(loc="left") == own["bba"]
-    plain = ds.copy()
-    plain.attrs = {k: v for k, v in ds.attrs.items() if k != "unit_labels"}
-    assert Page(render_report(plain, lang="en")).text["h-pool"] == "BBA"
-    html = render_compare_report(
-        {"stylized": paired(ds, ds)}, "stylized", n=3, seed=1, lang="en", labels=own
+        for u in ("main", "bba", "solo"):
+            assert OWN[u] in alts[f"fig-fan-{u}"]
+    assert fan_chart(ds, "bba").get_title(loc="left") == OWN["bba"]
+    legend = shortage_chart(ds, ["total", "bba", "solo"]).get_legend()
+    assert [x.get_text() for x in legend.get_texts()] == [
+        unit_label("total"),
+        OWN["bba"],
+        OWN["solo"],
+    ]
+    # the compare report, as `capaciteit compare` writes it: an alternative with
+    # more places in the wing; the labels are the scenarios' own
+    alt = tmp_path / "more.toml"
+    alt.write_text(
+        LABELLED.replace('name = "labelled"', 'name = "more"').replace(
+            "capacity = 300", "capacity = 330"
+        )
     )
-    head = Page(html).tables["table-pools-stylized"]["head"][0]
-    assert own["bba"] in head and "bba" not in head
+    out = tmp_path / "compare"
+    code, _, err = run_cli("compare", path, alt, "-n", "3", "-o", out, "--quiet", "--lang", "en")
+    assert code == 0, err
+    page = Page((out / "report.html").read_text(encoding="utf-8"))
+    head = page.tables["table-pools-more"]["head"][0]
+    assert head[1:] == [OWN[p] for p in ("main", "bba", "extra")]
+    assert f"in pool {OWN['bba']}:" in page.text["alt-more"]  # the answer's pool clause
+    (fig,) = [i for i in page.images if i["figure"] == "fig-diff-more"]
+    assert OWN["bba"] in fig["alt"]
+    table = paired(ds, ds)
+    from capaciteit.outputs.report import compare as compare_page
+
+    panels = []  # the compare figure's panels are drawn with the labels
+    drawn = compare_page.difference_chart
+    monkeypatch.setattr(
+        compare_page, "difference_chart", lambda *a, **k: panels.append(k["own"]) or drawn(*a, **k)
+    )
+    render_compare_report({"more": table}, "labelled", n=3, seed=1, lang="en", labels=OWN)
+    assert panels == [OWN] * 3
+    title = difference_chart(table, "shortage", "en", unit="bba", own=OWN).get_title(loc="left")
+    assert title.endswith(f":\n{OWN['bba']}")
+    assert (
+        difference_chart(table, "shortage", "en", unit="bba")
+        .get_title(loc="left")
+        .endswith(":\nBBA")
+    )
+
+
+def test_a_label_is_shown_as_written_in_figures(tmp_path):
+    # a `$` would start matplotlib's mathtext, which fails on a command it does
+    # not know: a planner's label is shown as written, and a long one wrapped
+    label = r"Wing $\unknowncmd$ at 250 a day, Middelburg and Vlissingen"
+    text = LABELLED.replace('label = "Open wing, Zeeland"', f"label = '{label}'")
+    (tmp_path / "dollar.toml").write_text(text)
+    ds = cap.simulate(cap.load_scenario(tmp_path / "dollar.toml"), 2, seed=1)
+    page = Page(render_report(ds, lang="en"))  # renders every figure
+    assert page.text["h-pool"] == label
+    assert fan_chart(ds, "bba").get_title(loc="left").replace(r"\$", "$") == label
+    (shown,) = [x.get_text() for x in shortage_chart(ds, ["bba"]).get_legend().get_texts()]
+    assert "\n" in shown and shown.replace("\n", " ").replace(r"\$", "$") == label
 
 
 def test_headline_numbers_are_the_datasets(national, report_nl):

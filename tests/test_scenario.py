@@ -193,7 +193,27 @@ MISTAKES = [
             'name = "main"\nlabel = "Regime"\ncapacity = 1000\n\n[[unit]]\nname = "bba"\n'
             'label = "Regime"',
         ),
-        "unit 'bba'.label: the same label 'Regime' as unit 'main'",
+        "unit 'bba'.label: reads the same as unit 'main' ('Regime')",
+    ),
+    (
+        "a label that reads as another unit's name",
+        ('name = "main"\n', 'name = "main"\nlabel = " Bba"\n'),
+        "unit 'main'.label: reads the same as unit 'bba' ('bba')",
+    ),
+    (
+        "a label that reads as the total in Dutch",
+        ('name = "main"\n', 'name = "main"\nlabel = "Totaal (alle cellen)"\n'),
+        "unit 'main'.label: reads as the total in the 'nl' report ('totaal (alle cellen)')",
+    ),
+    (
+        "a label too long for a legend",
+        ('name = "main"\n', f'name = "main"\nlabel = "{"x" * 61}"\n'),
+        "unit 'main'.label: must be at most 60 characters",
+    ),
+    (
+        "a label of spaces",
+        ('name = "main"\n', 'name = "main"\nlabel = "  "\n'),
+        "unit 'main'.label: must show a name, not only spaces",
     ),
     (
         "a label on a line of its own",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from capaciteit.cli.common import _fail, _named
+from capaciteit.cli.common import _fail, _named, _readable
 from capaciteit.cli.fit import _say_if_calibrating
 from capaciteit.cli.parser import _scheduler
 from capaciteit.cli.run import _backtest_folder
@@ -67,6 +67,7 @@ def _compare(a: argparse.Namespace) -> int:
     base = load_scenario(a.base)
     alts = [load_scenario(p) for p in a.alternatives]
     for sc, path in zip((base, *alts), (a.base, *a.alternatives), strict=True):
+        _readable(sc, path)
         start_stock(sc)  # bad input before any work
         _say_if_calibrating(sc, path)
     check_pairable(base, alts)
@@ -107,7 +108,7 @@ def _compare(a: argparse.Namespace) -> int:
             base.name,
             tmp / "report.html",
             titles=questions,
-            labels=base.unit_labels(),
+            labels={k: v for sc in (*alts, base) for k, v in sc.unit_labels().items()},
             **common,
         )
         write_compare_workbook(tables, base.name, tmp / "workbook.xlsx", titles=questions, **common)

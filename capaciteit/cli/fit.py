@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from capaciteit.cli.common import _fail, _named
+from capaciteit.cli.common import _fail, _named, _readable
 from capaciteit.cli.parser import _origins
 from capaciteit.errors import InputError
 from capaciteit.run.progress import bar
@@ -22,6 +22,7 @@ def _validate(a: argparse.Namespace) -> int:
     for path in a.scenarios:
         try:
             sc = load_scenario(path)
+            _readable(sc, path)
             if _needs_fit(sc):  # a check is no fit: minutes, and thrown away
                 prepare(sc, fit=False)  # the rest of what a run checks, and its warnings
                 print(

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from capaciteit.cli.common import _fail, _named
+from capaciteit.cli.common import _fail, _named, _readable
 from capaciteit.cli.fit import _say_if_calibrating
 from capaciteit.cli.parser import _scheduler
 from capaciteit.run.progress import bar
@@ -29,6 +29,7 @@ def _run(a: argparse.Namespace) -> int:
     if a.workers is not None and a.workers < 1:
         return _fail(["capaciteit run: --workers must be >= 1"])
     sc = load_scenario(a.scenario)
+    _readable(sc, a.scenario)
     out = _named(a.out if a.out is not None else Path("results") / sc.name)
     check_folder(out, force=a.force, writes=RUN_FILES)  # before any work
     n = a.replications if a.replications is not None else sc.scenario.replications

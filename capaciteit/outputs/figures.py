@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -104,6 +105,46 @@ def own_labels(ds: xr.Dataset) -> dict[str, str]:
     except (TypeError, ValueError):
         return {}
     return {str(k): str(v) for k, v in labels.items()} if isinstance(labels, dict) else {}
+
+
+def label_clashes(scenario) -> list[tuple[str, str]]:
+    """``(key, problem)`` for each unit whose ``label`` reads, in some language of
+    the catalogs, as another unit's name for a reader or as the total's (the
+    scenario's own check compares labels with names; the catalogs' words, such
+    as "totaal (alle cellen)", are known here)."""
+    from capaciteit.outputs.i18n import languages
+
+    own = scenario.unit_labels()
+    names = [u.name for u in scenario.unit] + ["total"]
+    problems = []
+    for lang in languages():
+        seen: dict[str, str] = {}
+        for name in names:
+            shown = unit_label(name, lang, own)
+            key = shown.strip().casefold()
+            other = seen.setdefault(key, name)
+            if other == name or (name not in own and other not in own):
+                continue
+            who, whom = (name, other) if name in own else (other, name)
+            what = "the total" if whom == "total" else f"unit {whom!r}"
+            problems.append(
+                (
+                    f"unit {who!r}.label",
+                    f"reads as {what} in the {lang!r} report ({shown!r}): a reader could "
+                    "not tell them apart",
+                )
+            )
+    return list(dict.fromkeys(problems))
+
+
+def verbatim(text: str, width: int | None = None) -> str:
+    """A scenario's own words (a unit's label, a PMJ edition's name) as a figure
+    shows them: a ``$`` as itself, not the start of matplotlib's mathtext (which
+    fails on a formula it does not know), and wrapped at ``width`` characters."""
+    text = str(text)
+    if width is not None and len(text) > width:
+        text = textwrap.fill(text, width, break_long_words=True)
+    return text.replace("$", r"\$")
 
 
 def _text(lang: str) -> dict[str, str]:
@@ -199,7 +240,7 @@ def fan_chart(
     _date_axis(ax, time)
     ax.yaxis.set_major_formatter(number_formatter(lang))
     ax.set_ylabel(t["persons"])
-    ax.set_title(unit_label(unit, lang, own_labels(ds)), loc="left", fontsize=11)
+    ax.set_title(verbatim(unit_label(unit, lang, own_labels(ds)), 60), loc="left", fontsize=11)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     return ax
 
@@ -230,7 +271,7 @@ def shortage_chart(
             where="post",
             linewidth=2.0 if u == "total" else 1.0,
             color=MEDIAN if u == "total" else None,
-            label=unit_label(u, lang, own),
+            label=verbatim(unit_label(u, lang, own), 28),
         )
     _date_axis(ax, ds["time"].values)
     ax.set_ylim(-2, 102)
@@ -311,7 +352,7 @@ def difference_chart(
     title = t[metric] if metric in t else metric
     # the unit on a line of its own: three panels side by side leave a long
     # title no room ("shortage probability (percentage points): bba")
-    named = unit_label(unit, lang, own)
+    named = verbatim(unit_label(unit, lang, own), 32)
     ax.set_title(title if unit == "total" else f"{title}:\n{named}", loc="left", fontsize=10)
     ax.set_xlabel(t["year"])
     ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:.0f}"))

@@ -34,6 +34,7 @@ from capaciteit.outputs.figures import (
     new_axes,
     number_formatter,
     unit_label,
+    verbatim,
 )
 from capaciteit.scenario import PmjEdition, published_span
 
@@ -332,7 +333,7 @@ def pmj_chart(
             marker="o" if derived else "D",
             markersize=5,
             markerfacecolor="white" if derived else colour,
-            label=f"PMJ {name}" + (f" ({t['derived']})" if derived else ""),
+            label=verbatim(f"PMJ {name}" + (f" ({t['derived']})" if derived else "")),
         )
     cbs = frame["cbs"].notna().to_numpy()
     if cbs.any():

@@ -55,6 +55,7 @@ def _cross_checks(data: dict) -> list[tuple[str, str]]:
     return [
         *_duplicates(data),
         *_units(units, unit_by_name),
+        *_labels(units),
         *_overflow_loops(units, unit_by_name),
         *_pools(units, unit_by_name),
         *[
@@ -98,21 +99,9 @@ def _duplicates(data: dict) -> list[tuple[str, str]]:
 def _units(units: list[tuple[int, dict]], unit_by_name: dict[str, dict]) -> list[tuple[str, str]]:
     """What a unit does when full, and the units it names for it."""
     problems = []
-    labelled: dict[str, str] = {}
     for i, u in units:
         if u.get("name") == "total":
             problems.append((f"unit[{i}].name", "'total' is reserved for the sum of all units"))
-        label = _ref(u, "label")
-        if label is not None and label in labelled:
-            problems.append(
-                (
-                    f"unit[{i}].label",
-                    f"the same label {label!r} as unit {labelled[label]!r}: a reader of the "
-                    "report could not tell them apart",
-                )
-            )
-        if label is not None:
-            labelled.setdefault(label, str(u.get("name", i)))
         wf = u.get("when_full")
         if wf is not None and u.get("capacity") is None:
             problems.append((f"unit[{i}].capacity", f"required when when_full = {wf!r}"))
@@ -140,6 +129,53 @@ def _units(units: list[tuple[int, dict]], unit_by_name: dict[str, dict]) -> list
                     "anyone away",
                 )
             )
+    return problems
+
+
+LABEL_CHARS = 60
+"""The longest unit label: a figure's legend and a table's header must hold it."""
+
+
+def _labels(units: list[tuple[int, dict]]) -> list[tuple[str, str]]:
+    """A unit's ``label`` names it for a reader: it must show something, and no
+    two units may look alike in a report where one of them is labelled (what
+    each shows, its label or else its name, compared without case or the spaces
+    around it: a label "BBA" beside a unit named "bba" would read the same)."""
+    problems = []
+    names = {i: str(u.get("name", i)) for i, u in units}
+    seen: dict[str, tuple[int, str, bool]] = {}  # what a reader sees -> (unit, shown, labelled)
+    for i, u in units:
+        label, name = _ref(u, "label"), _ref(u, "name")
+        if label is not None and not label.strip():
+            problems.append((f"unit[{i}].label", "must show a name, not only spaces"))
+            continue
+        if label is not None and len(label) > LABEL_CHARS:
+            problems.append(
+                (
+                    f"unit[{i}].label",
+                    f"must be at most {LABEL_CHARS} characters: it names the unit in tables "
+                    "and figures (`description` holds more)",
+                )
+            )
+        shown = label if label is not None else name
+        if shown is None:
+            continue
+        key = shown.strip().casefold()
+        if key not in seen:
+            seen[key] = (i, shown, label is not None)
+            continue
+        j, before, labelled = seen[key]
+        if label is None and not labelled:
+            continue  # two names: the duplicate-name check's, or not alike enough to matter
+        at, other = (i, j) if label is not None else (j, i)
+        other_shown = before if at == i else shown
+        problems.append(
+            (
+                f"unit[{at}].label",
+                f"reads the same as unit {names[other]!r} ({other_shown!r}): a "
+                "reader of the report could not tell them apart",
+            )
+        )
     return problems
 
 

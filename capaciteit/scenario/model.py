@@ -77,8 +77,14 @@ class Scenario(_Model):
         return out
 
     def unit_labels(self) -> dict[str, str]:
-        """The units' own names for a reader (``label``), where the scenario gives one."""
-        return {u.name: u.label for u in self.unit if u.label}
+        """The names for a reader the scenario gives (``label``): by unit, and by
+        pool where a pool of one unit takes that unit's (a pool of several has
+        none: it is named as the scenario writes it)."""
+        out = {u.name: u.label for u in self.unit if u.label}
+        for pool, members in self.pools().items():
+            if pool not in out and len(members) == 1 and members[0] in out:
+                out[pool] = out[members[0]]
+        return out
 
     def to_dict(self) -> dict:
         """The merged, validated content as plain data (dates as ISO strings)."""

@@ -127,8 +127,10 @@ def render_compare_report(
     self-contained HTML page: per alternative the question it asks
     (``titles``, by scenario name), a table of the total's yearly differences
     with their 95% intervals (five columns: it fits a laptop), each pool's
-    shortage probability, and a figure. ``labels``: the base scenario's own
-    names of its units (:meth:`~capaciteit.scenario.Scenario.unit_labels`)."""
+    shortage probability, and a figure. ``labels``: the scenarios' own names of
+    their units and pools (:meth:`~capaciteit.scenario.Scenario.unit_labels`;
+    ``capaciteit compare`` gives the base's, and an alternative's where the base
+    has none)."""
     t = translate(COMPARE, check_lang(lang))
     titles = titles or {}
     prices = t["prices"].format(year=price_level) if price_level is not None else t["no_prices"]

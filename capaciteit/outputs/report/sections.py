@@ -50,7 +50,8 @@ def shortage_section(ds: xr.Dataset, lang: str, units: list[str]) -> dict:
     ys = yearly_summary(ds)
     p = ys.pivot_table(index="year", columns="unit", values="p_shortage", observed=False)
     rows = [[Cell(str(y)), *[num_cell(fmt_pct(p.loc[y, u], lang)) for u in units]] for y in p.index]
-    head = header(t["col_year"], *[unit_label(u, lang, own_labels(ds)) for u in units])
+    own = own_labels(ds)
+    head = header(t["col_year"], *[unit_label(u, lang, own) for u in units])
     return {"figure": fig, "table": Table("table-shortage", head, rows)}
 
 
