@@ -108,6 +108,42 @@ def test_backtest_extends_baseline(write, tmp_path):
     assert ds.time.values[0] == __import__("numpy").datetime64("2015-10-01")
 
 
+def test_a_mistake_in_an_extended_file_names_that_file(write, run_cli):
+    # the line names the file that wrote the key, the one to mend; a key the
+    # child sets over the base's is the child's
+    base = write(
+        "base.toml",
+        GOOD.replace('name = "bba"\n', 'name = "bba"\nlable = "Wing"\n', 1)
+        .replace("mean_days = 20, sd_days = 30", "mean_days = 20, sd_days = -30", 1)
+        .replace("capacity = 1000", "capacity = -1", 1),
+    )
+    child = write(
+        "child.toml",
+        """
+        [scenario]
+        name = "child"
+        extends = "base.toml"
+        warmup_days = -5
+
+        [[unit]]
+        name = "main"
+        capacity = -2
+        """,
+    )
+    code, _, err = run_cli("validate", child)
+    assert code == 2
+    assert sorted(_problems(err)) == sorted(
+        [
+            f"{child}: scenario.warmup_days: must be >= 0",
+            f"{child}: unit 'main'.capacity: must be >= 0",
+            f"{base.resolve()}: unit 'bba'.lable: unknown key (did you mean 'label'?)",
+            f"{base.resolve()}: stream 'direct'.stay.sd_days: must be > 0",
+        ]
+    )
+    code, _, err = run_cli("validate", base)  # named itself, it is the file named
+    assert code == 2 and all(line.startswith(f"{base}: ") for line in _problems(err))
+
+
 def _problems(err: str) -> list[str]:
     return [line for line in err.splitlines() if line.strip()]
 

@@ -103,6 +103,7 @@ def _load_merged(
     seen: tuple[Path, ...] = (),
     named_by: tuple[str, str, str] | None = None,
     declared: dict[tuple[str, str], Path] | None = None,
+    files: list[tuple[str, dict]] | None = None,
 ) -> dict:
     """The file's content merged over the files it extends, in turn.
 
@@ -128,6 +129,8 @@ def _load_merged(
         chain = " -> ".join(p.name for p in (*seen, path))
         raise ScenarioError([(str(seen[0]), "scenario.extends", f"cycle: {chain}")])
     data = _read_toml(path, named_by)
+    if files is not None:  # each file's own content, the file named first
+        files.append((str(path), data))
     if declared is not None:  # which file sets each (table, key) first, child first
         for table, keys in data.items():
             if isinstance(keys, dict):
@@ -146,7 +149,7 @@ def _load_merged(
     if "\0" in parent or not parent.endswith(".toml"):
         raise ScenarioError([(*here, f"must name a .toml scenario file, not {parent!r}")])
     parent_path = Path(parent) if Path(parent).is_absolute() else path.parent / parent
-    return _merge(_load_merged(parent_path, (*seen, path), (*here, parent), declared), data)
+    return _merge(_load_merged(parent_path, (*seen, path), (*here, parent), declared, files), data)
 
 
 def declared_in(path: str | Path, table: str, key: str) -> Path:
@@ -167,5 +170,43 @@ def load_scenario(path: str | Path) -> Scenario:
         With one ``FILE: key.path: what is wrong`` line per problem.
     """
     path = Path(path)
-    data = _load_merged(path)
-    return parse_scenario(data, str(path))
+    files: list[tuple[str, dict]] = []
+    data = _load_merged(path, files=files)
+    files[0] = (str(path), files[0][1])  # the file as the user named it
+    return parse_scenario(data, str(path), lambda where: _origin(where, data, files))
+
+
+def _origin(where: str, merged: dict, chain: list[tuple[str, dict]]) -> str:
+    """The file that wrote the key at ``where`` (``unit[2].capacity``, a place in the
+    merged scenario): of the files along ``extends``, the one whose own content
+    reaches deepest along that place, the named file on a tie (it overrides)."""
+    parts = [int(i) if i else k for k, i in re.findall(r"([^.\[\]]+)|\[(\d+)\]", where)]
+    best, depth = chain[0][0], _depth(parts, merged, chain[0][1])
+    for file, data in chain[1:]:
+        d = _depth(parts, merged, data)
+        if d > depth:
+            best, depth = file, d
+    return best
+
+
+def _depth(parts: list, merged: Any, own: Any) -> int:
+    """How many of ``parts`` one file's content holds: keys by key, list items by
+    the name the merged item has (lists merge by name)."""
+    table = None
+    for n, part in enumerate(parts):
+        if isinstance(part, int):
+            key = _NAME_KEYS.get(table or "")
+            if key is None or not isinstance(merged, list) or not isinstance(own, list):
+                return n
+            item = merged[part] if part < len(merged) else None
+            name = item.get(key) if isinstance(item, dict) else None
+            mine = [x for x in own if isinstance(x, dict) and x.get(key) == name]
+            if not isinstance(name, str) or not mine:
+                return n
+            merged, own = item, mine[-1]
+        else:
+            if not isinstance(own, dict) or part not in own:
+                return n
+            merged = merged.get(part) if isinstance(merged, dict) else None
+            own, table = own[part], part
+    return len(parts)

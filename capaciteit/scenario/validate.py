@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 
 from pydantic import ValidationError
 
@@ -28,8 +29,12 @@ def _hash(data: dict) -> str:
     return hashlib.sha256(blob).hexdigest()[:16]
 
 
-def parse_scenario(data: dict, file: str = "<scenario>") -> Scenario:
-    """Validate a merged scenario dict; raise ScenarioError listing every problem."""
+def parse_scenario(
+    data: dict, file: str = "<scenario>", origin: Callable[[str], str] | None = None
+) -> Scenario:
+    """Validate a merged scenario dict; raise ScenarioError listing every problem.
+    ``origin`` names the file that wrote the key at a problem's place (a file
+    that ``extends`` others: the one to mend), else each problem names ``file``."""
     if not isinstance(data, dict):
         raise ScenarioError([(file, "", f"must be a table of keys, not {_type_name(data)}")])
     internal = [k for k in ("source_file", "content_hash") if k in data]
@@ -46,7 +51,10 @@ def parse_scenario(data: dict, file: str = "<scenario>") -> Scenario:
         problems += [(file, w, m) for w, m in _semantic_checks(sc)]
     if problems:
         # one line per (place, message), in file order of keys; list items by name
-        named = [(f, named_path(w, data), _suggest(w, msg, data)) for f, w, msg in problems]
+        named = [
+            (origin(w) if origin else f, named_path(w, data), _suggest(w, msg, data))
+            for f, w, msg in problems
+        ]
         raise ScenarioError(list(dict.fromkeys(named)))
     assert sc is not None
     return sc.model_copy(update={"source_file": file, "content_hash": _hash(data)})
