@@ -20,9 +20,10 @@ import xarray as xr
 
 import capaciteit as cap
 from capaciteit.outputs import report
-from capaciteit.outputs.figures import difference_chart, fan_chart, shortage_chart, unit_label
+from capaciteit.outputs.figures import difference_chart, fan_chart, shortage_chart
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.i18n import translate
+from capaciteit.outputs.names import unit_label
 from capaciteit.outputs.report import (
     LABEL_ORDER,
     fmt_eur,
@@ -194,30 +195,19 @@ def test_a_unit_is_named_for_a_reader():
     assert [unit_label(u) for u in ("bba", "hvb", "EBI", "mine")] == ["BBA", "HvB", "EBI", "mine"]
 
 
-LABELLED = """
-[scenario]
-name = "labelled"
-start = 2030-01-01
-end = 2032-12-31
-warmup_days = 1000
-
-[costs]
-price_level = 2024
-added_place_per_year = 80000
-added_place_price_level = 2024
-
-[[unit]]
-name = "main"
-label = "Main regime (men)"
-capacity = 100000
-
-[[unit]]
-name = "bba"
-label = "Open wing, Zeeland"
-capacity = 300
-when_full = "wait"
-cost_per_day = 250
-
+# the stylized scenario, shorter, with the units labelled, a third unit in a
+# pool of its own name, and costs (so the report says what the places cost)
+LABELLED = (
+    (ROOT / "scenarios" / "stylized.toml")
+    .read_text()
+    .replace('name = "stylized"', 'name = "labelled"')
+    .replace("end = 2035-12-31", "end = 2032-12-31")
+    .replace("warmup_days = 3650", "warmup_days = 1000")
+    .replace('name = "main"\n', 'name = "main"\nlabel = "Main regime (men)"\n', 1)
+    .replace(
+        'name = "bba"\n', 'name = "bba"\nlabel = "Open wing, Zeeland"\ncost_per_day = 250\n', 1
+    )
+    + """
 [[unit]]
 name = "solo"
 pool = "extra"
@@ -226,23 +216,17 @@ capacity = 80
 cost_per_day = 250
 
 [[stream]]
-name = "direct"
-unit = "main"
-rate_per_year = 31500
-stay = { distribution = "lognormal", mean_days = 90, sd_days = 200 }
-
-[[stream]]
-name = "wing"
-unit = "bba"
-rate_per_year = 3500
-stay = { distribution = "lognormal", mean_days = 28, sd_days = 62 }
-
-[[stream]]
 name = "solo"
 unit = "solo"
 rate_per_year = 400
 stay = { distribution = "lognormal", mean_days = 30, sd_days = 30 }
+
+[costs]
+price_level = 2024
+added_place_per_year = 80000
+added_place_price_level = 2024
 """
+)
 OWN = {
     "main": "Main regime (men)",
     "bba": "Open wing, Zeeland",

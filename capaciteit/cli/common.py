@@ -18,17 +18,6 @@ def _fail(lines: list[str], code: int = 2) -> int:
     return code
 
 
-def _readable(sc, path) -> None:
-    """A scenario whose unit labels a report could not tell apart (in a language of
-    the catalogs) is refused before any work, as any other scenario error."""
-    from capaciteit.errors import ScenarioError
-    from capaciteit.outputs.figures import label_clashes
-
-    problems = label_clashes(sc)
-    if problems:
-        raise ScenarioError([(str(path), key, message) for key, message in problems])
-
-
 def _named(path: Path) -> Path:
     """``path`` with a last component that names it (``.`` and ``..`` made absolute),
     so that the folders beside it (temporary, partial store) are beside it."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from capaciteit.cli.common import _fail, _named, _readable
+from capaciteit.cli.common import _fail, _named
 from capaciteit.cli.fit import _say_if_calibrating
 from capaciteit.cli.parser import _scheduler
 from capaciteit.cli.run import _backtest_folder
@@ -59,15 +59,14 @@ def _compare_lines(
 
 def _compare(a: argparse.Namespace) -> int:
     from capaciteit.outputs.folders import MANIFEST, check_folder, staged
+    from capaciteit.outputs.names import load_readable
     from capaciteit.outputs.write import write_manifest
     from capaciteit.run.compare import check_pairable, compare
     from capaciteit.run.runner import default_workers, executor, start_stock
-    from capaciteit.scenario import load_scenario
 
-    base = load_scenario(a.base)
-    alts = [load_scenario(p) for p in a.alternatives]
+    base = load_readable(a.base)
+    alts = [load_readable(p) for p in a.alternatives]
     for sc, path in zip((base, *alts), (a.base, *a.alternatives), strict=True):
-        _readable(sc, path)
         start_stock(sc)  # bad input before any work
         _say_if_calibrating(sc, path)
     check_pairable(base, alts)
@@ -162,13 +161,13 @@ def _publish(a: argparse.Namespace) -> int:
 def _need(a: argparse.Namespace) -> int:
     from capaciteit.outputs.capacity import need
     from capaciteit.outputs.folders import NEED_COLUMNS, check_file
+    from capaciteit.outputs.names import load_readable
     from capaciteit.run.results import pools
     from capaciteit.run.runner import default_workers, simulate, start_stock
-    from capaciteit.scenario import load_scenario
 
     if not 0 < a.risk < 1:
         return _fail([f"capaciteit need: --risk {a.risk}: must be between 0 and 1"])
-    sc = load_scenario(a.scenario)
+    sc = load_readable(a.scenario)
     start_stock(sc)
     _say_if_calibrating(sc, a.scenario)
     n = a.replications or sc.scenario.replications

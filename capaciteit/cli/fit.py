@@ -8,21 +8,20 @@ import json
 import sys
 from pathlib import Path
 
-from capaciteit.cli.common import _fail, _named, _readable
+from capaciteit.cli.common import _fail, _named
 from capaciteit.cli.parser import _origins
 from capaciteit.errors import InputError
 from capaciteit.run.progress import bar
 
 
 def _validate(a: argparse.Namespace) -> int:
+    from capaciteit.outputs.names import load_readable
     from capaciteit.run.runner import prepare
-    from capaciteit.scenario import load_scenario
 
     lines: list[str] = []
     for path in a.scenarios:
         try:
-            sc = load_scenario(path)
-            _readable(sc, path)
+            sc = load_readable(path)
             if _needs_fit(sc):  # a check is no fit: minutes, and thrown away
                 prepare(sc, fit=False)  # the rest of what a run checks, and its warnings
                 print(
@@ -69,13 +68,13 @@ def _say_if_calibrating(sc, path) -> None:
 
 def _calibrate(a: argparse.Namespace) -> int:
     from capaciteit.calibrate.calibration import calibrate
+    from capaciteit.outputs.names import load_readable
     from capaciteit.run.runner import calibration_path
-    from capaciteit.scenario import load_scenario
 
     if a.out is not None and len(a.scenarios) > 1:
         return _fail(["capaciteit calibrate: -o/--out takes one scenario"])
     for path in a.scenarios:
-        sc = load_scenario(path)
+        sc = load_readable(path)
         out = a.out or calibration_path(sc)
         if out is None:
             return _fail([f"{path}: inflow.file: not set; give -o FILE to say where to write"])
@@ -147,9 +146,9 @@ def _backtest(a: argparse.Namespace) -> int:
     from capaciteit.outputs.figures import backtest_chart
     from capaciteit.outputs.folders import backtest_chart_name, backtest_files, check_folder, staged
     from capaciteit.outputs.i18n import languages
+    from capaciteit.outputs.names import load_readable
     from capaciteit.run import backtest
     from capaciteit.run.runner import default_workers
-    from capaciteit.scenario import load_scenario
 
     try:
         origins = _origins(a.origins)
@@ -168,7 +167,7 @@ def _backtest(a: argparse.Namespace) -> int:
         return _fail(["capaciteit backtest: --replications must be >= 2"])
     out = _named(a.out)
     check_folder(out, force=a.force, writes=backtest_files())  # before any work
-    base = load_scenario(a.scenario)
+    base = load_readable(a.scenario)
     prog = bar(f"back-test {base.name}", a.quiet)
     table, fans = backtest.run(
         base, origins, a.replications, a.seed, workers=a.workers or default_workers(), progress=prog

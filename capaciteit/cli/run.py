@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from capaciteit.cli.common import _fail, _named, _readable
+from capaciteit.cli.common import _fail, _named
 from capaciteit.cli.fit import _say_if_calibrating
 from capaciteit.cli.parser import _scheduler
 from capaciteit.run.progress import bar
@@ -19,17 +19,16 @@ from capaciteit.run.progress import bar
 
 def _run(a: argparse.Namespace) -> int:
     from capaciteit.outputs.folders import RUN_FILES, check_folder
+    from capaciteit.outputs.names import load_readable
     from capaciteit.outputs.write import write_results
     from capaciteit.run.runner import default_workers, fill_store, prepare
     from capaciteit.run.store import ReplicationStore
-    from capaciteit.scenario import load_scenario
 
     if a.replications is not None and a.replications < 1:
         return _fail(["capaciteit run: --replications must be >= 1"])
     if a.workers is not None and a.workers < 1:
         return _fail(["capaciteit run: --workers must be >= 1"])
-    sc = load_scenario(a.scenario)
-    _readable(sc, a.scenario)
+    sc = load_readable(a.scenario)
     out = _named(a.out if a.out is not None else Path("results") / sc.name)
     check_folder(out, force=a.force, writes=RUN_FILES)  # before any work
     n = a.replications if a.replications is not None else sc.scenario.replications

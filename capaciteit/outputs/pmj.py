@@ -33,9 +33,8 @@ from capaciteit.outputs.figures import (
     _text,
     new_axes,
     number_formatter,
-    unit_label,
-    verbatim,
 )
+from capaciteit.outputs.names import unit_label, verbatim
 from capaciteit.scenario import PmjEdition, published_span
 
 CBS = "CBS"

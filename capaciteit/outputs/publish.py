@@ -30,9 +30,10 @@ import xarray as xr
 from capaciteit.outputs.folders import RUN_FILES, check_folder, check_parent, plain_file, refused
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.index import INDEXES, Entry, index_html, index_markdown
+from capaciteit.outputs.names import load_readable
 from capaciteit.outputs.write import write_results
 from capaciteit.run.runner import simulate, start_stock
-from capaciteit.scenario import Scenario, load_scenario
+from capaciteit.scenario import Scenario
 
 
 def run_scenario(
@@ -130,7 +131,7 @@ def publish(
     ``root/README.md``. All scenarios, and what would be replaced
     (:func:`check_publish`; an existing results folder only with ``force``), are
     checked before any is run."""
-    scenarios = [load_scenario(p) for p in paths]
+    scenarios = [load_readable(p) for p in paths]
     names = [sc.name for sc in scenarios]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 from capaciteit.scenario.arrivals import Court, Reentry
 from capaciteit.scenario.base import Days, Name, StepTable, Text
+from capaciteit.scenario.crossrefs import reads_as
 from capaciteit.scenario.durations import (
     DIST_NAMES,
     Distribution,
@@ -167,5 +168,6 @@ __all__ = [
     "named_path",
     "parse_scenario",
     "published_span",
+    "reads_as",
     "year_ranges",
 ]

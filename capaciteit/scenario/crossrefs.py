@@ -132,6 +132,12 @@ def _units(units: list[tuple[int, dict]], unit_by_name: dict[str, dict]) -> list
     return problems
 
 
+def reads_as(text: str) -> str:
+    """What a reader takes a unit's shown name for: its case and the spaces
+    around it aside ("BBA " reads as "bba")."""
+    return text.strip().casefold()
+
+
 LABEL_CHARS = 60
 """The longest unit label: a figure's legend and a table's header must hold it."""
 
@@ -160,7 +166,7 @@ def _labels(units: list[tuple[int, dict]]) -> list[tuple[str, str]]:
         shown = label if label is not None else name
         if shown is None:
             continue
-        key = shown.strip().casefold()
+        key = reads_as(shown)
         if key not in seen:
             seen[key] = (i, shown, label is not None)
             continue

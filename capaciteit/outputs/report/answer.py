@@ -8,7 +8,6 @@ import xarray as xr
 from markupsafe import Markup, escape
 
 from capaciteit.outputs.capacity import replications_for_bounds
-from capaciteit.outputs.figures import own_labels, unit_label
 from capaciteit.outputs.formats import (
     fmt_bound,
     fmt_eur,
@@ -18,6 +17,7 @@ from capaciteit.outputs.formats import (
 )
 from capaciteit.outputs.headline import headline
 from capaciteit.outputs.i18n import translate
+from capaciteit.outputs.names import own_labels, unit_label
 from capaciteit.outputs.report.page import (
     Cell,
     Table,

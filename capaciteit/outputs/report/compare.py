@@ -9,12 +9,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capaciteit.outputs.figures import difference_chart, new_figure, png_data_uri, unit_label
+from capaciteit.outputs.figures import difference_chart, new_figure, png_data_uri
 from capaciteit.outputs.formats import (
     fmt_num,
     fmt_pct,
 )
 from capaciteit.outputs.i18n import N_, NC_, Text, check_lang, translate
+from capaciteit.outputs.names import unit_label
 from capaciteit.outputs.report.page import (
     Cell,
     Fig,

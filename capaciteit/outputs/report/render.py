@@ -12,7 +12,7 @@ from markupsafe import Markup, escape
 
 from capaciteit.calibrate.scores import reliability
 from capaciteit.outputs.cautions import caution_texts
-from capaciteit.outputs.figures import fan_chart, own_labels, unit_label
+from capaciteit.outputs.figures import fan_chart
 from capaciteit.outputs.formats import (
     finite,
     fmt_date,
@@ -21,6 +21,7 @@ from capaciteit.outputs.formats import (
     fmt_time,
 )
 from capaciteit.outputs.i18n import check_lang, translate
+from capaciteit.outputs.names import own_labels, unit_label
 from capaciteit.outputs.report.answer import headline_section
 from capaciteit.outputs.report.backtest_section import backtest_section
 from capaciteit.outputs.report.page import (

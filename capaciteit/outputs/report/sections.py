@@ -14,9 +14,7 @@ import xarray as xr
 from capaciteit.outputs.figures import (
     court_chart,
     daily_quantiles,
-    own_labels,
     shortage_chart,
-    unit_label,
     waiting_chart,
 )
 from capaciteit.outputs.formats import (
@@ -25,6 +23,7 @@ from capaciteit.outputs.formats import (
     fmt_pct,
 )
 from capaciteit.outputs.i18n import translate
+from capaciteit.outputs.names import own_labels, unit_label
 from capaciteit.outputs.report.page import (
     LABEL_ORDER,
     Cell,
